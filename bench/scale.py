@@ -1,0 +1,154 @@
+"""LSH index at scale: lookup latency and Redis memory per document, 10k -> 100k (-> 1M) docs.
+
+    .venv/bin/python bench/scale.py            # 10k, 100k
+    .venv/bin/python bench/scale.py --full     # 10k, 100k, 1M  (~1.2 GB of Redis memory)
+
+Runs a private redis-server (port 0, unix socket in a temp dir) so that INFO used_memory measures
+this index alone; ``--redis-url`` uses an existing server instead (keys under a unique prefix,
+deleted at the end). Documents are synthetic fingerprints: random signatures, of which
+``--copy-ratio`` are near copies (85% of the values) of a recent document, so buckets shared by
+several ids exist as in a real corpus. At each size: ``insert_and_query`` latency (single calls,
+one round trip each, like a worker) for 2,000 new documents, half of them copies; memory =
+(used_memory - used_memory of the empty server) / documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import redis  # noqa: E402
+
+from workers import dedup  # noqa: E402
+from workers.dedup import Fingerprint  # noqa: E402
+from workers.lsh_index import LshIndex  # noqa: E402
+
+
+def private_redis():
+    exe = shutil.which("redis-server")
+    if not exe:
+        raise SystemExit("redis-server not found; pass --redis-url")
+    tmp = tempfile.mkdtemp(prefix="corpus-scale-")
+    sock = str(Path(tmp) / "redis.sock")
+    proc = subprocess.Popen([exe, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", tmp],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(unix_socket_path=sock)
+    for _ in range(200):
+        try:
+            client.ping()
+            return client, proc, tmp
+        except (redis.exceptions.ConnectionError, FileNotFoundError):
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("private redis-server did not start")
+
+
+class Gen:
+    def __init__(self, seed: int, copy_ratio: float, window: int = 50_000):
+        self.rng = np.random.default_rng(seed)
+        self.copy_ratio = copy_ratio
+        self.ring = np.zeros((window, dedup.NUM_PERM), dtype=np.uint32)
+        self.ring_lead = np.zeros((window, dedup.LEAD_PERM), dtype=np.uint32)
+        self.n = 0
+
+    def batch(self, k: int) -> list[Fingerprint]:
+        rng = self.rng
+        sig = rng.integers(0, 2**32, (k, dedup.NUM_PERM), dtype=np.uint64).astype(np.uint32)
+        lead = rng.integers(0, 2**32, (k, dedup.LEAD_PERM), dtype=np.uint64).astype(np.uint32)
+        if self.n > 0:
+            copies = np.nonzero(rng.random(k) < self.copy_ratio)[0]
+            src = rng.integers(0, min(self.n, len(self.ring)), len(copies))
+            keep = rng.random((len(copies), dedup.NUM_PERM)) < 0.85
+            sig[copies] = np.where(keep, self.ring[src], sig[copies])
+            lead[copies] = self.ring_lead[src]
+        hashes = rng.integers(0, 256, (k, 16), dtype=np.uint8)
+        out = [Fingerprint(bytes(hashes[i]).hex(), 5000, 800, sig[i], lead[i]) for i in range(k)]
+        for i in range(k):
+            self.ring[(self.n + i) % len(self.ring)] = sig[i]
+            self.ring_lead[(self.n + i) % len(self.ring)] = lead[i]
+        self.n += k
+        return out
+
+
+def used_memory(client) -> int:
+    return int(client.info("memory")["used_memory"])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", action="store_true", help="also the 1M step")
+    ap.add_argument("--sizes", default=None, help="comma-separated sizes (overrides --full)")
+    ap.add_argument("--copy-ratio", type=float, default=0.3)
+    ap.add_argument("--probes", type=int, default=2000)
+    ap.add_argument("--redis-url", default=None)
+    a = ap.parse_args(argv)
+    sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else ([10_000, 100_000, 1_000_000] if a.full else [10_000, 100_000])
+
+    print(f"Python {platform.python_version()}, cores {os.cpu_count()}, params {dedup.params()}")
+    proc = tmp = None
+    if a.redis_url:
+        client = redis.Redis.from_url(a.redis_url)
+    else:
+        client, proc, tmp = private_redis()
+    print(f"redis {client.info('server')['redis_version']}; record {dedup.FP_BYTES + 4} B; "
+          f"{dedup.BANDS}+{dedup.LEAD_BANDS} buckets per doc")
+    ix = LshIndex(client, f"bench-scale-{uuid.uuid4().hex[:12]}:")
+    gen = Gen(0, a.copy_ratio)
+    try:
+        base = used_memory(client)
+        ix.ensure_params(dedup.params())
+        next_id = 0
+        t_load = 0.0
+        print(f"{'docs':>9} {'bytes/doc':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cand/probe':>10} {'load docs/s':>11}")
+        for size in sizes:
+            t0 = time.perf_counter()
+            while next_id < size:
+                k = min(1000, size - next_id)
+                fps = gen.batch(k)
+                ix.insert_many(list(zip(range(next_id, next_id + k), fps)))
+                next_id += k
+            t_load = time.perf_counter() - t0
+            loaded = next_id
+            mem = used_memory(client) - base
+            per_doc = mem / ix.count()
+            lat = []
+            cands = 0
+            for fp in gen.batch(a.probes):
+                t = time.perf_counter()
+                res = ix.insert_and_query(next_id, fp)
+                lat.append(time.perf_counter() - t)
+                cands += len(res)
+                next_id += 1
+            lat_ms = np.array(lat) * 1000
+            print(f"{size:>9} {per_doc:>9.0f} {np.percentile(lat_ms, 50):>7.2f} {np.percentile(lat_ms, 99):>7.2f} "
+                  f"{lat_ms.max():>7.2f} {cands / a.probes:>10.2f} {(loaded - (sizes[sizes.index(size) - 1] if sizes.index(size) else 0)) / t_load:>11.0f}",
+                  flush=True)
+        st = ix.stats()
+        enc = {}
+        for k in client.scan_iter(match=ix.prefix + "b:*", count=10_000):
+            e = client.object("encoding", k)
+            enc[e] = enc.get(e, 0) + 1
+        print(f"bucket table: L={st['L']} p={st['p']} fields={st['nent']} shards by encoding {enc}")
+    finally:
+        if proc is None:
+            ix.clear()
+        else:
+            proc.terminate()
+            proc.wait(30)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

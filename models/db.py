@@ -1,0 +1,144 @@
+"""Engine, sessions and schema upgrades for SQLite (embedded default) and PostgreSQL.
+
+One session per unit of work: ``with session_scope(engine) as s: ...`` commits on success
+and rolls back on error. On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so
+that concurrent writers queue on the busy timeout instead of failing on lock upgrades;
+on PostgreSQL the clustering step takes a transaction-scoped advisory lock instead.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+CLUSTER_LOCK_KEY = 0x636F72707573  # "corpus"
+
+
+class StoreUnavailable(RuntimeError):
+    """The database named by CORPUS_DATABASE_URL (or the embedded SQLite file) cannot be used."""
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced, safe to print and log."""
+    return re.sub(r"(?<=://)([^:/@]*):([^@/]*)@", r"\1:***@", url)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None  # let the begin hook below drive transactions
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    with sessions(engine)() as session, session.begin():
+        yield session
+
+
+def lock_clusters(session: Session) -> None:
+    """Serialise the clustering step across every worker on every machine.
+
+    SQLite's ``BEGIN IMMEDIATE`` already holds the write lock; PostgreSQL gets an
+    advisory lock that the server releases with the transaction, even if the worker dies.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLUSTER_LOCK_KEY})
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring an empty or older database to the current schema, once, even when many
+    processes start together."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.connect() as connection:
+        if MigrationContext.configure(connection).get_current_revision() == head:
+            return
+    with _migration_lock(engine):
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": CLUSTER_LOCK_KEY + 1})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": CLUSTER_LOCK_KEY + 1})
+                connection.commit()
+    else:
+        path = engine.url.database
+        lock_path = Path(f"{path}.migrate.lock") if path and path != ":memory:" else None
+        if lock_path is None:
+            yield
+            return
+        with open(lock_path, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def open_store(url: str, *, variable: str = "CORPUS_DATABASE_URL") -> Engine:
+    """An engine on an upgraded schema, or StoreUnavailable with a message that names the
+    variable to fix and never the password."""
+    try:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        upgrade(engine)
+        return engine
+    except (OperationalError, SQLAlchemyError, OSError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreUnavailable(f"cannot use the database at {mask_url(url)} ({variable}): {reason}") from exc

@@ -1,0 +1,42 @@
+"""The dramatiq broker: Redis, JSON messages carrying document ids only, fast redelivery.
+
+dramatiq's defaults recover a dead worker's messages only after a rare random maintenance
+run (one command in a thousand) past a 60 s heartbeat timeout: many minutes in practice.
+We shorten the heartbeat timeout and make maintenance frequent so that a SIGKILLed
+worker's in-flight messages come back within seconds.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.encoder import JSONEncoder
+from dramatiq.middleware import default_middleware
+from dramatiq.middleware.retries import Retries
+from redis import Redis
+
+from workers.heartbeat import WorkerRegistry
+from workers.settings import Settings
+
+QUEUE = "documents"
+MAINTENANCE_CHANCE = 50_000  # per million broker commands; idle consumers poll every second
+
+
+def broker_namespace(settings: Settings) -> str:
+    return f"{settings.namespace}:dq"
+
+
+def make_broker(settings: Settings, client: Redis) -> RedisBroker:
+    middleware = [m() for m in default_middleware if m is not Retries]
+    middleware.append(Retries(max_retries=8, min_backoff=1_000, max_backoff=60_000))
+    broker = RedisBroker(
+        client=client,
+        namespace=broker_namespace(settings),
+        middleware=middleware,
+        heartbeat_timeout=settings.heartbeat_timeout_ms,
+        maintenance_chance=MAINTENANCE_CHANCE,
+    )
+    broker.add_middleware(WorkerRegistry(client, settings.namespace))
+    dramatiq.set_encoder(JSONEncoder())
+    dramatiq.set_broker(broker)
+    return broker

@@ -1,0 +1,112 @@
+"""Rebuild paragraphs from raw text: blank-line blocks, with hard-wrapped lines joined back.
+
+Raw news text comes in two shapes. Some sources put one paragraph per line with no blank lines
+between them (seeds 001 and 003); there every line is a paragraph and nothing may be joined.
+Others were wrapped at a fixed width (70-80 columns, e-mail and wire style), and a paragraph is
+several lines that must be joined before any rule can judge it: a rule that sees half a
+sentence cannot tell body from chrome.
+
+A document counts as hard-wrapped when most of its non-trivial lines end close to one common
+width ``W``. Two lines are then joined when the first is long and the next line's first word
+would not have fitted after it (the wrapper broke the line), or, in any document, when the
+first line does not end a sentence and the next one starts in lower case.
+
+Short marker lines that sit *inside* a wrapped paragraph (an inline "ADVERTISEMENT" or
+"Share this article") are taken out before joining, through the ``marker`` callback, so the two
+halves of the paragraph around them are joined back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_TERMINAL = re.compile(r"[.!?…:;。](?:[\"”’»')\]]*)$")
+_BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
+_HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
+
+
+@dataclass
+class Paragraph:
+    """One paragraph: its joined text and the raw lines it came from (for the removed log)."""
+
+    text: str
+    lines: list[str] = field(default_factory=list)
+    first_line: int = 0
+
+
+def clean_line(line: str) -> str:
+    return _SPACES.sub(" ", line).strip()
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The column the document was hard-wrapped at, or ``None`` if it was not wrapped."""
+    lens = sorted(len(l) for l in lines if len(l) >= 20)
+    if len(lens) < 4:
+        return None
+    p90 = lens[int(0.9 * (len(lens) - 1))]
+    if not 40 <= p90 <= 110:
+        return None
+    width = max(l for l in lens if l <= p90 + 6)
+    near = sum(1 for l in lens if width * 0.7 <= l <= width)
+    if near < 0.5 * len(lens) or near < 3:
+        return None
+    return width
+
+
+def _joins(prev: str, nxt: str, width: int | None, breaker: Callable[[str], bool] | None) -> bool:
+    if not prev or not nxt or _BULLET.match(nxt):
+        return False
+    ended = bool(_TERMINAL.search(prev))
+    if not ended and nxt[:1].islower():
+        return True
+    if width is None or len(prev) < 0.5 * width:
+        return False
+    first_word = nxt.split(" ", 1)[0]
+    if len(prev) + 1 + len(first_word) <= width:
+        return False
+    # A full-width line that ends a sentence, followed by a line that is chrome on its own: the
+    # wrapper did not break here, a footer or prompt starts.
+    return not (ended and breaker is not None and breaker(nxt))
+
+
+def split_paragraphs(
+    text: str,
+    marker: Callable[[str], str | None] | None = None,
+    breaker: Callable[[str], bool] | None = None,
+    unwrap: bool = True,
+) -> tuple[list[Paragraph], list[tuple[int, str, str]]]:
+    """Split ``text`` into paragraphs.
+
+    ``marker(line)`` may name a rule for a short standalone chrome line; in hard-wrapped text
+    such lines are dropped (returned as ``(line_index, line, rule)``) and the paragraph around them is
+    joined back. With ``unwrap=False`` (extractor output) every line is a paragraph. ``breaker(line)`` says a line is chrome on its own, so a full-width sentence
+    end before it is a paragraph end, not a wrap. Returns ``(paragraphs, dropped)``.
+    """
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [clean_line(l) for l in raw]
+    width = wrap_width(lines) if unwrap else None
+    paras: list[Paragraph] = []
+    dropped: list[tuple[int, str, str]] = []
+    cur: Paragraph | None = None
+    for i, line in enumerate(lines):
+        if not line:
+            cur = None
+            continue
+        if width is not None and marker is not None and len(line) < 0.7 * width and not line[:1].islower():
+            rule = marker(line)
+            if rule:
+                dropped.append((i, line, rule))
+                continue
+        if unwrap and cur is not None and _joins(cur.lines[-1], line, width, breaker):
+            if _HYPHEN_BREAK.search(cur.text) and line[:1].islower():
+                cur.text += line
+            else:
+                cur.text += " " + line
+            cur.lines.append(line)
+            continue
+        cur = Paragraph(line, [line], i)
+        paras.append(cur)
+    return paras, dropped

@@ -1,0 +1,325 @@
+"""Multilingual phrase lists for the chrome rule families (en, de, fr, es, ru).
+
+Phrases are the second line of evidence: a rule in :mod:`rules` first checks the shape of a
+line (length, position, punctuation, links) and only then asks whether it *says* what chrome
+says. Keeping the vocabulary here, one tuple per family, lets a new language or a new site's
+wording be added without touching the logic.
+
+Every phrase is a regular-expression fragment, matched case-insensitively at the start of a
+line (after leading decoration such as bullets or dashes) unless the family says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+FLAGS = re.IGNORECASE | re.UNICODE
+
+
+def alternation(phrases: tuple[str, ...]) -> str:
+    """Longest first, so that ``related posts`` wins over ``related``."""
+    return "(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + ")"
+
+
+# Whole-line markers: the entire line is one of these (decoration stripped).
+ADVERTISEMENT = (
+    r"advertisements?", r"advert", r"ads?", r"sponsored(?: content| post| links?)?", r"paid (?:content|post)",
+    r"promoted(?: content| stories)?", r"partner content", r"ad feature",
+    r"story continues below(?: this)? advertisement", r"article continues below(?: this)?(?: advertisement| ad)?",
+    r"continue reading (?:the main story|below)", r"scroll (?:down )?to continue(?: with content| reading)?",
+    r"advertisement\W+scroll to continue(?: with content)?", r"content continues below",
+    r"anzeige", r"werbung", r"gesponsert", r"weiter nach der anzeige", r"lesen sie nach der anzeige weiter",
+    r"publicité", r"publicite", r"contenu sponsorisé", r"sponsorisé", r"la suite après (?:cette |la )?publicité",
+    r"publicidad", r"anuncio", r"patrocinado", r"contenido patrocinado", r"sigue leyendo tras la publicidad",
+    r"реклама", r"на правах рекламы", r"спонсорский материал", r"продолжение после рекламы",
+)
+
+COOKIE_WORD = r"(?:cookies?|куки|файл(?:ы|ов) cookie)"
+# Who is speaking: consent banners address the reader or speak as the site.
+COOKIE_ADDRESS = (
+    r"we|we'll|we're|our|us|you|you're|your|this (?:web)?site|this portal|"
+    r"wir|unsere?|ihre?|sie stimmen|diese (?:web)?seite|"
+    r"nous|notre|nos|vous|votre|vos|ce site|"
+    r"usamos|utilizamos|nuestr[oa]s?|usted|tu|aceptas?|este (?:sitio|portal)|"
+    r"мы|вы|ваш\w*|наш\w*|сайт использует|"
+    r"this website|diese website|stimmen sie|cette page|ce site web|esta web|este sitio web|этот сайт"
+)
+COOKIE_CONSENT = (
+    r"accept|agree|consent|opt[- ]?out|privacy|settings|preferences|manage|got it|continu|browsing|experience|"
+    r"akzeptier|zustimm|einverstanden|datenschutz|einstellungen|"
+    r"accepte|consentement|paramètres|confidentialité|en poursuivant|"
+    r"acept|consentimiento|configuración|privacidad|al continuar|navegación|"
+    r"принять|соглас|конфиденциальн|настройк|продолжая"
+)
+
+RELATED_HEADER = (
+    r"related", r"related (?:posts?|articles?|stories|story|news|content|coverage|links|reading|topics|videos?|items)",
+    r"recommended(?: for you| stories| articles| reading| videos?)?", r"we recommend", r"recommended by",
+    r"you (?:may|might|could) (?:also )?(?:like|enjoy|be interested in)", r"you may have missed",
+    r"more (?:from|on|in|about) .{1,40}", r"more (?:stories|news|articles|headlines|to read|to explore|videos?)",
+    r"read next", r"what to read next", r"most (?:read|popular|viewed|shared|commented)",
+    r"trending(?: now| stories| news)?", r"popular(?: posts| stories| now| articles| news)?",
+    r"latest (?:news|stories|posts|articles|headlines|videos?)", r"further reading", r"see also",
+    r"don['’]?t miss", r"do not miss", r"top stories", r"most read in .{1,30}", r"most popular in .{1,30}", r"editor'?s picks", r"in other news", r"other news",
+    r"also (?:read|see)", r"around the web", r"from (?:our|the) network", r"similar (?:posts|articles|stories)",
+    r"weitere (?:artikel|nachrichten|beiträge|meldungen|themen)", r"mehr zum thema", r"mehr (?:aus|zu|von) .{1,30}",
+    r"das könnte (?:sie|dich) auch interessieren", r"auch interessant", r"empfohlene artikel", r"meistgelesen",
+    r"meistgelesene artikel", r"ähnliche (?:artikel|beiträge)", r"lesen sie auch", r"zum thema", r"verwandte artikel",
+    r"à lire aussi", r"a lire aussi", r"lire aussi", r"sur le même sujet", r"vous aimerez(?: peut-être)? aussi",
+    r"articles? similaires", r"articles? liés", r"les plus lus", r"à voir aussi", r"dans la même rubrique",
+    r"nos articles recommandés", r"à découvrir aussi", r"voir aussi", r"plus d'actualités",
+    r"noticias relacionadas", r"artículos relacionados", r"(?:también )?te puede interesar", r"puede interesarte",
+    r"te recomendamos", r"más noticias", r"lo más leído", r"más leídas", r"lee también", r"leer también",
+    r"relacionad[oa]s?", r"también en .{1,30}", r"te podría interesar", r"ver también",
+    r"читайте также", r"читать также", r"похожие (?:новости|статьи|материалы)", r"по теме", r"другие новости",
+    r"ещё по теме", r"еще по теме", r"рекомендуем", r"материалы по теме", r"самое читаемое", r"популярное",
+    r"новости по теме", r"смотрите также", r"вам может быть интересно",
+)
+
+# A prompt followed by a link or a headline on the same line.
+READ_MORE = (
+    r"read more", r"read also", r"also read", r"see more", r"see also", r"related", r"more", r"watch", r"listen",
+    r"watch now", r"read next", r"don['’]?t miss", r"recommended", r"also on \S+\.\w+", r"related (?:posts?|articles?|stories|story|links?|content|reading|coverage|news)", r"continue reading",
+    r"click here to read more", r"read the full (?:story|article)", r"read the original article", r"full story",
+    r"read full article", r"more on this story", r"more info", r"read this next", r"listen to this article",
+    r"lesen sie (?:auch|mehr|hier)", r"mehr dazu", r"mehr zum thema", r"auch lesen", r"weiterlesen", r"mehr lesen",
+    r"zum artikel", r"lire aussi", r"lire la suite", r"à lire aussi", r"a lire aussi", r"voir aussi", r"à voir",
+    r"lee (?:también|más)", r"leer más", r"ver también", r"más información", r"seguir leyendo", r"sigue leyendo",
+    r"читайте также", r"читать далее", r"читать полностью", r"смотрите также", r"подробнее", r"читать еще",
+    r"читать ещё",
+)
+# Of those, the ones that are a whole line on their own (a bare button).
+READ_MORE_ALONE = (
+    r"read more", r"continue reading", r"read full (?:article|story)", r"full story", r"weiterlesen",
+    r"mehr lesen", r"lire la suite", r"leer más", r"seguir leyendo", r"читать далее", r"подробнее",
+    r"читать полностью", r"more", r"load more", r"show more", r"view more", r"mehr anzeigen",
+    r"voir plus", r"ver más", r"показать ещё", r"показать еще",
+)
+
+SOCIAL_WORDS = (
+    "share", "shares", "shared", "sharing", "this", "article", "story", "post", "page", "on", "via", "by", "to",
+    "facebook", "twitter", "x", "whatsapp", "email", "e-mail", "mail", "print", "linkedin", "pinterest",
+    "reddit", "telegram", "vk", "vkontakte", "ok", "odnoklassniki", "viber", "messenger", "flipboard",
+    "copy", "link", "copied", "tweet", "pin", "it", "save", "bookmark", "comment", "comments", "url",
+    "teilen", "drucken", "versenden", "kopieren", "partager", "imprimer", "envoyer", "copier", "lien",
+    "compartir", "imprimir", "enviar", "copiar", "enlace", "поделиться", "печать", "ссылку", "скопировать",
+    "instagram", "youtube", "tiktok", "threads", "bluesky", "mastodon", "rss", "and", "or", "the",
+)
+
+SHARE_PROMPT = (
+    r"share (?:this|on|via|the|article|story|post|with)", r"click to (?:share|email|print)", r"like this (?:story|article|post)",
+    r"share it with", r"spread the word", r"tell your friends", r"if you liked this(?: article| story)?, share",
+    r"teilen sie (?:diesen|den) (?:artikel|beitrag)", r"artikel teilen", r"beitrag teilen", r"jetzt teilen",
+    r"partagez (?:cet|l') ?article", r"partager (?:cet|l') ?article", r"partager sur",
+    r"comparte (?:esta|este|la) (?:noticia|artículo)", r"compartir en", r"compartir esta noticia",
+    r"поделиться в", r"поделитесь (?:этой )?(?:статьей|новостью)",
+)
+
+FOLLOW_VERB = (
+    r"follow", r"join us on", r"find us on", r"connect with us", r"like us on", r"catch up with us on",
+    r"stay connected", r"stay in touch", r"keep up with",
+    r"folgen sie", r"folge", r"folgt", r"besuchen sie uns auf",
+    r"suivez", r"retrouvez-nous", r"rejoignez-nous",
+    r"síguenos", r"siguenos", r"sigue(?:nos)?", r"síganos",
+    r"подписывайтесь", r"подпишитесь на (?:нас|наш)", r"следите за", r"читайте нас", r"присоединяйтесь",
+)
+PLATFORMS = (
+    r"twitter|facebook|instagram|youtube|telegram|tiktok|linkedin|whatsapp|threads|bluesky|mastodon|"
+    r"google news|apple news|flipboard|snapchat|pinterest|rss|vk|вконтакте|дзен|яндекс|x\b|@\w+|"
+    r"https?://|us\b|uns\b|nous\b|nosotros|нас\b|social media|soziale|réseaux sociaux|redes sociales|соцсет"
+)
+
+SUBSCRIBE_PROMPT = (
+    r"subscribe(?: now| today| here| for| to)?\b", r"click here to subscribe", r"become an? (?:member|subscriber|supporter|patron)",
+    r"support (?:our|independent|quality) journalism", r"join (?:now|today|us today)", r"get (?:unlimited|full|digital|instant) access",
+    r"already a (?:subscriber|member)", r"(?:log|sign) in to (?:continue|read|comment)", r"start your (?:free )?trial",
+    r"try (?:it )?(?:for )?free", r"get access to", r"if you (?:enjoyed|liked|value|appreciate|found) (?:this|our|reading)",
+    r"unlock (?:this|full|unlimited)", r"this (?:article|content|story) is (?:for|available to|reserved for) (?:subscribers|members)",
+    r"(?:to )?continue reading,? (?:subscribe|please|log|sign|become)", r"donate( now)?\b", r"support us\b",
+    r"jetzt abonnieren", r"abonnieren sie", r"abo abschließen", r"jetzt (?:testen|lesen|weiterlesen) mit",
+    r"unterstützen sie", r"abonnez-vous", r"s'abonner", r"je m'abonne", r"abonnez vous", r"soutenez",
+    r"suscríbete", r"suscribete", r"suscribirse", r"hazte (?:socio|suscriptor)", r"apoya (?:nuestro|el) periodismo",
+    r"подписаться", r"подпишитесь", r"оформить подписку", r"оформите подписку", r"поддержите",
+)
+
+NEWSLETTER_WORD = (
+    r"newsletters?|inbox|mailing list|e-?mail (?:alerts?|updates|briefing)|daily (?:briefing|digest)|"
+    r"newsletter abonnieren|postfach|infolettre|lettre d'information|boletín|boletines|"
+    r"рассылк\w*|дайджест"
+)
+NEWSLETTER_ACTION = (
+    r"sign up", r"signup", r"subscribe", r"get", r"join", r"enter", r"register", r"receive", r"stay",
+    r"want", r"like what", r"sent", r"delivered", r"never miss", r"don'?t miss",
+    r"melden sie sich", r"registrieren", r"erhalten sie", r"jetzt", r"bestellen", r"abonnieren",
+    r"inscrivez", r"abonnez", r"recevez", r"inscription", r"s'inscrire",
+    r"suscríbete", r"suscribete", r"regístrate", r"registrate", r"recibe", r"apúntate",
+    r"подпишитесь", r"подписаться", r"получайте", r"оформите",
+)
+
+COMMENTS = (
+    r"comments?", r"\d+ comments?", r"comments? \(\d+\)", r"leave a (?:reply|comment)", r"post a comment",
+    r"add a comment", r"write a comment", r"(?:show|view|load|hide|read) (?:all )?(?:\d+ )?comments", r"join the (?:discussion|conversation|debate)",
+    r"comment on this (?:story|article)", r"tell us what you think", r"have your say", r"what do you think\??",
+    r"you must be (?:logged|signed) in to (?:post a )?comment", r"your email address will not be published",
+    r"required fields are marked", r"save my name,? email", r"post comment", r"submit comment", r"reply",
+    r"cancel reply", r"log in to reply", r"\d+ repl(?:y|ies)", r"be the first to comment", r"no comments yet",
+    r"comments are closed", r"discussion", r"conversation",
+    r"kommentare?", r"\d+ kommentare?", r"kommentar schreiben", r"kommentieren", r"diskutieren sie mit", r"leserkommentare",
+    r"commentaires?", r"\d+ commentaires?", r"laisser un commentaire", r"laissez un commentaire", r"réagir", r"réagissez",
+    r"comentarios?", r"\d+ comentarios?", r"deja un comentario", r"dejar un comentario", r"escribe un comentario",
+    r"добавить комментарий", r"оставить комментарий", r"комментари\w*", r"\d+ комментари\w*", r"обсуждение",
+    r"ваш адрес email не будет опубликован",
+)
+
+NAV_LINE = (
+    r"skip to (?:main )?content", r"skip to (?:main )?navigation", r"skip to footer", r"jump to", r"main menu", r"menu",
+    r"navigation", r"search", r"home", r"homepage", r"back to top", r"top", r"next(?: article| post| story| page)?",
+    r"previous(?: article| post| story| page)?", r"prev", r"log ?in", r"sign ?in", r"sign ?up", r"register", r"my account",
+    r"open menu", r"close", r"toggle navigation", r"search for", r"go to", r"sections?", r"all sections",
+    r"zum inhalt springen", r"startseite", r"suche", r"anmelden", r"nach oben", r"zurück", r"weiter",
+    r"aller au contenu(?: principal)?", r"accueil", r"rechercher", r"connexion", r"retour en haut", r"suivant", r"précédent",
+    r"ir al contenido", r"inicio", r"buscar", r"iniciar sesión", r"volver arriba", r"siguiente", r"anterior",
+    r"перейти к содержанию", r"главная", r"поиск", r"войти", r"наверх", r"меню", r"назад", r"далее",
+)
+NAV_WORDS = frozenset("""
+home news world politics business sport sports culture opinion tech technology science health travel
+lifestyle entertainment video videos live weather money markets economy us uk europe asia africa
+americas latin middle east australia india china russia local national international about contact
+subscribe login menu search more the & and arts life style food books music film tv media education
+environment climate podcast podcasts photos newsletters games shop jobs careers crime
+startseite nachrichten politik wirtschaft kultur wissenschaft panorama meinung reise gesundheit
+accueil actualités monde politique économie société culture sport sports international france
+inicio noticias mundo política economía sociedad cultura deportes opinión internacional españa
+главная новости мир политика экономика общество культура спорт происшествия наука
+""".split())
+
+PHOTO_PREFIX = (
+    r"image caption", r"caption", r"photo(?:graph)?s?", r"picture", r"image", r"images?", r"photo credit", r"image credit",
+    r"credits?", r"file photo", r"image source", r"photo source", r"illustration", r"pictured", r"video",
+    r"foto(?:s)?", r"bild(?:quelle)?", r"bildunterschrift", r"quelle", r"crédits?(?: photo)?", r"photo ?\(.{1,30}\)",
+    r"légende", r"imagen", r"fotografía", r"pie de foto", r"фото(?:графия)?", r"источник фото", r"иллюстрация",
+    r"подпись",
+)
+PHOTO_AGENCIES = (
+    r"getty images|ap photo|afp|reuters|shutterstock|istock|epa|alamy|dpa|picture alliance|imago|xinhua|"
+    r"tass|ria novosti|sputnik|efe|europa press|anadolu|associated press|wikimedia commons|unsplash|"
+    r"ритм|риа новости|тасс|ap\b|photo:|foto:|фото:"
+)
+
+TAGS_PREFIX = (
+    r"tags?", r"topics?", r"tagged(?: with| as)?", r"filed under", r"categor(?:y|ies)", r"keywords?", r"posted in",
+    r"more about", r"subjects?", r"schlagw(?:ö|o)rte?r?", r"stichw(?:ö|o)rte?r?", r"themen", r"thema",
+    r"étiquettes?", r"mots[- ]clés?", r"thèmes?", r"sujets?", r"etiquetas?", r"temas?", r"palabras clave",
+    r"categorías?", r"теги", r"метки", r"темы", r"ключевые слова", r"рубрик[аи]", r"тэги", r"categoria",
+)
+
+BYLINE_PREFIX = (
+    r"by", r"written by", r"words by", r"story by", r"posted by", r"published by", r"author", r"authors",
+    r"reporter", r"von", r"autor(?:in)?", r"text", r"par", r"auteur", r"por", r"escrito por", r"redacción",
+    r"автор", r"текст", r"publicado por",
+)
+BYLINE_ROLES = (
+    r"(?:senior |chief |staff |special |political |foreign |business |sports? |science )?"
+    r"(?:writer|reporter|correspondent|editor|columnist|contributor|journalist|analyst|photographer)|"
+    r"staff|redakteur(?:in)?|korrespondent(?:in)?|journaliste|correspondant(?:e)?|rédact(?:eur|rice)|"
+    r"periodista|corresponsal|redactor(?:a)?|корреспондент|журналист|редактор"
+)
+NAME_CONNECTORS = frozenset(
+    "and & und et y и , de da van von der del la le di du al bin ibn of the".split()
+)
+
+DATE_PREFIX = (
+    r"published", r"updated", r"posted", r"last updated", r"last modified", r"modified", r"created", r"date",
+    r"first published", r"published on", r"updated on", r"posted on",
+    r"veröffentlicht(?: am)?", r"aktualisiert(?: am)?", r"stand", r"erstellt", r"datum",
+    r"publié(?: le)?", r"mis à jour(?: le)?", r"modifié(?: le)?", r"date de publication",
+    r"publicado(?: el)?", r"actualizado(?: el)?", r"fecha",
+    r"опубликовано", r"обновлено", r"дата публикации", r"изменено", r"создано",
+)
+MONTHS = (
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|jun(?:e|\.)?|jul(?:y|\.)?|aug(?:ust|\.)?|"
+    r"sep(?:t(?:ember)?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?|"
+    r"januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|"
+    r"janvier|février|fevrier|mars|avril|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
+    r"января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|"
+    r"январь|февраль|март|апрель|май|июнь|июль|август|сентябрь|октябрь|ноябрь|декабрь"
+)
+WEEKDAYS = (
+    r"mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|"
+    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|"
+    r"lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
+    r"lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo|"
+    r"понедельник|вторник|среда|четверг|пятница|суббота|воскресенье|"
+    r"segunda-feira|terça-feira|quarta-feira|quinta-feira|sexta-feira"
+)
+RELATIVE_TIME = (
+    r"\d+ (?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?) ago|just now|yesterday|today|"
+    r"vor \d+ (?:minuten|stunden|tagen)|gestern|heute|il y a \d+ (?:minutes?|heures?|jours?)|hier|aujourd'hui|"
+    r"hace \d+ (?:minutos?|horas?|días?)|ayer|hoy|\d+ (?:минут\w*|час\w*|дн\w*) назад|вчера|сегодня"
+)
+READ_TIME = (
+    r"\d+\s*(?:-\s*)?(?:min(?:ute)?s?|mins?\.?)\s*(?:read|reading time|de lectura|de lecture|lesezeit)|"
+    r"(?:reading time|lesezeit|temps de lecture|tiempo de lectura|tempo de leitura|время чтения)\s*:?\s*\d+\s*\w*|"
+    r"\d+ (?:minuten?|minutes?|minutos?|мин\w*) (?:lesezeit|de lecture|de lectura|чтения)"
+)
+
+COPYRIGHT = (
+    r"©", r"\(c\)\s*\d{4}", r"copyright\b", r"all rights reserved", r"alle rechte vorbehalten",
+    r"tous droits réservés", r"todos los derechos reservados", r"все права защищены",
+    r"this material may not be published", r"no part of this (?:publication|article)",
+    r"reproduction (?:interdite|prohibida|forbidden)", r"nachdruck (?:nur|verboten)", r"перепечатка",
+    r"при (?:использовании|цитировании) материалов", r"использование материалов",
+)
+LEGAL_WORDS = (
+    r"privacy policy|privacy notice|terms of (?:use|service)|terms and conditions|cookie policy|cookie settings|"
+    r"accessibility|sitemap|site map|contact us|about us|advertise with us|careers|do not sell my (?:personal )?info\w*|"
+    r"impressum|datenschutz(?:erklärung)?|agb|nutzungsbedingungen|kontakt|"
+    r"mentions légales|politique de confidentialité|conditions générales|cgu|nous contacter|"
+    r"aviso legal|política de privacidad|política de cookies|términos y condiciones|contacto|"
+    r"политика конфиденциальности|пользовательское соглашение|контакты|о нас|реклама на сайте"
+)
+
+SYNDICATION = (
+    r"original article", r"original(?: source| story| post)?", r"source", r"sources?", r"originally published(?: at| on| in| by)?",
+    r"this (?:article|story|post|piece|column|report) (?:was |is |first )?(?:originally |first )?(?:published|appeared|posted|ran)",
+    r"this (?:article|story) is (?:republished|reproduced|syndicated)", r"republished (?:with permission|from|under)",
+    r"first published (?:in|on|at|by)", r"(?:statement|disclaimer)\s*:", r"the views (?:and opinions )?expressed",
+    r"the opinions expressed", r"views expressed", r"editor'?s note\s*:",
+    r"dieser (?:artikel|beitrag|text) (?:erschien|ist) (?:zuerst|ursprünglich|erstmals)", r"zuerst erschienen",
+    r"erstveröffentlichung", r"quelle\s*:", r"originalartikel",
+    r"cet article (?:a été|est) (?:initialement |d'abord |originellement )?publié", r"article (?:initialement|d'abord) publié",
+    r"source\s*:", r"article original",
+    r"este artículo (?:fue|se) (?:publicado|publicó)(?: originalmente)?", r"publicado originalmente", r"fuente\s*:",
+    r"artículo original",
+    r"оригинал(?: статьи)?", r"источник\s*:", r"статья (?:впервые )?опубликована", r"впервые опубликовано",
+    r"мнение автора", r"точка зрения автора",
+)
+# Disclaimers need the vocabulary as well as the prefix, "Statement:" alone opens body lines too.
+DISCLAIMER_VOCAB = (
+    r"views?|opinions?|author|represent|responsib|endorse|attitude|buttons?|vote|reflect|"
+    r"meinung|autor|position|ansicht|opinion|auteur|reflète|engage|opinión|autor|refleja|"
+    r"мнени|автор|позици|редакци"
+)
+
+REPORTING_CREDIT = (
+    r"(?:additional )?reporting by", r"writing by", r"editing by", r"edited by", r"compiled by", r"produced by",
+    r"research by", r"translated by", r"with reporting by", r"mitarbeit", r"redaktion\s*:", r"traduit par",
+    r"avec (?:l'agence|afp)", r"con información de", r"редактор\s*:", r"перевод\s*:",
+)
+CONTRIBUTED = (
+    r"contributed (?:to )?(?:this|the) (?:report|story|article)|also contributed|trugen zu diesem bericht bei|"
+    r"a contribué à cet article|contribuyó a este (?:informe|artículo)"
+)
+
+CONTACT = (
+    r"reach(?:ed)?\b.{0,40}?\bat\b|can be reached|may be reached|contact (?:the )?(?:author|reporter|us)|"
+    r"e-?mail (?:him|her|them|the author|us)|write to|send (?:us )?(?:a )?tips?|have a (?:news )?tip|tips?\s*:|"
+    r"follow (?:him|her|them)|email\s*:|e-mail\s*:|kontakt\s*:|contact\s*:|контакт\w*\s*:|почта\s*:"
+)
+
+CALL_TO_ACTION = (
+    r"click here|tap here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|haz clic aquí|pulsa aquí|"
+    r"нажмите (?:здесь|сюда)|download (?:our|the) app|get the app|app herunterladen|téléchargez l'application|"
+    r"descarga la app|скачайте приложение"
+)

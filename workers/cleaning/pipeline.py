@@ -1,0 +1,134 @@
+"""The raw-text cleaning pass: paragraphs, then line rules, then context, then the site model.
+
+Order matters and each step has one job:
+
+1. :func:`paragraphs.split_paragraphs` rebuilds paragraphs (hard wraps joined, inline markers
+   dropped);
+2. :func:`rules.classify` names the chrome family of each paragraph on its own;
+3. :func:`title.find_title` takes the headline, page title, section labels and repeats;
+4. blocks: a related/recommended header (or a comments header) after the body has started
+   takes the teaser items listed under it, up to the first paragraph that reads like body;
+5. the site model, when given, removes that site's learned boilerplate;
+6. what the removed lines say about the article (author, date, original URL, site) goes to
+   metadata.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import rules as R
+from .paragraphs import split_paragraphs
+from .result import Cleaned, Removed
+from .site_model import RULE as SITE_RULE
+from .site_model import SiteModel
+from .title import body_like, find_title
+
+_MARKER_FAMILIES = frozenset({R.ADVERTISEMENT, R.SOCIAL, R.NAVIGATION, R.READ_MORE})
+_BLOCK_OPENERS = frozenset({R.RELATED_HEADER, R.COMMENTS})
+_BULLET = re.compile(r"^\s*(?:[-•*·–—»▪►]\s*|\d{1,2}[.)]\s)")
+_TRUNCATED = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\W*$")
+_META_KEYS = ("author", "date", "original_url")
+
+
+def _marker(line: str) -> str | None:
+    if R.word_count(line) > 8:
+        return None
+    v = R.classify(line)
+    return v.rule if v and v.rule in _MARKER_FAMILIES else None
+
+
+def _breaker(line: str) -> bool:
+    return R.classify(line) is not None
+
+
+def _item_like(text: str) -> bool:
+    """A teaser in a related list: a bullet, a headline, a cut-off blurb, or a byline/date."""
+    if _BULLET.match(text) or R.headline_shaped(text, 25) or _TRUNCATED.search(text):
+        return True
+    if not R.ends_sentence(text):
+        return True
+    return False
+
+
+def _consume_block(texts: list[str], rules: list[str | None], start: int, rule: str, bullets_only: bool) -> None:
+    """Claim the items listed under a block header at ``start``.
+
+    At the end of a page (at most one body-like paragraph left after the header, which is then
+    a teaser, seed 004) everything down to the end is the block. In mid-article only teaser
+    shapes are taken (bullets, headlines, cut-off blurbs), and the first body paragraph ends it.
+    """
+    n = len(texts)
+    rest = [i for i in range(start + 1, n) if rules[i] is None]
+    if bullets_only:
+        for i in rest:
+            if not _BULLET.match(texts[i]) or R.word_count(texts[i]) > 30:
+                return
+            rules[i] = rule
+        return
+    if sum(1 for i in rest if R.ends_sentence(texts[i]) and R.word_count(texts[i]) >= 8) <= 1:
+        for i in rest:
+            rules[i] = rule
+        return
+    for i in rest:
+        if not _item_like(texts[i]):
+            return
+        rules[i] = rule
+
+
+def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
+    if site_model is not None and site is not None and site_model.site != site:
+        raise ValueError(f"site model is for {site_model.site!r}, not {site!r}")
+    paras, dropped = split_paragraphs(text, marker=_marker, breaker=_breaker, unwrap=unwrap)
+    texts = [p.text for p in paras]
+    n = len(texts)
+    rules: list[str | None] = [None] * n
+    meta: dict = {}
+
+    for i, t in enumerate(texts):
+        v = R.classify(t, position=(i + 0.5) / n)
+        if v is not None:
+            rules[i] = v.rule
+            for k, val in v.meta:
+                if k in _META_KEYS and val and k not in meta:
+                    meta[k] = val
+
+    found = find_title(texts, [r is not None for r in rules], known_title)
+    for i, rule in found.rules.items():
+        rules[i] = rule
+    if found.title:
+        meta["title"] = found.title
+    if found.site:
+        meta["site"] = found.site
+    if found.subtitle:
+        meta["subtitle"] = found.subtitle
+
+    body_started = False
+    for i in range(n):
+        if rules[i] is None and body_like(texts[i]):
+            body_started = True
+        rule = rules[i]
+        if rule in _BLOCK_OPENERS and body_started and R.word_count(texts[i]) <= 8:
+            _consume_block(texts, rules, i, rule, bullets_only=False)
+        elif rule == R.READ_MORE:
+            _consume_block(texts, rules, i, rule, bullets_only=True)
+
+    if site_model is not None:
+        for i, t in enumerate(texts):
+            if rules[i] is None and site_model.matches(t):
+                rules[i] = SITE_RULE
+
+    if site and "site" not in meta:
+        meta["site"] = site
+
+    removed: list[Removed] = []
+    body: list[str] = []
+    events = [(p.first_line, 1, p.text, rules[i]) for i, p in enumerate(paras)]
+    events += [(idx, 0, line, rule) for idx, line, rule in dropped]
+    events.sort(key=lambda e: (e[0], e[1]))
+    for _, _, t, rule in events:
+        if rule is None:
+            body.append(t)
+        else:
+            removed.append(Removed(t, rule))
+    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta)

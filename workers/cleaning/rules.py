@@ -1,0 +1,492 @@
+"""Named rule families that recognise one chrome line (or paragraph) without looking around it.
+
+Each rule answers "is this line, on its own, site chrome, and which kind?" and returns the rule
+name (the family) plus any metadata worth keeping (author, date, original URL). Rules that
+need the neighbourhood (related blocks, section labels, repeated headlines, the page title)
+live in :mod:`pipeline` and :mod:`title`; this module only sees one line.
+
+Structure comes first: every family bounds the length of what it removes, most require the
+phrase to *open* the line, and the phrase families skip lines that are quotations or carry
+reported speech ("said", "according to"), because that is how a news story talks *about*
+cookies, subscriptions or comments rather than showing a banner for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import phrases as P
+
+F = P.FLAGS
+
+# Rule names, one per family; the pipeline adds the context-dependent ones.
+ADVERTISEMENT = "advertisement"
+COOKIE = "cookie-banner"
+SYNDICATION = "syndication-footer"
+COPYRIGHT = "copyright"
+PHOTO = "photo-credit"
+REPORTING = "reporting-credit"
+BYLINE = "byline"
+DATE = "date-line"
+READ_MORE = "read-more"
+SOCIAL = "social-prompt"
+SUBSCRIBE = "subscribe-prompt"
+NEWSLETTER = "newsletter"
+COMMENTS = "comments"
+NAVIGATION = "navigation"
+TAGS = "tag-list"
+RELATED_HEADER = "related-block"
+
+_DECOR_L = re.compile(r"^[\s\-–—•·*»›>|#=~_\u25b6\u25ba\u2192\u2014]+")
+_DECOR_R = re.compile(r"[\s\-–—•·*«‹<|#=~_:\u25c0\u2190]+$")
+_BRACKETED = re.compile(r"^[\[(【{]\s*(.*?)\s*[\])】}]$")
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+", F)
+_URL = re.compile(r"(?:https?://|www\.)\S+", F)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", F)
+_TERMINAL = re.compile(r"[.!?…。](?:[\"”’»')\]]*)$")
+_QUOTE_START = re.compile(r"^[\"“”„«‘‚‹'\u2018\u201c]")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|tells|according to|asked|added|explained|wrote|argued|"
+    r"sagte|sagt|erklärte|schrieb|laut|a déclaré|a dit|selon|explique|dijo|dice|según|afirmó|explicó|"
+    r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*)\b"
+)
+_INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!] [A-ZА-ЯЁ]")
+_CAMEL = re.compile(r"[a-zа-яё]{2}[A-ZА-ЯЁ][a-zа-яё]")
+_ALPHA = re.compile(r"[^\W\d_]", F)
+
+
+def _full(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^" + P.alternation(phrases) + r"\W*$", F)
+
+
+def _prefix(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"^" + P.alternation(phrases) + r"(?!\w)", F)
+
+
+_ADS = re.compile(r"^\W*" + P.alternation(P.ADVERTISEMENT) + r"\W*$", F)
+_COOKIE = re.compile(P.COOKIE_WORD, F)
+_COOKIE_ADDRESS = re.compile(r"(?<!\w)(?:" + P.COOKIE_ADDRESS + r")(?!\w)")
+_COOKIE_CONSENT = re.compile(P.COOKIE_CONSENT)
+_RELATED_FULL = _full(P.RELATED_HEADER)
+_READ_MORE = re.compile(r"^" + P.alternation(P.READ_MORE) + r"\s*(?:[:：»›→>|…]|\.\.\.|\s[-–—]\s|\s*$)\s*(.*)$", F)
+_READ_MORE_LOOSE = re.compile(r"^(?:read more|see more|also read|read also|see also|also on \S+\.\w+)\s+(.*)$", F)
+_TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W*$")
+_LINK_LABEL = re.compile(r"^[\w' ]{1,25}\s*[:：]\s*(?:https?://|www\.)\S+$", F)
+_SHORTCODE = re.compile(r"\[/?\w+(?:\s[^\]]*)?\].*\[/\w+\]")
+_SOCIAL_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter\.com|x\.com|facebook\.com|instagram\.com|t\.me|vk\.com|youtube\.com|linkedin\.com|tiktok\.com)/\S*$", F)
+_READ_MORE_ALONE = re.compile(r"^\W*" + P.alternation(P.READ_MORE_ALONE) + r"\W*$", F)
+_SHARE = _prefix(P.SHARE_PROMPT)
+_SOCIAL_WORDS = frozenset(P.SOCIAL_WORDS)
+_SOCIAL_CORE = frozenset(
+    "share shares tweet facebook twitter whatsapp linkedin pinterest reddit telegram vk email e-mail print "
+    "teilen partager compartir поделиться flipboard messenger viber copy link pin".split()
+)
+_FOLLOW = _prefix(P.FOLLOW_VERB)
+_PLATFORM = re.compile(r"(?<!\w)(?:" + P.PLATFORMS + r")", F)
+_SUBSCRIBE = _prefix(P.SUBSCRIBE_PROMPT)
+_NEWSLETTER = re.compile(r"(?<!\w)(?:" + P.NEWSLETTER_WORD + r")")
+_NEWSLETTER_ACTION = _prefix(P.NEWSLETTER_ACTION)
+_YOU = re.compile(r"(?<!\w)(?:you|your|you'll|you're|sie|ihr|ihre|dein|vous|votre|vos|tu|tus|usted|su|вы|ваш\w*|вам|тебе)(?!\w)")
+_COMMENTS = re.compile(r"^\W*" + P.alternation(P.COMMENTS) + r"[\s\W\d]*$", F)
+_COMMENT_FORM = re.compile(
+    r"^(?:your email address will not be published|you must be (?:logged|signed) in to|save my name,? email|"
+    r"required fields are marked|ваш адрес email не будет опубликован|votre adresse (?:e-)?mail ne sera pas publiée|"
+    r"tu dirección de correo electrónico no será publicada|ihre e-mail-adresse wird nicht veröffentlicht|"
+    r"this site uses akismet)",
+    F,
+)
+_NAV_FULL = _full(P.NAV_LINE)
+_BREADCRUMB_SPLIT = re.compile(r"\s*(?:[|•·»›→]|::)\s*|\s+[>/\\]\s+")
+_PHOTO = re.compile(r"^[(\[]?" + P.alternation(P.PHOTO_PREFIX) + r"\s*(?:[:：|]|\s[-–—]\s|\s*\(|/)", F)
+_AGENCY = re.compile(r"(?<!\w)(?:" + P.PHOTO_AGENCIES + r")(?!\w)", F)
+_TAGS = re.compile(r"^" + P.alternation(P.TAGS_PREFIX) + r"\s*(?:[:：]|\s*$)", F)
+_BYLINE = re.compile(r"^" + P.alternation(P.BYLINE_PREFIX) + r"\s*[:：]?\s+(.+)$", F)
+_ROLE_BYLINE = re.compile(r"^(.{3,60}?),\s*(?:" + P.BYLINE_ROLES + r")$", F)
+_READ_MORE_RELATED = re.compile(r"^" + P.alternation(P.RELATED_HEADER) + r"\s*[:：]\s*(\S.*)$", F)
+_REPORTING = re.compile(r"^[(\[]?\s*" + P.alternation(P.REPORTING_CREDIT) + r"\s*[:：]?\s*[\w(]", F)
+_CONTRIBUTED = re.compile(P.CONTRIBUTED)
+_CONTACT = re.compile(r"(?<!\w)(?:" + P.CONTACT + r")")
+_CONTACT_LABEL = re.compile(r"^(?:e-?mail|contact|kontakt|почта)\s*:?", F)
+_CTA = re.compile(P.CALL_TO_ACTION)
+_COPYRIGHT_START = re.compile(r"^\W{0,3}" + P.alternation(P.COPYRIGHT[:3]), F)
+_COPYRIGHT_ANY = re.compile(P.alternation(P.COPYRIGHT[3:]))
+_LEGAL = re.compile(P.LEGAL_WORDS)
+_SYNDICATION = re.compile(r"^[(\[]?\s*" + P.alternation(P.SYNDICATION) + r"(?!\w)\s*[:：]?\s*(.*)$", F)
+_DISCLAIMER_HEAD = re.compile(r"^(?:statement|disclaimer|editor'?s note|the views|the opinions|views expressed|мнение|точка)", F)
+_DISCLAIMER_VOCAB = re.compile(P.DISCLAIMER_VOCAB, F)
+_SOURCE_HEAD = re.compile(r"^[(\[]?\s*(?:sources?|original(?: source| story| post)?|quelle|fuente|источник|оригинал)\b", F)
+
+_DATE_PREFIX = re.compile(r"^" + P.alternation(P.DATE_PREFIX) + r"(?!\w)\s*[:：]?\s*", F)
+_DATE_TOKEN = re.compile(
+    r"(?<!\w)(?:"
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
+    r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + P.MONTHS + r")\.?(?:,?\s+(?:de\s+)?\d{4}(?:\s*г\.?)?)?"
+    r"|(?:" + P.MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
+    r"|(?:" + P.MONTHS + r")\.?\s+\d{4}"
+    r"|\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?"
+    r"|\d{1,2}\s*[ap]\.?m\.?"
+    r"|(?:" + P.WEEKDAYS + r")\.?"
+    r"|" + P.RELATIVE_TIME + r"|" + P.READ_TIME + r""
+    r")(?!\w)",
+    F,
+)
+_DATE_FILLER = re.compile(
+    r"(?<!\w)(?:at|on|um|uhr|à|le|el|a las|a la|de|del|в|г|года|the|gmt|utc|bst|cet|cest|msk|et|est|edt|pt|pst|pdt|ist|"
+    r"mez|mesz|hrs?|h|updated|published|posted|aktualisiert|publié|publicado|actualizado|обновлено|опубликовано|"
+    r"am|pm|and|und|et|y|и)(?!\w)|[\s,|•·–—\-:/()\[\]]+",
+    F,
+)
+_TIME_ONLY = re.compile(r"\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?|\d{1,2}\s*[ap]\.?m\.?", F)
+_META_SPLIT = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
+_ZONE_ABBR = re.compile(r"(?<!\w)[A-Z]{2,4}(?!\w)")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    rule: str
+    meta: tuple[tuple[str, str], ...] = ()
+
+
+def normalise_space(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def strip_decoration(text: str) -> str:
+    """``- Advertisement -`` and ``[ Advertisement ]`` are the same marker as ``Advertisement``."""
+    s = _DECOR_R.sub("", _DECOR_L.sub("", text))
+    m = _BRACKETED.match(s)
+    return m.group(1) if m else s
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_TERMINAL.search(text[-8:]))
+
+
+def is_guarded(text: str) -> bool:
+    """Quotes and reported speech are the story talking, not the page."""
+    return bool(_QUOTE_START.match(text) or _ATTRIBUTION.search(text.lower()))
+
+
+def word_count(text: str) -> int:
+    """Words, with unspaced scripts (CJK) counted by length so a long sentence is never "short"."""
+    return max(len(text.split()), len(text) // 8)
+
+
+def headline_shaped(text: str, max_words: int = 25) -> bool:
+    """Short, starts like a title, and does not end like a sentence (``?`` and ``!`` allowed)."""
+    if not text or word_count(text) > max_words or len(text) > 220:
+        return False
+    first = text.lstrip("\"“”„«‘'([- –—•·*")[:1]
+    if not first or not (first.isupper() or first.isdigit()):
+        return False
+    if _INNER_SENTENCE.search(text):
+        return False
+    return not text.rstrip("\"”’»')]").endswith(".") or text.rstrip().endswith("...")
+
+
+def only_url(text: str) -> bool:
+    return bool(_URL.fullmatch(text.strip(" <>()[]")))
+
+
+def find_url(text: str) -> str | None:
+    m = _URL.search(text)
+    return m.group(0).rstrip(".,;)]>") if m else None
+
+
+def camel_joins(text: str) -> int:
+    return len(_CAMEL.findall(text))
+
+
+def date_only(text: str) -> str | None:
+    """The date if the line is nothing but a date/time (with an optional "Updated:"-style prefix).
+
+    A bare time ("4:14 p.m.") is not enough: live blogs use those as in-body stamps.
+    """
+    body = _DATE_PREFIX.sub("", text, count=1)
+    dates = _DATE_TOKEN.findall(body)
+    if not dates or (body == text and all(_TIME_ONLY.fullmatch(d.strip()) for d in dates)):
+        return None
+    rest = _DATE_FILLER.sub("", _ZONE_ABBR.sub(" ", _DATE_TOKEN.sub(" ", body)))
+    return body.strip() if not rest else None
+
+
+def byline_names(rest: str) -> str | None:
+    """The author names if ``rest`` (what follows "By") is a short run of names."""
+    rest = _DATE_TOKEN.sub(" ", rest)
+    rest = re.sub(r"\s*[,|;]\s*(?:[A-Z][\w.&' -]{1,40})?$", "", rest.strip()) if rest.count(",") == 1 and word_count(rest) > 4 else rest
+    tokens = [t.strip(",.;:()'’") for t in rest.replace("|", " ").split()]
+    tokens = [t for t in tokens if t]
+    if not tokens or len(tokens) > 9:
+        return None
+    capitals = 0
+    for tok in tokens:
+        low = tok.lower()
+        if low in P.NAME_CONNECTORS:
+            continue
+        if _EMAIL.fullmatch(tok) or tok.startswith("@"):
+            continue
+        if tok[:1].isupper() and _ALPHA.search(tok):
+            capitals += 1
+            continue
+        return None
+    if capitals == 0:
+        return None
+    return normalise_space(_EMAIL.sub("", rest).strip(" ,|-–—@"))
+
+
+def _meta_segment(seg: str) -> tuple[str, str] | None:
+    seg = seg.strip(" ,;")
+    if not seg:
+        return ("", "")
+    m = _BYLINE.match(seg) or _ROLE_BYLINE.match(seg)
+    if m:
+        names = byline_names(m.group(1))
+        if names:
+            return ("author", names)
+    d = date_only(seg) if _HAS_DIGIT.search(seg) else None
+    if d:
+        return ("date", d)
+    if _TAGS.match(seg) and word_count(seg) <= 6:
+        return ("", "")
+    if _EMAIL.fullmatch(seg):
+        return ("", "")
+    return None
+
+
+_GATE_COPYRIGHT = (
+    "©", "(c)", "copyright", "rights reserved", "rechte vorbehalten", "droits réservés", "derechos reservados",
+    "права защищены", "may not be published", "no part of this", "reproduction", "nachdruck", "перепечатка",
+    "материалов",
+)
+_GATE_COOKIE = ("cookie", "куки")
+_GATE_CONTRIBUTED = ("contribut", "trugen zu", "a contribué", "contribuyó")
+_GATE_NEWSLETTER = (
+    "newsletter", "inbox", "mailing list", "alert", "briefing", "digest", "updates", "postfach", "infolettre",
+    "lettre d", "boletín", "boletines", "рассылк", "дайджест",
+)
+_GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "нажмите", " app", "скачайте")
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _any(haystack: str, needles: tuple[str, ...]) -> bool:
+    for needle in needles:
+        if needle in haystack:
+            return True
+    return False
+
+
+def classify(text: str, *, position: float = 0.5) -> Verdict | None:
+    """Classify one paragraph on its own. ``position`` is its place in the document, 0..1.
+
+    Returns ``None`` for body. Anchored prefix tests run first; the costlier searches inside a
+    line only run behind a plain substring gate (``"cookie" in line``), which keeps an ordinary
+    body paragraph at a few microseconds.
+    """
+    line = normalise_space(text)
+    if not line:
+        return None
+    if line[0] == "|" and line[-1] == "|":
+        return None  # a table row: content, whatever its cells look like
+    n = word_count(line)
+    low = line.lower()
+
+    if n <= 10 and _ADS.match(strip_decoration(line)):
+        return Verdict(ADVERTISEMENT)
+
+    if n <= 80:
+        m = _SYNDICATION.match(line)
+        if m:
+            v = _syndication(line, m.group(1), n)
+            if v:
+                return v
+
+    if n <= 60 and _any(low, _GATE_COPYRIGHT) and (_COPYRIGHT_START.match(line) or _COPYRIGHT_ANY.search(low)):
+        if line.startswith("©") or not is_guarded(line):
+            return Verdict(COPYRIGHT)
+
+    if (
+        n <= 150
+        and _any(low, _GATE_COOKIE)
+        and _COOKIE_ADDRESS.search(low)
+        and _COOKIE_CONSENT.search(low)
+        and not is_guarded(line)
+    ):
+        return Verdict(COOKIE)
+
+    if n <= 90 and _PHOTO.match(line):
+        return Verdict(PHOTO)
+    if n <= 10 and not line.endswith(".") and _AGENCY.search(line) and (line[:1] in "©(" or "/" in line or n <= 4):
+        return Verdict(PHOTO)
+
+    if n <= 60 and (
+        _REPORTING.match(line) or (_any(low, _GATE_CONTRIBUTED) and _CONTRIBUTED.search(low) and not is_guarded(line))
+    ):
+        return Verdict(REPORTING)
+
+    if n > 60:
+        return _long(line, low, n, position)
+
+    v = _byline_or_date(line, low, n)
+    if v:
+        return v
+
+    if n <= 8 and _RELATED_FULL.match(strip_decoration(line)):
+        return Verdict(RELATED_HEADER)
+
+    v = _prompts(line, low, n)
+    if v:
+        return v
+
+    if n <= 12 and _COMMENTS.match(line):
+        return Verdict(COMMENTS)
+    if _COMMENT_FORM.match(line):
+        return Verdict(COMMENTS)
+
+    v = _navigation(line, low, n, position)
+    if v:
+        return v
+
+    if n <= 40 and _TAGS.match(line) and not ends_sentence(line[:-1] if line.endswith(".") else line):
+        return Verdict(TAGS)
+    if n <= 40 or position > 0.7 or not ends_sentence(line):
+        joins = camel_joins(line)
+        if joins >= 3 and joins >= 0.2 * n:
+            return Verdict(TAGS)
+    return None
+
+
+def _long(line: str, low: str, n: int, position: float) -> Verdict | None:
+    if position > 0.7 or not ends_sentence(line):
+        joins = camel_joins(line)
+        if joins >= 3 and joins >= 0.2 * n:
+            return Verdict(TAGS)
+    if n <= 120 and _SUBSCRIBE.match(line) and _YOU.search(low) and not is_guarded(line):
+        return Verdict(SUBSCRIBE)
+    return None
+
+
+def _syndication(line: str, rest: str, n: int) -> Verdict | None:
+    url = find_url(line)
+    if _DISCLAIMER_HEAD.match(line):
+        if _DISCLAIMER_VOCAB.search(line):
+            return Verdict(SYNDICATION)
+        return None
+    if _SOURCE_HEAD.match(line):
+        # "Source: URL" or "Source: News agencies", never "Sources say the talks ..."
+        stripped = rest.strip()
+        has_colon = bool(re.match(r"^[(\[]?\s*\w+(?:\s\w+)?\s*[:：]", line))
+        if not has_colon:
+            return None
+        if url and only_url(stripped):
+            return Verdict(SYNDICATION, (("original_url", url),))
+        if word_count(stripped) <= 8 and not ends_sentence(stripped[:-1] + "x" if stripped.endswith(".") else stripped):
+            meta = (("original_url", url),) if url else ()
+            return Verdict(SYNDICATION, meta)
+        return None
+    meta = (("original_url", url),) if url else ()
+    return Verdict(SYNDICATION, meta)
+
+
+def _byline_or_date(line: str, low: str, n: int) -> Verdict | None:
+    if "@" in line:
+        emails = _EMAIL.findall(line)
+        if emails:
+            rest = _EMAIL.sub(" ", line)
+            if n <= 8 and (not _WORD.search(rest) or byline_names(_CONTACT_LABEL.sub("", rest.strip())) or len(rest.split()) <= 2):
+                names = byline_names(rest) if _WORD.search(rest) else None
+                return Verdict(BYLINE, (("author", names),) if names else ())
+            if n <= 50 and _CONTACT.search(low):
+                return Verdict(BYLINE)
+    if n <= 45 and ("@" in line or "http" in low or "www." in low) and _CONTACT.search(low):
+        return Verdict(BYLINE)
+    if n > 20:
+        return None
+    segments = [s for s in _META_SPLIT.split(line) if s.strip()]
+    if 1 <= len(segments) <= 6:
+        found = [_meta_segment(s) for s in segments]
+        if all(f is not None for f in found):
+            meta = tuple((k, v) for k, v in found if k)  # type: ignore[misc]
+            if any(k == "author" for k, _ in meta):
+                return Verdict(BYLINE, meta)
+            if any(k == "date" for k, _ in meta):
+                return Verdict(DATE, meta)
+    return None
+
+
+def _prompts(line: str, low: str, n: int) -> Verdict | None:
+    v = _prompt(line, low, n)
+    if v is not None and v.rule in (READ_MORE, SOCIAL, SUBSCRIBE, NEWSLETTER) and is_guarded(line):
+        return None
+    return v
+
+
+def _prompt(line: str, low: str, n: int) -> Verdict | None:
+    if _READ_MORE_ALONE.match(line):
+        return Verdict(READ_MORE)
+    bare = strip_decoration(line)
+    m = _READ_MORE.match(bare)
+    if m:
+        rest = m.group(1).strip()
+        if not rest or only_url(rest) or headline_shaped(rest, 30) or (rest[:1].isupper() and word_count(rest) <= 30):
+            return Verdict(READ_MORE)
+    m = _READ_MORE_RELATED.match(bare)
+    if m and n <= 30 and (headline_shaped(m.group(1), 30) or only_url(m.group(1))):
+        return Verdict(READ_MORE)
+    m = _READ_MORE_LOOSE.match(bare)
+    if m and (headline_shaped(m.group(1), 25) or only_url(m.group(1))):
+        return Verdict(READ_MORE)
+    if n <= 30 and _TEASER_TAG.search(line) and headline_shaped(_TEASER_TAG.sub("", line).strip(), 30):
+        return Verdict(READ_MORE)
+    if _LINK_LABEL.match(line) or _SHORTCODE.search(line):
+        return Verdict(NAVIGATION)
+    if _SOCIAL_URL.match(line):
+        return Verdict(SOCIAL)
+
+    if n <= 16:
+        words = [w.strip(".,:;!?()[]|•·-–—") for w in low.split()]
+        words = [w for w in words if w]
+        if words and all(w in _SOCIAL_WORDS for w in words) and any(w in _SOCIAL_CORE for w in words):
+            return Verdict(SOCIAL)
+    if n <= 30 and _SHARE.match(line):
+        return Verdict(SOCIAL)
+    if n <= 40 and _FOLLOW.match(line) and _PLATFORM.search(line):
+        return Verdict(SOCIAL)
+
+    if n <= 50 and _any(low, _GATE_NEWSLETTER) and _NEWSLETTER.search(low):
+        if _NEWSLETTER_ACTION.match(line) or (n <= 25 and _YOU.search(low)) or n <= 5:
+            return Verdict(NEWSLETTER)
+    if _SUBSCRIBE.match(line):
+        if n <= 8 or not ends_sentence(line) or _YOU.search(low) or (_any(low, _GATE_CTA) and _CTA.search(low)):
+            return Verdict(SUBSCRIBE)
+    if n <= 40 and _any(low, _GATE_CTA) and _CTA.search(low) and _YOU.search(low):
+        return Verdict(SUBSCRIBE)
+    return None
+
+
+def _navigation(line: str, low: str, n: int, position: float) -> Verdict | None:
+    if n <= 6 and _NAV_FULL.match(strip_decoration(line)):
+        return Verdict(NAVIGATION)
+    if n <= 30 and not ends_sentence(line):
+        parts = [p for p in _BREADCRUMB_SPLIT.split(line) if p.strip()]
+        if len(parts) >= 3 and all(word_count(p) <= 5 for p in parts) and not _URL.search(line):
+            return Verdict(NAVIGATION if position < 0.5 else TAGS)
+        if len(parts) == 2 and parts[0].lower() in {"home", "startseite", "accueil", "inicio", "главная"}:
+            return Verdict(NAVIGATION)
+        if 3 <= n <= 20 and "," not in line:
+            words = line.split()
+            if all(w[:1].isupper() or w == "&" for w in words):
+                navs = sum(1 for w in words if w.lower().strip("&") in P.NAV_WORDS)
+                if navs >= 0.6 * n:
+                    return Verdict(NAVIGATION)
+        if position > 0.7 and line.count(",") >= 3 and not _URL.search(line):
+            items = [p.strip() for p in line.split(",") if p.strip()]
+            if len(items) >= 4 and all(word_count(p) <= 4 and p[:1].isupper() for p in items):
+                return Verdict(TAGS)
+    if n <= 25 and ("|" in line or "·" in line or "•" in line or n <= 8) and len(_LEGAL.findall(low)) >= 2:
+        residue = _LEGAL.sub(" ", low)
+        if word_count(re.sub(r"[\W\d_]+", " ", residue)) <= 3:
+            return Verdict(COPYRIGHT)
+    return None

@@ -1,0 +1,165 @@
+"""Find the headline at the top of a raw document, and the page furniture around it.
+
+The headline is the first heading-like paragraph (short, no full stop at the end) before the
+body starts. Around it sit three kinds of furniture that only their position identifies:
+
+* a page title ``Headline | Section | site.com``: the headline part becomes the title, the last
+  part (a domain or a site name) becomes ``metadata["site"]`` (rule ``page-title``);
+* a section label above the headline (``Foreign Affairs``, ``World``): a short heading-like
+  line followed by a longer one (rule ``section-label``). The same short line *inside* the body
+  is a subheading and stays;
+* the headline repeated as a paragraph (rule ``repeated-headline``).
+
+The line right after the headline, when it is heading-like too and the body follows (seed 001's
+"The core issues focused on security, military bases, and immigration"), is the dek. It is the
+author's summary of the story, not part of its text (schema.org ``articleBody`` and the
+extraction benchmark's truth leave it out too), so like the headline it leaves the body and goes
+to ``metadata["subtitle"]`` (rule ``subtitle``). It is only taken when it sits directly under the
+headline, is heading-shaped (no full stop) and body text follows within three paragraphs.
+
+A document that starts straight with body text (seed 003) has no title: nothing is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .normalise import fold
+from .rules import ends_sentence, headline_shaped, word_count
+
+PAGE_TITLE = "page-title"
+TITLE = "title"
+SECTION_LABEL = "section-label"
+REPEATED_HEADLINE = "repeated-headline"
+SUBTITLE = "subtitle"
+
+_TITLE_SPLIT = re.compile(r"\s+(?:\||–|—|::|·|»|-)\s+")
+_DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
+_ZONE = 6
+
+
+@dataclass
+class TitleFinding:
+    title: str | None = None
+    site: str | None = None
+    subtitle: str | None = None
+    rules: dict[int, str] = field(default_factory=dict)
+
+
+def body_like(text: str) -> bool:
+    return word_count(text) >= 20 and ends_sentence(text) or word_count(text) >= 45
+
+
+def split_page_title(text: str) -> tuple[str, str] | None:
+    """``Headline | World | site.com`` -> (headline, site); ``None`` if not that shape."""
+    if "|" not in text and not any(sep in text for sep in (" – ", " — ", " - ", " :: ", " · ")):
+        return None
+    parts = [p.strip() for p in _TITLE_SPLIT.split(text) if p.strip()]
+    if len(parts) < 2:
+        return None
+    last = parts[-1]
+    domain = bool(_DOMAIN.match(last))
+    if not domain and not (text.count(" | ") >= 2 and word_count(last) <= 4):
+        return None
+    headline = max(parts[:-1], key=len) if not domain else parts[0]
+    if word_count(headline) < 3:
+        return None
+    return headline, last
+
+
+def find_title(texts: list[str], chrome: list[bool], known_title: str | None = None) -> TitleFinding:
+    """Decide title, page title, section labels and dek among the first paragraphs.
+
+    ``chrome[i]`` says paragraph ``i`` was already claimed by a rule; it is skipped, not counted.
+    ``known_title`` (from HTML metadata) replaces detection; only repeats are then removed.
+    """
+    found = TitleFinding()
+    zone: list[int] = []
+    for i, text in enumerate(texts):
+        if len(zone) >= _ZONE:
+            break
+        if chrome[i]:
+            continue
+        if body_like(text):
+            break
+        zone.append(i)
+
+    if known_title:
+        found.title = known_title
+        keys = _title_keys(known_title)
+        for i in zone[:3]:
+            if _same_headline(texts[i], keys):
+                found.rules[i] = REPEATED_HEADLINE
+                break
+    elif zone:
+        first = zone[0]
+        page = split_page_title(texts[first])
+        if page:
+            found.title, found.site = page
+            found.rules[first] = PAGE_TITLE
+            zone = zone[1:]
+        else:
+            heads = [i for i in zone if headline_shaped(texts[i], 30)]
+            if heads:
+                pick = heads[0]
+                if word_count(texts[pick]) <= 3 and len(heads) > 1 and word_count(texts[heads[1]]) > word_count(texts[pick]):
+                    pick = heads[1]
+                for i in zone:
+                    if i >= pick:
+                        break
+                    if word_count(texts[i]) <= 5 and not ends_sentence(texts[i]):
+                        found.rules[i] = SECTION_LABEL
+                found.title = texts[pick]
+                found.rules[pick] = TITLE
+
+    if found.title:
+        keys = _title_keys(found.title)
+        for i, text in enumerate(texts):
+            if i in found.rules or chrome[i]:
+                continue
+            if len(text) <= len(found.title) + 40 and fold(text) in keys:
+                found.rules[i] = REPEATED_HEADLINE
+        heads = [i for i, r in found.rules.items() if r in (TITLE, PAGE_TITLE, REPEATED_HEADLINE) and (not zone or i <= zone[-1])]
+        if heads:
+            last = max(heads)
+            nxt = last + 1
+            while nxt < len(texts) and (chrome[nxt] or nxt in found.rules):
+                nxt += 1
+            if nxt < len(texts) and nxt in zone and _dek(texts, nxt, found.title, chrome):
+                found.subtitle = texts[nxt]
+                found.rules[nxt] = SUBTITLE
+    return found
+
+
+def _title_keys(title: str) -> set[str]:
+    """The folded title, and its headline part when it carries a site suffix."""
+    keys = {fold(title)}
+    page = split_page_title(title)
+    if page:
+        keys.add(fold(page[0]))
+    for sep in (" | ", " - ", " – ", " — "):
+        if sep in title:
+            head = title.rsplit(sep, 1)[0]
+            if word_count(head) >= 3:
+                keys.add(fold(head))
+    keys.discard("")
+    return keys
+
+
+def _same_headline(text: str, keys: set[str]) -> bool:
+    if not headline_shaped(text, 40):
+        return False
+    f = fold(text)
+    return f in keys or any(len(f) >= 20 and (k.startswith(f) or f.startswith(k)) for k in keys if len(k) >= 20)
+
+
+def _dek(texts: list[str], i: int, title: str, chrome: list[bool]) -> bool:
+    """A heading-like line under the headline, with body following it."""
+    cand = texts[i]
+    if word_count(cand) > 40 or body_like(cand) or cand.endswith(":") or ends_sentence(cand) and not cand.endswith(("?", "!")):
+        return False
+    if fold(cand) == fold(title) or not cand[:1].isupper():
+        return False
+    following = [t for j, t in enumerate(texts[i + 1 :], i + 1) if not chrome[j]][:3]
+    return any(body_like(t) for t in following)

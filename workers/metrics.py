@@ -1,0 +1,216 @@
+"""Pipeline figures shared by every worker process, kept in Redis.
+
+Workers run in many processes on many machines, so an in-process prometheus_client
+registry would show one process only. Each worker records what it did here instead, and
+``corpus serve`` exports the sums (``ingest.serve.CorpusCollector``). Everything is best
+effort: a metric that cannot be written never fails a message.
+
+Keys (``<ns>`` is ``Settings.namespace``):
+
+``<ns>:metrics:stage``         hash: ``<stage>:<bucket index>`` observation counts (not
+                               cumulative), ``<stage>:sum`` (seconds), ``<stage>:count``
+``<ns>:metrics:outcomes``      hash: documents finished by outcome, since the namespace began
+``<ns>:metrics:events``        hash: ``message_errors`` (actor exceptions, every attempt),
+                               ``dead_lettered``, ``requeued`` (from the dead-letter queue)
+``<ns>:metrics:m:<minute>``    hash per unix minute (TTL two hours): outcome counts and the
+                               queue depth sampled in that minute (``ready``, ``delayed``,
+                               ``in_flight``, ``dead``): throughput and the dashboard's hour
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable
+
+from redis import Redis
+
+log = logging.getLogger("corpus.metrics")
+
+OUTCOMES = ("canonical", "duplicate", "failed")
+STAGES = ("read", "clean", "store", "index", "link", "total")
+DEPTH_FIELDS = ("ready", "delayed", "in_flight", "dead")
+# Upper bounds (seconds) of the stage-duration histogram buckets; +Inf is implied.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+MINUTE_TTL_S = 2 * 3600
+WINDOWS = (1, 5, 15)
+
+
+def stage_key(namespace: str) -> str:
+    return f"{namespace}:metrics:stage"
+
+
+def outcomes_key(namespace: str) -> str:
+    return f"{namespace}:metrics:outcomes"
+
+
+def events_key(namespace: str) -> str:
+    return f"{namespace}:metrics:events"
+
+
+def minute_key(namespace: str, minute: int) -> str:
+    return f"{namespace}:metrics:m:{minute}"
+
+
+def bucket_index(seconds: float) -> int:
+    """Index of the first bucket whose bound holds ``seconds`` (len(BUCKETS) for +Inf)."""
+    for i, bound in enumerate(BUCKETS):
+        if seconds <= bound:
+            return i
+    return len(BUCKETS)
+
+
+# ------------------------------------------------------------------------- recording
+
+
+def record_outcome(runtime, outcome, *, now: float | None = None) -> None:
+    """Count a finished document and its stage durations (called by the actor).
+
+    ``outcome`` is ``pipeline.Outcome`` or None (document not in the store). An outcome with
+    no stage timings is a redelivered message for a document already settled: not counted
+    again.
+    """
+    if outcome is None or not outcome.stage_seconds:
+        return
+    try:
+        record(runtime.redis, runtime.settings.namespace, outcome.status, outcome.stage_seconds, now=now)
+    except Exception as exc:  # metrics must never fail a message
+        log.warning("could not record metrics for document %s: %s", getattr(outcome, "document_id", "?"), exc)
+
+
+def record(client: Redis, namespace: str, status: str, stage_seconds: dict[str, float], *,
+           now: float | None = None) -> None:
+    now = time.time() if now is None else now
+    timings = {k: float(v) for k, v in stage_seconds.items() if v is not None}
+    if timings:
+        timings["total"] = sum(timings.values())
+    pipe = client.pipeline(transaction=False)
+    skey = stage_key(namespace)
+    for stage, seconds in timings.items():
+        pipe.hincrby(skey, f"{stage}:{bucket_index(seconds)}", 1)
+        pipe.hincrbyfloat(skey, f"{stage}:sum", seconds)
+        pipe.hincrby(skey, f"{stage}:count", 1)
+    if status in OUTCOMES:
+        pipe.hincrby(outcomes_key(namespace), status, 1)
+        mkey = minute_key(namespace, int(now // 60))
+        pipe.hincrby(mkey, status, 1)
+        pipe.expire(mkey, MINUTE_TTL_S)
+    pipe.execute()
+
+
+def count_event(client: Redis, namespace: str, event: str, n: int = 1) -> None:
+    try:
+        client.hincrby(events_key(namespace), event, n)
+    except Exception as exc:
+        log.warning("could not count %s: %s", event, exc)
+
+
+def sample_depth(client: Redis, namespace: str, stats: dict, *, now: float | None = None) -> None:
+    """Remember one queue's depth for the current minute (the last sample in a minute wins)."""
+    now = time.time() if now is None else now
+    mkey = minute_key(namespace, int(now // 60))
+    pipe = client.pipeline(transaction=False)
+    pipe.hset(mkey, mapping={f: int(stats.get(f, 0)) for f in DEPTH_FIELDS})
+    pipe.expire(mkey, MINUTE_TTL_S)
+    pipe.execute()
+
+
+def sample_queues(client: Redis, settings, *, now: float | None = None) -> dict:
+    """Sample the documents queue's depth into the minute history; returns the figures."""
+    from workers.broker import QUEUE, broker_namespace
+    from workers.queue_stats import queue_stats
+
+    stats = queue_stats(client, broker_namespace(settings), QUEUE, now=now)
+    sample_depth(client, settings.namespace, stats, now=now)
+    return stats
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _minutes(client: Redis, namespace: str, minutes: Iterable[int]) -> list[dict[str, float]]:
+    minutes = list(minutes)
+    pipe = client.pipeline(transaction=False)
+    for m in minutes:
+        pipe.hgetall(minute_key(namespace, m))
+    rows = []
+    for raw in pipe.execute():
+        rows.append({k.decode() if isinstance(k, bytes) else k: float(v) for k, v in raw.items()})
+    return rows
+
+
+def throughput(client: Redis, namespace: str, *, now: float | None = None) -> dict[str, dict]:
+    """Documents finished over the last 1, 5 and 15 minutes: by outcome and per minute.
+
+    A sliding window over minute buckets: the current, partial minute counts whole and the
+    oldest minute of the window counts for the part of it still inside the window.
+    """
+    now = time.time() if now is None else now
+    current = int(now // 60)
+    elapsed = (now - current * 60) / 60
+    rows = _minutes(client, namespace, range(current - max(WINDOWS), current + 1))  # oldest first
+    result = {}
+    for window in WINDOWS:
+        inside = rows[-window:]
+        before = rows[-window - 1]
+        counts = {}
+        for outcome in OUTCOMES:
+            n = sum(r.get(outcome, 0.0) for r in inside) + before.get(outcome, 0.0) * (1 - elapsed)
+            counts[outcome] = round(n, 2)
+        total = sum(counts.values())
+        result[f"{window}m"] = {"per_minute": round(total / window, 2), **counts}
+    return result
+
+
+def history(client: Redis, namespace: str, *, minutes: int = 60, now: float | None = None) -> list[dict]:
+    """One row per minute of the last ``minutes``, oldest first: depth sampled in that minute
+    (None where nothing sampled) and documents finished by outcome."""
+    now = time.time() if now is None else now
+    current = int(now // 60)
+    span = list(range(current - minutes + 1, current + 1))
+    rows = []
+    for m, raw in zip(span, _minutes(client, namespace, span)):
+        row: dict = {"t": m * 60}
+        for f in DEPTH_FIELDS:
+            row[f] = int(raw[f]) if f in raw else None
+        for outcome in OUTCOMES:
+            row[outcome] = int(raw.get(outcome, 0))
+        rows.append(row)
+    return rows
+
+
+def totals(client: Redis, namespace: str) -> dict:
+    """Counters since the namespace began: outcomes, events, and stage histograms as
+    ``{stage: {"buckets": [cumulative counts per BUCKETS bound, then +Inf], "sum", "count"}}``."""
+    pipe = client.pipeline(transaction=False)
+    pipe.hgetall(outcomes_key(namespace))
+    pipe.hgetall(events_key(namespace))
+    pipe.hgetall(stage_key(namespace))
+    outcomes_raw, events_raw, stage_raw = pipe.execute()
+
+    def decode(raw: dict) -> dict[str, float]:
+        return {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
+
+    outcomes = decode(outcomes_raw)
+    events = decode(events_raw)
+    stage = decode(stage_raw)
+    stages = {}
+    for name in STAGES:
+        count = stage.get(f"{name}:count")
+        if count is None:
+            continue
+        cumulative, running = [], 0.0
+        for i in range(len(BUCKETS) + 1):
+            running += stage.get(f"{name}:{i}", 0.0)
+            cumulative.append(running)
+        stages[name] = {"buckets": cumulative, "sum": stage.get(f"{name}:sum", 0.0), "count": count}
+    return {
+        "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+        "events": {e: int(events.get(e, 0)) for e in ("message_errors", "dead_lettered", "requeued")},
+        "stages": stages,
+    }
+
+
+def bucket_bounds() -> list[float]:
+    return [*BUCKETS, math.inf]
