@@ -119,12 +119,11 @@ class Corpus:
         return NewDocument(source=source, data=data, format=kind, url=url, site=site, hints=hints)
 
     def _enqueue(self, documents: list[NewDocument]) -> list[Handle]:
-        from workers.actors import process_document
+        from workers.actors import enqueue
 
         with session_scope(self.runtime.engine) as session:
             recorded = record(session, documents)
-        for doc_id, _new in recorded:
-            process_document.send(doc_id)
+        enqueue(doc_id for doc_id, _ in recorded)
         return [Handle(self, doc_id) for doc_id, _ in recorded]
 
     # -- read

@@ -58,7 +58,7 @@ def ingest(
         engine, broker = rt.engine, rt.broker
         from models.db import session_scope
         from models.store import record
-        from workers.actors import process_document
+        from workers.actors import enqueue
 
         files = list(readers.walk(paths))
         unreadable: list[str] = []
@@ -70,8 +70,7 @@ def ingest(
                 recorded = record(session, batch)
             for document, (doc_id, _is_new) in zip(batch, recorded):
                 ids.setdefault(doc_id, document.source)
-            for doc_id, _ in recorded:
-                process_document.send(doc_id)
+            enqueue(doc_id for doc_id, _ in recorded)
             batch.clear()
 
         with progress(transient=True) as bar:

@@ -45,9 +45,9 @@ class Watcher:
     # -- lifecycle
 
     def run(self) -> None:
-        from workers.actors import process_document
+        from workers.actors import enqueue
 
-        self.send = process_document.send
+        self.send = enqueue
         observer = self._start_observer()
         log.info("watching %s", self.inbox)
         try:
@@ -156,7 +156,7 @@ class Watcher:
             recorded = record(session, documents)
         for claimed, (doc_id, _new) in zip(files, recorded):
             self.claimed[doc_id] = claimed
-            self.send(doc_id)
+        self.send(doc_id for doc_id, _ in recorded)
 
     # -- settling
 

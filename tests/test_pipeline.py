@@ -58,7 +58,7 @@ def clusters(rt) -> set[tuple[str, frozenset[str]]]:
 
 def run(rt, ids) -> None:
     for doc_id in ids:
-        pipeline.process(rt, doc_id)
+        pipeline.process(rt, [doc_id])
 
 
 def start_over(rt) -> None:
@@ -95,11 +95,11 @@ def test_clusters_do_not_depend_on_arrival_order(rt):
 
 def test_a_fuller_copy_is_promoted_and_the_article_keeps_its_id(rt):
     ids = ingest(rt, ["first-half", "full"])
-    pipeline.process(rt, ids["first-half"])
+    pipeline.process(rt, [ids["first-half"]])
     with session_scope(rt.engine) as session:
         article_id = session.get(Document, ids["first-half"]).article_id
         seq_before = session.get(Article, article_id).change_seq
-    pipeline.process(rt, ids["full"])
+    pipeline.process(rt, [ids["full"]])
     with session_scope(rt.engine) as session:
         article = session.get(Article, article_id)
         assert article.canonical_document_id == ids["full"]
@@ -113,13 +113,13 @@ def test_a_bridging_document_merges_two_clusters(rt):
     from ingest.api import Corpus
 
     ids = ingest(rt, ["first-half", "second-half", "full"])
-    pipeline.process(rt, ids["first-half"])
-    pipeline.process(rt, ids["second-half"])
+    pipeline.process(rt, [ids["first-half"]])
+    pipeline.process(rt, [ids["second-half"]])
     with session_scope(rt.engine) as session:
         a = session.get(Document, ids["first-half"]).article_id
         b = session.get(Document, ids["second-half"]).article_id
     assert a != b
-    pipeline.process(rt, ids["full"])
+    pipeline.process(rt, [ids["full"]])
     survivor, absorbed = min(a, b), max(a, b)
     with session_scope(rt.engine) as session:
         members = {d.id: d for d in session.scalars(select(Document))}

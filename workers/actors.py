@@ -1,4 +1,4 @@
-"""dramatiq actors: thin glue from a message (a document id) to ``pipeline.process``.
+"""dramatiq actors: thin glue from a message (a batch of document ids) to ``pipeline.process``.
 
 Importing this module sets up the broker from the environment; ``corpus worker`` runs
 dramatiq on it. Deterministic failures never raise (the pipeline records them); what does
@@ -6,6 +6,8 @@ raise is transient (Redis or the database away) and is retried with backoff.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import dramatiq
 
@@ -15,8 +17,18 @@ from workers.runtime import runtime
 
 broker = runtime().broker
 
+#: Documents per message: enough to share transactions, few enough to spread over workers.
+BATCH = 16
+
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=8, time_limit=10 * 60 * 1000)
-def process_document(document_id: int) -> None:
-    outcome = pipeline.process(runtime(), document_id)
+def process_documents(document_ids: list[int]) -> None:
+    outcome = pipeline.process(runtime(), document_ids)
     metrics.record_outcome(runtime(), outcome)
+
+
+def enqueue(document_ids: Iterable[int]) -> None:
+    """Send ids to the workers in batches of ``BATCH``, in the order given."""
+    ids = list(document_ids)
+    for start in range(0, len(ids), BATCH):
+        process_documents.send(ids[start : start + BATCH])

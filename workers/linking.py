@@ -4,18 +4,22 @@ components, and each cluster's canonical is its most complete member.
 Runs inside one transaction under the cluster lock (``models.db.lock_clusters``), so two
 workers never merge or promote at the same time. Nothing here depends on arrival order:
 the edge set is symmetric (the later of any two matching documents sees the earlier in
-the index), and the canonical is chosen by content alone.
+the index), and the canonical is chosen by content alone. A batch is linked at once:
+its documents, their matches and the clusters they touch are loaded in a few queries,
+united in memory, and written back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.tables import CANONICAL, DUPLICATE, LINKED, Article, Document, Match, utcnow
 from workers.dedup import Fingerprint, compare, jaccard
+
+Edge = tuple[int, str, float]  # other document id, kind, similarity
 
 
 def completeness(document: Document) -> tuple:
@@ -31,67 +35,129 @@ def _similarity(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
     return "near", jaccard(a, b)
 
 
-def link(session: Session, document_id: int, matches: Iterable[tuple[int, str, float]]) -> Article | None:
-    """Record ``document_id``'s verified matches (other id, kind, similarity) and settle its
-    cluster. Idempotent: a redelivered message finds the document linked and does nothing."""
-    document = session.get(Document, document_id)
-    if document is None or document.stage == LINKED:
-        return None
-    matches = [(other, kind, sim) for other, kind, sim in matches if other != document_id]
-    for other, kind, similarity in matches:
-        a, b = sorted((document_id, other))
-        if session.get(Match, (a, b)) is None:
-            session.add(Match(a_id=a, b_id=b, kind=kind, similarity=similarity))
+class _Components:
+    """Union-find over document ids."""
 
-    member_ids = {document_id, *(other for other, _, _ in matches)}
-    seeds = session.scalars(select(Document).where(Document.id.in_(member_ids))).all()
-    article_ids = {d.article_id for d in seeds if d.article_id is not None}
-    members = {d.id: d for d in seeds}
-    if article_ids:
-        for d in session.scalars(select(Document).where(Document.article_id.in_(article_ids))):
-            members[d.id] = d
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
 
-    if article_ids:
-        articles = session.scalars(select(Article).where(Article.id.in_(article_ids)).order_by(Article.id)).all()
-        survivor, absorbed = articles[0], articles[1:]
-    else:
-        survivor, absorbed = Article(change_seq=0), []
-        session.add(survivor)
-        session.flush()
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
 
-    canonical = min(members.values(), key=completeness)
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> None:
+    """Record each document's verified matches and settle the clusters they touch.
+
+    Idempotent: documents already linked (a redelivered message) are left as they are.
+    """
+    batch = list(batch)
+    with session.no_autoflush:
+        involved = {doc_id for doc_id, _ in batch} | {other for _, edges in batch for other, _, _ in edges}
+        documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(involved)))}
+        batch = [(doc_id, edges) for doc_id, edges in batch if doc_id in documents and documents[doc_id].stage != LINKED]
+        if not batch:
+            return
+        article_ids = {d.article_id for d in documents.values() if d.article_id is not None}
+        articles: dict[int, Article] = {}
+        if article_ids:
+            articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))}
+            for d in session.scalars(select(Document).where(Document.article_id.in_(article_ids))):
+                documents.setdefault(d.id, d)
+
+        components = _Components()
+        by_article: dict[int, int] = {}
+        for d in documents.values():
+            components.find(d.id)
+            if d.article_id is not None:
+                if d.article_id in by_article:
+                    components.union(d.id, by_article[d.article_id])
+                else:
+                    by_article[d.article_id] = d.id
+        new_edges: dict[tuple[int, int], Edge] = {}
+        for doc_id, edges in batch:
+            for other, kind, similarity in edges:
+                if other != doc_id and other in documents:
+                    components.union(doc_id, other)
+                    new_edges[tuple(sorted((doc_id, other)))] = (other, kind, similarity)
+        _record_edges(session, new_edges)
+
+        clusters: dict[int, list[Document]] = {}
+        for d in documents.values():
+            clusters.setdefault(components.find(d.id), []).append(d)
+        touched = {components.find(doc_id) for doc_id, _ in batch}
+
+        fresh = {root: Article(change_seq=0) for root in touched
+                 if not any(m.article_id is not None for m in clusters[root])}
+        if fresh:
+            session.add_all(fresh.values())
+            session.flush()
+
+        sequence = _Sequence(session)
+        now = utcnow()
+        for root in sorted(touched):
+            members = clusters[root]
+            existing = sorted({m.article_id for m in members if m.article_id is not None})
+            survivor = fresh.get(root) or articles[existing[0]]
+            _settle(survivor, [articles[a] for a in existing[1:]], members, sequence, now)
+        for doc_id, _ in batch:
+            documents[doc_id].stage = LINKED
+
+
+def _record_edges(session: Session, edges: dict[tuple[int, int], Edge]) -> None:
+    if not edges:
+        return
+    pairs = list(edges)
+    known = set(session.execute(select(Match.a_id, Match.b_id).where(tuple_(Match.a_id, Match.b_id).in_(pairs))).all())
+    session.add_all(
+        Match(a_id=a, b_id=b, kind=edges[(a, b)][1], similarity=edges[(a, b)][2])
+        for a, b in pairs if (a, b) not in known
+    )
+
+
+class _Sequence:
+    """One change-sequence value for everything a transaction changes: greater than any
+    committed before it, because transactions holding the cluster lock run one at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.value: int | None = None
+
+    def next(self) -> int:
+        if self.value is None:
+            self.value = (self.session.scalar(select(func.max(Article.change_seq))) or 0) + 1
+        return self.value
+
+
+def _settle(survivor: Article, absorbed: list[Article], members: list[Document], sequence: _Sequence, now) -> None:
+    canonical = min(members, key=completeness)
     canonical_fp = Fingerprint.from_bytes(canonical.fingerprint)
-    now = utcnow()
     changed = survivor.canonical_document_id != canonical.id or bool(absorbed)
-    for member in members.values():
+    for member in members:
         if member.article_id != survivor.id:
             changed = True
         member.article_id = survivor.id
         if member.id == canonical.id:
-            member.status, member.kind, member.similarity = CANONICAL, None, None
+            if member.status != CANONICAL:
+                member.status, member.kind, member.similarity = CANONICAL, None, None
         else:
             kind, similarity = _similarity(Fingerprint.from_bytes(member.fingerprint), canonical_fp)
-            if member.status != DUPLICATE or member.kind != kind:
+            if member.status != DUPLICATE or member.kind != kind or member.similarity != similarity:
                 changed = True
-            member.status, member.kind, member.similarity = DUPLICATE, kind, similarity
-        member.processed_at = member.processed_at or now
-    document.stage = LINKED
-
+                member.status, member.kind, member.similarity = DUPLICATE, kind, similarity
+        if member.processed_at is None:
+            member.processed_at = now
     if changed:
-        next_seq = (session.scalar(select(func.max(Article.change_seq))) or 0) + 1
+        seq = sequence.next()
         for old in absorbed:
-            old.merged_into_id, old.canonical_document_id = survivor.id, None
-            old.change_seq = next_seq
+            old.merged_into_id, old.canonical_document_id, old.change_seq = survivor.id, None, seq
         survivor.canonical_document_id = canonical.id
-        survivor.change_seq = next_seq
-    return survivor
-
-
-def cluster_of(session: Session, document_id: int) -> list[int]:
-    """Ids of the documents sharing ``document_id``'s article (itself included)."""
-    article_id = session.scalar(select(Document.article_id).where(Document.id == document_id))
-    if article_id is None:
-        return [document_id]
-    return list(session.scalars(select(Document.id).where(Document.article_id == article_id)))
-
-
+        survivor.change_seq = seq

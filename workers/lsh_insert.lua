@@ -60,11 +60,10 @@ for i = 9, #ARGV do
   local a = h % (2 ^ L)
   if a < p then a = h % (2 ^ (L + 1)) end
   local skey = P .. 'b:' .. a
-  local v = redis.call('HGET', skey, bk)
-  if not v then
-    redis.call('HSET', skey, bk, idb)
-    nent = nent + 1
+  if redis.call('HSETNX', skey, bk, idb) == 1 then
+    nent = nent + 1  -- new bucket (the common case: one call)
   else
+    local v = redis.call('HGET', skey, bk)
     local found = false
     for j = 1, #v, 4 do
       local m = string.sub(v, j, j + 3)

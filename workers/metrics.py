@@ -67,16 +67,17 @@ def bucket_index(seconds: float) -> int:
 def record_outcome(runtime, outcome, *, now: float | None = None) -> None:
     """Count a finished document and its stage durations (called by the actor).
 
-    ``outcome`` is ``pipeline.Outcome`` or None (document not in the store). An outcome with
-    no stage timings is a redelivered message for a document already settled: not counted
-    again.
+    ``outcome`` is a batch's ``pipeline.Outcome``: each document it settled counts once,
+    with the batch's stage time shared evenly; documents settled before (a redelivered
+    message) are not in it, so they are not counted again.
     """
-    if outcome is None or not outcome.stage_seconds:
+    if outcome is None:
         return
     try:
-        record(runtime.redis, runtime.settings.namespace, outcome.status, outcome.stage_seconds, now=now)
+        for status, stage_seconds in outcome.per_document():
+            record(runtime.redis, runtime.settings.namespace, status, stage_seconds, now=now)
     except Exception as exc:  # metrics must never fail a message
-        log.warning("could not record metrics for document %s: %s", getattr(outcome, "document_id", "?"), exc)
+        log.warning("could not record metrics: %s", exc)
 
 
 def record(client: Redis, namespace: str, status: str, stage_seconds: dict[str, float], *,

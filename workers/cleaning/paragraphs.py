@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
 _TERMINAL = re.compile(r"[.!?…:;。](?:[\"”’»')\]]*)$")
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
@@ -38,7 +38,11 @@ class Paragraph:
 
 
 def clean_line(line: str) -> str:
-    return _SPACES.sub(" ", line).strip()
+    """Trim, and fold runs of spaces, tabs, no-break and zero-width spaces into one space."""
+    s = line.strip()
+    if "  " in s or not s.isprintable():
+        s = " ".join(s.replace("\u200b", "").split())
+    return s
 
 
 def wrap_width(lines: list[str]) -> int | None:

@@ -143,7 +143,8 @@ SUBSCRIBE_PROMPT = (
 )
 
 NEWSLETTER_WORD = (
-    r"newsletters?|inbox|mailing list|e-?mail (?:alerts?|updates|briefing)|daily (?:briefing|digest)|"
+    r"newsletters?|inbox|mailing list|e-?mail (?:alerts?|updates|briefing)|briefing|digest|(?:by|via|per|par) e-?mail|"
+    r"por correo|на почту|"
     r"newsletter abonnieren|postfach|infolettre|lettre d'information|boletín|boletines|"
     r"рассылк\w*|дайджест"
 )
@@ -175,7 +176,7 @@ NAV_LINE = (
     r"skip to (?:main )?content", r"skip to (?:main )?navigation", r"skip to footer", r"jump to", r"main menu", r"menu",
     r"navigation", r"search", r"home", r"homepage", r"back to top", r"top", r"next(?: article| post| story| page)?",
     r"previous(?: article| post| story| page)?", r"prev", r"log ?in", r"sign ?in", r"sign ?up", r"register", r"my account",
-    r"open menu", r"close", r"toggle navigation", r"search for", r"go to", r"sections?", r"all sections",
+    r"open menu", r"close", r"menü", r"menú", r"jump to navigation", r"navigation überspringen", r"se connecter", r"registrarse", r"регистрация", r"toggle navigation", r"search for", r"go to", r"sections?", r"all sections",
     r"zum inhalt springen", r"startseite", r"suche", r"anmelden", r"nach oben", r"zurück", r"weiter",
     r"aller au contenu(?: principal)?", r"accueil", r"rechercher", r"connexion", r"retour en haut", r"suivant", r"précédent",
     r"ir al contenido", r"inicio", r"buscar", r"iniciar sesión", r"volver arriba", r"siguiente", r"anterior",
@@ -214,7 +215,7 @@ TAGS_PREFIX = (
 )
 
 BYLINE_PREFIX = (
-    r"by", r"written by", r"words by", r"story by", r"posted by", r"published by", r"author", r"authors",
+    r"by", r"written by", r"words by", r"words", r"ein beitrag von", r"un article de", r"reportage", r"texto", r"автор материала", r"story by", r"posted by", r"published by", r"author", r"authors",
     r"reporter", r"von", r"autor(?:in)?", r"text", r"par", r"auteur", r"por", r"escrito por", r"redacción",
     r"автор", r"текст", r"publicado por",
 )

@@ -22,7 +22,7 @@ from .paragraphs import split_paragraphs
 from .result import Cleaned, Removed
 from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
-from .title import body_like, find_title
+from .title import body_like, find_title, is_page_title
 
 _MARKER_FAMILIES = frozenset({R.ADVERTISEMENT, R.SOCIAL, R.NAVIGATION, R.READ_MORE})
 _BLOCK_OPENERS = frozenset({R.RELATED_HEADER, R.COMMENTS})
@@ -85,14 +85,19 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     rules: list[str | None] = [None] * n
     meta: dict = {}
 
+    needles = R.active_needles(text)
     for i, t in enumerate(texts):
-        v = R.classify(t, position=(i + 0.5) / n)
+        v = R.classify(t, position=(i + 0.5) / n, needles=needles)
         if v is not None:
             rules[i] = v.rule
             for k, val in v.meta:
                 if k in _META_KEYS and val and k not in meta:
                     meta[k] = val
 
+    for i in range(min(n, 4)):
+        # "Headline | World | site.com" has the shape of a breadcrumb; the title step decides.
+        if rules[i] in (R.NAVIGATION, R.TAGS) and is_page_title(texts[i]):
+            rules[i] = None
     found = find_title(texts, [r is not None for r in rules], known_title)
     for i, rule in found.rules.items():
         rules[i] = rule

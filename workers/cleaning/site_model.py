@@ -24,14 +24,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .normalise import fold, line_key
+from .normalise import line_key
 from .paragraphs import split_paragraphs
 
 #: Bump when the key function or the JSON layout changes; old models are then rejected.
 SITE_MODEL_FORMAT = 1
 RULE = "site-boilerplate"
 
-_LONG_WORDS = 20
+_LONG_WORDS = 15
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def learn_site_model(
     seen_long: set[str] = set()
     n = 0
     for doc in documents:
-        digest = hashlib.blake2b(fold(doc).encode(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(" ".join(doc.lower().split()).encode(), digest_size=16).hexdigest()
         if digest in seen_docs:
             continue
         seen_docs.add(digest)
@@ -115,8 +115,9 @@ def learn_site_model(
         paras, _ = split_paragraphs(doc)
         keys = {line_key(p.text) for p in paras}
         keys.discard("")
-        long_keys = {line_key(p.text) for p in paras if len(p.text.split()) >= _LONG_WORDS}
-        republished = bool(long_keys) and len(long_keys & seen_long) >= 0.5 * len(long_keys)
+        long_keys = {p.text.lower() for p in paras if len(p.text.split()) >= _LONG_WORDS}
+        shared = len(long_keys & seen_long)
+        republished = shared >= 2 and shared >= 0.5 * len(long_keys)
         seen_long |= long_keys
         if republished:
             continue

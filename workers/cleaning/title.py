@@ -68,6 +68,12 @@ def split_page_title(text: str) -> tuple[str, str] | None:
     return headline, last
 
 
+def is_page_title(text: str) -> bool:
+    """``Headline | Section | site.com``: a page title whose last part is a domain."""
+    page = split_page_title(text)
+    return bool(page) and bool(_DOMAIN.match(page[1]))
+
+
 def find_title(texts: list[str], chrome: list[bool], known_title: str | None = None) -> TitleFinding:
     """Decide title, page title, section labels and dek among the first paragraphs.
 
@@ -93,32 +99,36 @@ def find_title(texts: list[str], chrome: list[bool], known_title: str | None = N
                 found.rules[i] = REPEATED_HEADLINE
                 break
     elif zone:
-        first = zone[0]
-        page = split_page_title(texts[first])
-        if page:
-            found.title, found.site = page
-            found.rules[first] = PAGE_TITLE
-            zone = zone[1:]
+        page_at = next((i for i in zone[:3] if split_page_title(texts[i])), None)
+        if page_at is not None:
+            found.title, found.site = split_page_title(texts[page_at])  # type: ignore[misc]
+            found.rules[page_at] = PAGE_TITLE
+            pick = page_at
         else:
             heads = [i for i in zone if headline_shaped(texts[i], 30)]
-            if heads:
-                pick = heads[0]
-                if word_count(texts[pick]) <= 3 and len(heads) > 1 and word_count(texts[heads[1]]) > word_count(texts[pick]):
-                    pick = heads[1]
-                for i in zone:
-                    if i >= pick:
-                        break
-                    if word_count(texts[i]) <= 5 and not ends_sentence(texts[i]):
-                        found.rules[i] = SECTION_LABEL
+            # A headline has a few words; "Jump to navigation" or "Asia" above it are furniture.
+            full = [i for i in heads if word_count(texts[i]) >= 4 and len(texts[i]) >= 20]
+            pick = full[0] if full else (heads[0] if heads else -1)
+            if pick >= 0:
                 found.title = texts[pick]
                 found.rules[pick] = TITLE
+        for i in zone:
+            if i >= pick:
+                break
+            if word_count(texts[i]) <= 5 and not ends_sentence(texts[i]):
+                found.rules[i] = SECTION_LABEL
 
     if found.title:
         keys = _title_keys(found.title)
-        for i, text in enumerate(texts):
-            if i in found.rules or chrome[i]:
+        # Extracted HTML (known title) repeats its headline at the top only; an in-body
+        # subheading that trafilatura took for the title on a page without one must stay.
+        scope = zone if known_title else range(len(texts))
+        lo, hi = len(found.title) // 3, len(found.title) + 40
+        for i in scope:
+            text = texts[i]
+            if i in found.rules or chrome[i] or not lo <= len(text) <= hi or not headline_shaped(text, 40):
                 continue
-            if len(text) <= len(found.title) + 40 and fold(text) in keys:
+            if fold(text) in keys:
                 found.rules[i] = REPEATED_HEADLINE
         heads = [i for i, r in found.rules.items() if r in (TITLE, PAGE_TITLE, REPEATED_HEADLINE) and (not zone or i <= zone[-1])]
         if heads:

@@ -21,7 +21,11 @@ Contents:
   hard-wrapped at 68-80 columns;
 * an HTML copy of some of them, chrome in header/nav/aside/footer and some inside the article.
 
-Deterministic (fixed seed). Run: ``python bench/data/clean/build_corpus.py``.
+``--heldout`` writes ``heldout.jsonl`` instead: the same stories under other invented sites with a
+second, disjoint set of chrome wordings (``HELDOUT_POOLS``), written after the rules were tuned on
+``POOLS`` and used only to measure how well the rule *families* generalise.
+
+Deterministic (fixed seeds). Run: ``python bench/data/clean/build_corpus.py [--heldout]``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import random
+import sys
 import textwrap
 from pathlib import Path
 
@@ -181,6 +186,80 @@ POOLS = {
     },
 }
 
+# A second, disjoint set of wordings for every family, for a held-out check: the rules were tuned on
+# POOLS; HELDOUT_POOLS was written afterwards and only measured (``--heldout``).
+HELDOUT_POOLS = {
+    "nav": {
+        "en": ["Jump to navigation", "Main menu", "News › World › Asia", "HOME / WORLD / ASIA", "Log in | Register", "Back to top",
+               "World  US  Politics  Tech  Science  Health"],
+        "de": ["Navigation überspringen", "Startseite › Politik › Ausland", "Menü"], "fr": ["Accueil › Monde › Asie", "Menu principal", "Se connecter"],
+        "es": ["Portada > Internacional > Asia", "Menú", "Registrarse"], "ru": ["Главная › В мире › Азия", "Меню", "Регистрация"],
+    },
+    "section": {"en": ["Asia", "Analysis", "Breaking News", "Europe"], "de": ["Ausland", "Meinung"], "fr": ["Monde", "Analyse"],
+                "es": ["Internacional", "Análisis"], "ru": ["В мире", "Аналитика"]},
+    "byline": {"en": ["BY {author}", "Story by {author}", "Words: {author}", "{author} | Reporter", "Author: {author}", "by {author}, {date}"],
+               "de": ["Ein Beitrag von {author}", "Autor: {author}"], "fr": ["Un article de {author}", "Auteur : {author}"],
+               "es": ["Escrito por {author}", "Autor: {author}"], "ru": ["Автор материала: {author}", "{author}, корреспондент"]},
+    "date": {"en": ["Last updated: 14 November 2025", "Nov 14, 2025 · 3 min read", "14/11/2025 09:15", "Thursday, November 14, 2025", "2025-11-14 09:15"],
+             "de": ["Stand: 14.11.2025 09:15 Uhr", "14. November 2025"], "fr": ["Mis à jour le 14/11/2025 à 09h15", "jeudi 14 novembre 2025"],
+             "es": ["Actualizado el 14 de noviembre de 2025", "14 nov 2025"], "ru": ["14 ноября 2025, 09:15", "Обновлено: 14.11.2025"]},
+    "ad": {"en": ["Advertisements", "— ADVERTISEMENT —", "Sponsored content", "Continue reading below", "Paid content"],
+           "de": ["ANZEIGE", "Gesponsert"], "fr": ["Contenu sponsorisé", "- Publicité -"], "es": ["Contenido patrocinado", "- Publicidad -"],
+           "ru": ["На правах рекламы", "Спонсорский материал"]},
+    "readmore": {"en": ["ALSO READ: {h}", "Read also: {h}", "SEE ALSO: {h}", "Recommended: {h}", "Don't miss: {h}", "WATCH: {h}"],
+                 "de": ["Auch interessant: {h}", "Lesen Sie hier: {h}"], "fr": ["Voir aussi : {h}", "À voir : {h}"],
+                 "es": ["Ver también: {h}", "Más información: {h}"], "ru": ["Смотрите также: {h}", "Подробнее: {h}"]},
+    "share": {"en": ["Share this story", "Share via Email", "Tweet this", "Share on X", "Follow us on Instagram", "Follow us on Google News",
+                     "Share Tweet Pin Email"],
+              "de": ["Teilen Sie diesen Artikel", "Auf Facebook teilen"], "fr": ["Partager sur X", "Suivez-nous sur Facebook"],
+              "es": ["Comparte esta noticia", "Síguenos en Facebook"], "ru": ["Поделиться в VK", "Следите за нами в Telegram"]},
+    "subscribe": {"en": ["Subscribe today and get 50% off", "Become a subscriber to keep reading", "Get unlimited access for $1 a week",
+                         "Start your free trial now"],
+                  "de": ["Abonnieren Sie jetzt", "Jetzt testen mit Abo"], "fr": ["Abonnez-vous dès maintenant", "Soutenez notre journalisme"],
+                  "es": ["Hazte suscriptor", "Suscríbete ahora"], "ru": ["Подпишитесь, чтобы читать дальше", "Поддержите нашу редакцию"]},
+    "newsletter": {"en": ["Get our free morning briefing by email", "Want more stories like this? Sign up for our newsletter.",
+                          "Never miss a story: sign up for email alerts", "Join 50,000 readers who get our newsletter"],
+                   "de": ["Jetzt den Newsletter bestellen", "Erhalten Sie unseren Newsletter"], "fr": ["Recevez notre newsletter gratuite", "Inscription à la newsletter"],
+                   "es": ["Recibe el boletín diario", "Apúntate a nuestra newsletter"], "ru": ["Получайте рассылку каждое утро", "Подписаться на рассылку"]},
+    "comments": {"en": ["View comments", "Show 27 comments", "Add a comment", "Be the first to comment", "12 Replies"],
+                 "de": ["Kommentieren", "12 Kommentare"], "fr": ["Réagir", "12 commentaires"], "es": ["12 comentarios", "Escribe un comentario"],
+                 "ru": ["Обсуждение", "12 комментариев"]},
+    "related": {"en": ["Related Stories", "More on this story", "Trending now", "Latest news", "Read next", "Further reading"],
+                "de": ["Meistgelesen", "Weitere Nachrichten"], "fr": ["Les plus lus", "Articles similaires"],
+                "es": ["Lo más leído", "Te recomendamos"], "ru": ["Самое читаемое", "Материалы по теме"]},
+    "tags": {"en": ["Topics: {t}", "Tagged: {t}", "{tj}", "Categories: {t}"], "de": ["Stichwörter: {t}", "{tj}"], "fr": ["Thèmes : {t}", "{tj}"],
+             "es": ["Temas: {t}", "{tj}"], "ru": ["Темы: {t}", "{tj}"]},
+    "photo": {"en": ["Photograph: {cap}", "Picture: Getty", "(Photo by Jane Doe/Getty Images)", "Image source: Reuters", "Credit: AFP"],
+              "de": ["Foto: picture alliance", "Bildquelle: dpa"], "fr": ["Photo d'illustration : AFP", "Crédits : AFP"],
+              "es": ["Fotografía: EFE", "Foto: Europa Press"], "ru": ["Фото: РИА Новости", "Иллюстрация: ТАСС"]},
+    "copyright": {"en": ["Copyright 2025 {site}", "(c) 2025 {site} Ltd", "All Rights Reserved.", "Terms of Service · Privacy Notice · Cookie Settings"],
+                  "de": ["Copyright 2025 {site}. Alle Rechte vorbehalten.", "AGB | Impressum | Datenschutzerklärung"],
+                  "fr": ["Copyright 2025 {site}", "CGU · Mentions légales · Nous contacter"], "es": ["Copyright 2025 {site}", "Contacto | Aviso legal"],
+                  "ru": ["Copyright 2025 {site}", "О нас | Контакты | Реклама на сайте"]},
+    "cookie": {"en": ["By using this site you accept our cookie policy. OK", "Our site uses cookies. Learn more about our use of cookies: cookie policy. Accept",
+                      "We and our partners use cookies and similar technologies. You can manage your preferences at any time. Accept all Reject all"],
+               "de": ["Wir verwenden Cookies, um Ihnen das beste Nutzererlebnis zu bieten. Alle akzeptieren"],
+               "fr": ["Ce site utilise des cookies. Vous pouvez modifier vos paramètres à tout moment. J'accepte"],
+               "es": ["Usamos cookies para mejorar tu experiencia. Al continuar navegando aceptas nuestra política de cookies."],
+               "ru": ["Сайт использует куки. Продолжая работу с сайтом, вы даете согласие на их использование."]},
+    "syndication": {"en": ["Originally published at {url}", "Source: {site}", "This post first appeared on {site}.",
+                           "Disclaimer: The opinions expressed here are the author's own.", "Read the original article: {url}",
+                           "This article is republished from {site} under a Creative Commons license."],
+                    "de": ["Originalartikel: {url}", "Zuerst erschienen bei {site}."], "fr": ["Article original : {url}", "Source : {site}"],
+                    "es": ["Artículo original: {url}", "Fuente: {site}"], "ru": ["Источник: {site}", "Статья впервые опубликована на {site}."]},
+    "credit": {"en": ["(Writing by {author}; Editing by {author2})", "Additional reporting by {author} in London", "Compiled by {author}"],
+               "de": [], "fr": [], "es": [], "ru": []},
+    "contact": {"en": ["Contact: {email}", "Email: {email}", "You can reach {author} at {email}.", "Send tips to {email}"],
+                "de": ["Kontakt: {email}"], "fr": ["Contact : {email}"], "es": ["Contacto: {email}"], "ru": ["Почта: {email}"]},
+}
+HELDOUT_SITES = [
+    {"name": "asia-daily.net", "layout": "wrapped", "width": 70, "lang_chrome": "en"},
+    {"name": "Northern Star", "layout": "blank", "lang_chrome": "mixed"},
+    {"name": "pressreader.example", "layout": "lines", "lang_chrome": "own"},
+    {"name": "wire-copy.eu", "layout": "wrapped", "width": 76, "lang_chrome": "own"},
+    {"name": "portal.news", "layout": "blank", "lang_chrome": "own"},
+]
+
 AUTHORS = ["Maria Keller", "John Fairweather", "Ana Ruiz", "Pierre Lambert", "Olga Smirnova", "Tom O'Neill", "Jan Novak"]
 SITES = [
     {"name": "harbourtimes.com", "layout": "blank", "lang_chrome": "own"},
@@ -215,7 +294,7 @@ def seed_docs() -> tuple[list[dict], list[dict]]:
 
 
 def pick(rng: random.Random, family: str, lang: str, mode: str) -> list[str]:
-    pool = POOLS[family]
+    pool = ACTIVE[family]
     if mode == "en" or not pool.get(lang):
         lang = "en"
     elif mode == "mixed" and rng.random() < 0.5:
@@ -241,7 +320,7 @@ def fill(rng: random.Random, template: str, site: str, lang: str) -> str:
 def chrome_line(rng, family, lang, mode, site):
     lng = lang
     pool = pick(rng, family, lang, mode)
-    if pool is POOLS[family].get("en"):
+    if pool is ACTIVE[family].get("en"):
         lng = "en"
     return fill(rng, rng.choice(pool), site, lng)
 
@@ -354,12 +433,21 @@ def to_html(items: list[tuple[str, str]], title: str | None, site: str) -> str:
     )
 
 
+ACTIVE = POOLS
+
+
 def main() -> None:
-    rng = random.Random(20261124)
+    global ACTIVE
+    heldout = "--heldout" in sys.argv
+    ACTIVE = HELDOUT_POOLS if heldout else POOLS
+    sites = HELDOUT_SITES if heldout else SITES
+    rng = random.Random(777 if heldout else 20261124)
     docs, seed_stories = seed_docs()
+    if heldout:
+        docs = []
     stories = seed_stories + json.loads((HERE / "stories.json").read_text(encoding="utf-8"))
     for story in stories:
-        for site in rng.sample(SITES, 4):
+        for site in rng.sample(sites, 4):
             items = republish(story, site, rng)
             text, labels = layout(items, site)
             doc_id = f"{story['id']}@{site['name']}"
@@ -368,10 +456,11 @@ def main() -> None:
                 page = to_html(items, story.get("title"), site["name"])
                 html_labels = [{"text": t, "label": l} for t, l in items]
                 docs.append({"id": doc_id + "#html", "site": site["name"], "format": "html", "html": page, "lines": html_labels})
-    with open(HERE / "corpus.jsonl", "w", encoding="utf-8") as fh:
+    out = HERE / ("heldout.jsonl" if heldout else "corpus.jsonl")
+    with open(out, "w", encoding="utf-8") as fh:
         for d in docs:
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
-    print(f"{len(docs)} documents -> {HERE / 'corpus.jsonl'}")
+    print(f"{len(docs)} documents -> {out}")
 
 
 if __name__ == "__main__":

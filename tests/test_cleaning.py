@@ -1,0 +1,299 @@
+"""Raw-text cleaning: every rule family with lines that must go and near-misses that must stay,
+the seeds as the issue describes them, paragraph rebuilding, titles and metadata."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from workers.cleaning import CLEANER_VERSION, Cleaned, Removed, clean_text
+from workers.cleaning.paragraphs import split_paragraphs, wrap_width
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+BODY = [
+    "The council met on Tuesday to discuss the budget for next year, which has been delayed twice since the spring.",
+    "Officials said the plan would cost about 40 million euros and take four years to complete, with work starting in March.",
+    "Opposition members argued that the city could not afford the project without raising taxes on local businesses.",
+    "The final vote is expected next month, after a public consultation that will run for six weeks.",
+]
+
+
+def doc(*lines: str, title: str = "Council approves harbour plan after long debate") -> str:
+    """A small article: headline, two body paragraphs, the lines under test, two more paragraphs."""
+    return "\n\n".join([title, BODY[0], BODY[1], *lines, BODY[2], BODY[3]]) + "\n"
+
+
+def seed(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def body_lines(text: str) -> list[str]:
+    return [l.strip() for l in text.splitlines() if l.strip()]
+
+
+def assert_removed(line: str, rule: str) -> Cleaned:
+    c = clean_text(doc(line))
+    assert line not in c.text, f"{line!r} should have been removed"
+    assert Removed(line, rule) in c.removed, (line, [(r.rule, r.text) for r in c.removed])
+    for para in BODY:
+        assert para in c.text
+    return c
+
+
+def assert_kept(line: str) -> None:
+    c = clean_text(doc(line))
+    assert line in c.paragraphs, (line, [(r.rule, r.text) for r in c.removed])
+
+
+# --- rule families: must go -------------------------------------------------------------------
+
+MUST_GO = {
+    "cookie-banner": [
+        "This website uses cookies to improve your experience. We'll assume you're ok with this, but you can opt-out if you wish. Accept Read More",
+        "We use cookies to personalise content and ads. By continuing to browse, you agree to our use of cookies.",
+        "Diese Website verwendet Cookies. Wenn Sie die Seite weiter nutzen, stimmen Sie der Verwendung zu. Akzeptieren",
+        "Nous utilisons des cookies pour améliorer votre expérience. En poursuivant, vous acceptez leur utilisation.",
+        "Utilizamos cookies propias y de terceros. Si continúa navegando, acepta su uso. Aceptar",
+        "Мы используем файлы cookie. Продолжая пользоваться сайтом, вы соглашаетесь с этим. Принять",
+    ],
+    "related-block": ["Related posts", "You may also like", "More from The Courier", "Recommended for you", "Das könnte Sie auch interessieren", "À lire aussi", "Noticias relacionadas", "Читайте также"],
+    "read-more": [
+        "Read more: Markets slip as investors weigh rate outlook",
+        "READ MORE: Five things to know before the summit",
+        "Related: Heatwave warning extended for the weekend",
+        "Lesen Sie auch: Streik legt Nahverkehr lahm",
+        "Lire aussi : Ce qui change au 1er septembre",
+        "Lee también: Cinco claves de la reforma laboral",
+        "Читайте также: Цены на бензин выросли за неделю",
+        "[Related: Salesforce Keynote: AI, Integration And Protestors]",
+        "Also on rt.com Journalists threatened with sedition arrests",
+    ],
+    "social-prompt": [
+        "Share this article", "Share on Facebook Share on Twitter Email", "Facebook Twitter WhatsApp Email Print",
+        "Follow us on Twitter and Facebook", "Follow @BGRDeals on Twitter for the latest deals", "Artikel teilen",
+        "Folgen Sie uns auf Instagram", "Partager cet article", "Suivez-nous sur Twitter", "Síguenos en Twitter",
+        "Поделиться", "Подписывайтесь на наш канал в Telegram", "twitter.com/paultakahashi",
+    ],
+    "subscribe-prompt": [
+        "Subscribe now for unlimited access", "Subscribe to our YouTube channel", "Already a subscriber? Log in",
+        "Support independent journalism. Become a member today.", "Jetzt abonnieren und weiterlesen",
+        "Abonnez-vous pour lire la suite", "Suscríbete para seguir leyendo", "Оформите подписку, чтобы читать дальше",
+        "If you enjoyed this article, we have a proposition for you: join our members' programme today.",
+    ],
+    "newsletter": [
+        "Sign up for our daily newsletter", "Get the latest headlines delivered to your inbox every morning.",
+        "Newsletter abonnieren", "Inscrivez-vous à notre newsletter", "Suscríbete a nuestro boletín", "Подпишитесь на нашу рассылку",
+    ],
+    "comments": ["Leave a Reply", "Comments (14)", "3 Comments", "Join the conversation", "Kommentare (5)", "Laisser un commentaire", "Deja un comentario", "Комментарии (3)",
+                 "Your email address will not be published. Required fields are marked *"],
+    "navigation": ["Skip to main content", "Home > News > World", "Home | News | World | Europe", "Startseite > Nachrichten > Verkehr", "Accueil > Actualités > Société",
+                   "Home News World Politics Business Sport Culture", "Главная > Новости > Город", "Download: http://po.st/TP_615Download"],
+    "advertisement": ["Advertisement", "ADVERTISEMENT", "- Advertisement -", "Story continues below advertisement", "Anzeige", "Publicité", "Publicidad", "Реклама", "[Ad]"],
+    "photo-credit": ["Image caption: The harbour at dawn, seen from the old lighthouse", "Photo: Reuters", "Getty Images", "Foto: dpa", "Photo : AFP", "Фото: ТАСС",
+                     "(AP Photo/Evan Vucci)"],
+    "tag-list": ["Tags: Politics, Economy, Transport, Europe", "Schlagwörter: Bahn, Verkehr, Prag", "Mots-clés : Vendanges, Bourgogne", "Etiquetas: Metro, Fiestas", "Теги: мост, город",
+                 "ArmeniaAzerbaijanKazakhstanKyrgyzstanRussian President Vladimir PutinVladimir Putin"],
+    "byline": ["By Maria Keller", "By Maria Keller and John Fairweather", "By Maria Keller | March 12, 2024", "Von Maria Keller", "Par Pierre Lambert", "Por Ana Ruiz",
+               "Автор: Ольга Смирнова", "rimmaruslan98@gmail.com", "John Fairweather, Staff Writer",
+               "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
+    "date-line": ["March 12, 2024", "Published: 12 March 2024", "Updated 12 March 2024 at 10:42 GMT", "Veröffentlicht am 12. März 2024", "Publié le 12 mars 2024 à 14h05",
+                  "Publicado el 12 de marzo de 2024", "Опубликовано: 12 марта 2024", "5 min read", "Updated at 1:23 p.m."],
+    "copyright": ["© 2024 Harbour Times. All rights reserved.", "Copyright © 2024 Courier Media Group", "Privacy Policy | Terms of Use | Contact Us",
+                  "© 2024 Nachrichten. Alle Rechte vorbehalten.", "Tous droits réservés.", "Todos los derechos reservados.", "Все права защищены.",
+                  "This material may not be published, broadcast, rewritten or redistributed."],
+    "syndication-footer": [
+        "Original article: https://www.toutiao.com/article/7577196771714253321/",
+        "Statement: This article represents the views of the author. Please express your attitude by clicking on the [top/vote] buttons below.",
+        "Statement: This article represents the views of the author. Please express your attitude in the 【up/down】 buttons below.",
+        "This article was originally published in The Conversation.",
+        "This story originally appeared on Grist and is republished with permission.",
+        "The views expressed in this article are those of the author and do not necessarily reflect the position of the site.",
+        "Dieser Artikel erschien zuerst bei Zeit Online.", "Cet article a été initialement publié sur Le Monde.",
+        "Este artículo fue publicado originalmente en El País.", "Оригинал статьи: https://example.ru/a/1", "Source: https://example.com/a/1",
+    ],
+    "reporting-credit": ["(Reporting by Will Dunham; Editing by Tom Brown)", "Reporting by Rodrigo Campos; Editing by Nick Zieminski",
+                         "Associated Press writers Alan Fram and Zeke Miller contributed to this report."],
+}
+
+
+@pytest.mark.parametrize("rule,line", [(r, l) for r, lines in MUST_GO.items() for l in lines])
+def test_chrome_line_is_removed_by_its_rule(rule: str, line: str) -> None:
+    assert_removed(line, rule)
+
+
+# --- near-misses: must stay -------------------------------------------------------------------
+
+NEAR_MISSES = [
+    # cookies, consent, privacy talked about in a story
+    "Regulators said the retailer's website placed advertising cookies on visitors' devices without their consent.",
+    "The company kept tracking users who had rejected cookies, an investigation found, and will have to pay a fine.",
+    "Consumer groups have complained for years that many websites use cookies to follow users across the internet.",
+    # read more / related / more in prose and quotes
+    "\"Read more books and spend less time on your phone,\" the minister told students at the opening ceremony.",
+    "Read more carefully, the judge warned the lawyers, because the contract says something quite different.",
+    "Related talks between the two ministries are expected to continue into the next year, officials said.",
+    "More than 2,000 people attended the rally in the city centre on Saturday afternoon.",
+    # subscribe / share / follow in news context
+    "Subscribers to the ferry service lost patience with the council after eleven weeks without a boat.",
+    "The streaming service said it would raise prices for people who subscribe after the first of March.",
+    "Share prices fell by almost three percent in early trading after the announcement.",
+    "Follow-up inspections of a dozen other retailers are planned for next year, the regulator said.",
+    "Follow the money, the prosecutor told the jury, and you will find the people responsible.",
+    "The newsletter, which launched in 2019 and covers local politics, now has 50,000 readers.",
+    # comments, copyright, sources in a story
+    "Comments made by the minister on Monday drew criticism from across the region.",
+    "The court ruled that the studio still holds the copyright to the original film.",
+    "Sources close to the talks said an agreement could be signed as early as next week.",
+    "Statement issued by the ministry on Friday confirmed the closure of the border crossing.",
+    # bylines and dates in prose
+    "By the end of the year, the company expects to have hired more than 300 new staff.",
+    "By Monday, most of the roads in the valley had been cleared of snow and reopened.",
+    "On March 12, 2024, the council voted to approve the plan by 31 votes to 12.",
+    # photos, tags, navigation words in prose
+    "Photographs taken by residents show the water reaching the first floor of several houses.",
+    "Home owners in the area have been told to expect higher insurance premiums.",
+    "The iPhone maker and YouTube both declined to comment on the report.",
+    # in-body subheadings
+    "Friendship is friendship, but...",
+    "Eurasian Link",
+    "A strategic offensive under CSTO cover",
+    "What the engineers found",
+    "Kritik von Fahrgastverbänden",
+    "Что изменится для пассажиров",
+]
+
+
+@pytest.mark.parametrize("line", NEAR_MISSES)
+def test_near_miss_stays_in_the_body(line: str) -> None:
+    assert_kept(line)
+
+
+# --- seeds ------------------------------------------------------------------------------------
+
+
+def test_seed_000_loses_syndication_footer_and_keeps_original_url() -> None:
+    raw = seed("000")
+    c = clean_text(raw)
+    lines = body_lines(raw)
+    assert c.title == lines[0]
+    assert c.metadata["original_url"] == "https://www.toutiao.com/article/7577196771714253321/"
+    assert [r.rule for r in c.removed] == ["title", "syndication-footer", "syndication-footer"]
+    for line in lines[1:-2]:
+        assert line in c.text
+    assert "Original article" not in c.text and "Statement:" not in c.text
+    for sub in ("Friendship is friendship, but...", "Eurasian Link", "What About the Next Moves?"):
+        assert sub in c.paragraphs
+
+
+def test_seed_001_each_line_is_a_paragraph_and_caption_goes() -> None:
+    raw = seed("001")
+    c = clean_text(raw)
+    lines = body_lines(raw)
+    assert c.title == lines[0]
+    assert c.metadata["subtitle"] == "The core issues focused on security, military bases, and immigration"
+    assert c.metadata["original_url"] == "https://www.toutiao.com/article/7577202474025550386/"
+    assert c.removed_by("photo-credit") == [lines[2]]
+    assert lines[2].startswith("Image caption:")
+    body = [l for l in lines[3:] if not l.startswith(("Original article:", "Statement:"))]
+    assert c.paragraphs == body  # one paragraph per line, none joined, none lost
+    assert len(c.removed_by("syndication-footer")) == 2
+
+
+def test_seed_002_loses_section_label_and_run_together_tags() -> None:
+    raw = seed("002")
+    c = clean_text(raw)
+    lines = body_lines(raw)
+    assert c.removed_by("section-label") == ["Foreign Affairs"]
+    assert c.title == lines[1]
+    assert c.removed_by("tag-list") == [lines[-1]]
+    assert c.paragraphs == lines[2:-1]
+
+
+def test_seed_003_without_chrome_is_untouched() -> None:
+    raw = seed("003")
+    c = clean_text(raw)
+    assert c.removed == []
+    assert c.title is None
+    assert c.paragraphs == body_lines(raw)
+
+
+def test_seed_004_page_title_repeats_related_emails_cookies() -> None:
+    raw = seed("004")
+    c = clean_text(raw)
+    lines = body_lines(raw)
+    headline = "Putin Strengthens Ties with Kyrgyzstan Amidst Shifting Central Asian Alliances"
+    assert c.title == headline
+    assert c.metadata["site"] == "london-news-net.preview-domain.com"
+    assert c.removed_by("page-title") == [lines[0]]
+    assert c.removed_by("repeated-headline") == [headline, headline]
+    assert c.removed_by("byline") == ["rimmaruslan98@gmail.com"] * 2
+    assert len(c.removed_by("cookie-banner")) == 1
+    related = c.removed_by("related-block")
+    assert related[0] == "Related posts"
+    assert any(r.startswith("Russia Blacklists Human Rights Watch") for r in related)  # the long teaser
+    assert "Gasoline Crisis Hits Kuril Islands Amidst Widespread Fuel Shortages in Russia" in related
+    start = lines.index("Related posts")
+    assert c.paragraphs == lines[3:start]
+
+
+# --- paragraphs, titles, metadata -------------------------------------------------------------
+
+
+def test_hard_wrapped_text_is_joined_back_and_inline_ads_dropped() -> None:
+    paras = [BODY[0] + " " + BODY[1], BODY[2] + " " + BODY[3]]
+    wrapped = textwrap.fill(paras[0], 72).split("\n")
+    raw = "\n".join(wrapped[:2] + ["ADVERTISEMENT"] + wrapped[2:]) + "\n\n" + textwrap.fill(paras[1], 72) + "\n"
+    assert wrap_width(raw.splitlines()) is not None
+    c = clean_text(raw)
+    assert c.paragraphs == paras
+    assert c.removed == [Removed("ADVERTISEMENT", "advertisement")]
+
+
+def test_wrapped_paragraphs_without_blank_lines_split_at_short_lines() -> None:
+    raw = textwrap.fill(BODY[0] + " " + BODY[1], 76) + "\n" + textwrap.fill(BODY[2] + " " + BODY[3], 76) + "\nShare this article\n"
+    c = clean_text(raw)
+    assert c.paragraphs == [BODY[0] + " " + BODY[1], BODY[2] + " " + BODY[3]]
+    assert c.removed_by("social-prompt") == ["Share this article"]
+
+
+def test_one_paragraph_per_line_is_never_joined() -> None:
+    paras, _ = split_paragraphs("\n".join(BODY))
+    assert [p.text for p in paras] == BODY
+
+
+def test_page_title_headline_and_site_go_to_metadata() -> None:
+    c = clean_text("Council approves harbour plan | Local | harbourtimes.com\n\n" + "\n\n".join(BODY))
+    assert c.title == "Council approves harbour plan"
+    assert c.metadata["site"] == "harbourtimes.com"
+    assert c.paragraphs == BODY
+
+
+def test_byline_and_date_become_metadata() -> None:
+    c = clean_text(doc("By Maria Keller | March 12, 2024"))
+    assert c.metadata["author"] == "Maria Keller"
+    assert c.metadata["date"] == "March 12, 2024"
+
+
+def test_related_block_at_end_takes_teasers_but_mid_article_stops_at_body() -> None:
+    end = clean_text(doc() + "\nYou may also like\n\nMarkets slip as investors weigh rate outlook\n\nOfficials say the move could cost billions.\n\nFive things to know before the summit\n")
+    assert end.paragraphs == BODY
+    mid = clean_text(doc("Most read", "Markets slip as investors weigh rate outlook"))
+    assert mid.paragraphs == BODY
+    assert mid.removed_by("related-block") == ["Most read", "Markets slip as investors weigh rate outlook"]
+
+
+def test_no_title_when_document_starts_with_body() -> None:
+    c = clean_text("\n".join(BODY))
+    assert c.title is None and c.paragraphs == BODY
+
+
+def test_empty_and_whitespace_input() -> None:
+    assert clean_text("").text == ""
+    assert clean_text(" \n\n \t\n").paragraphs == []
+
+
+def test_cleaner_version_is_set() -> None:
+    assert isinstance(CLEANER_VERSION, str) and CLEANER_VERSION
