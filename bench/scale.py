@@ -161,9 +161,14 @@ def main(argv=None) -> None:
                   f"   {server}", flush=True)
         st = ix.stats()
         enc = {}
-        for k in client.scan_iter(match=ix.prefix + "b:*", count=10_000):
-            e = client.object("encoding", k)
-            enc[e] = enc.get(e, 0) + 1
+        keys = list(client.scan_iter(match=ix.prefix + "b:*", count=10_000))
+        for i in range(0, len(keys), 5000):
+            pipe = client.pipeline(transaction=False)
+            for k in keys[i:i + 5000]:
+                pipe.object("encoding", k)
+            for e in pipe.execute():
+                e = e.decode() if isinstance(e, bytes) else e
+                enc[e] = enc.get(e, 0) + 1
         print(f"bucket table: L={st['L']} p={st['p']} fields={st['nent']} shards by encoding {enc}")
     finally:
         if proc is None:

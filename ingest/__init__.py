@@ -3,6 +3,7 @@
     from ingest import Corpus
 """
 
-from ingest.api import Corpus, Handle, Outcome
+from ingest.api import Changes, Corpus, Handle, Handles, Outcome, RedisUnavailable, StoreUnavailable
+from ingest.formats import ReadError
 
-__all__ = ["Corpus", "Handle", "Outcome"]
+__all__ = ["Changes", "Corpus", "Handle", "Handles", "Outcome", "ReadError", "RedisUnavailable", "StoreUnavailable"]

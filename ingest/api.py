@@ -6,32 +6,54 @@
     handle = corpus.enqueue_text(text, url="https://example.com/story", site="example.com")
     outcome = handle.wait(timeout=60)      # Outcome(status="canonical", article_id=1, ...)
     article = corpus.get_article(outcome.article_id)
-    for article in corpus.changes(since=0):
-        ...                                # article["change_seq"] is the next cursor
+    changes = corpus.changes(since=0)
+    for article in changes:                # every article created or changed after the cursor
+        ...
+    cursor = changes.cursor                # pass it as ``since`` next time
 
 Documents are processed by workers (``corpus worker``); ``wait`` only watches the store.
+Enqueueing is idempotent: the same input from the same source is one document, so after
+an error it is safe to call again. Errors: ``RedisUnavailable`` / ``StoreUnavailable``
+(what to fix is in the message), ``TypeError`` / ``ValueError`` for bad arguments,
+``FileNotFoundError`` / ``ReadError`` for files, ``TimeoutError`` from ``wait``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from models.db import session_scope
-from models.store import NewDocument, article_record, live_articles, record
-from models.tables import PENDING, Article, Document
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+
 from ingest import readers
+from ingest.formats.records import BadRecord, failed, to_document
+from models.db import StoreUnavailable, mask_url, session_scope
+from models.store import NewDocument, article_record, record
+from models.tables import PENDING, Article, Document
+from workers.runtime import RedisUnavailable
 
-BATCH = 500
+__all__ = ["Changes", "Corpus", "Handle", "Handles", "Outcome", "RedisUnavailable", "StoreUnavailable"]
+
+BATCH = 500  # documents per store transaction
+_CHUNK = 900  # ids per IN (...) query
+_PAGE = 500  # articles per read transaction in ``changes``
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Where a document ended: ``status`` is canonical, duplicate, failed or pending."""
+    """Where a document ended.
+
+    ``status`` is ``canonical`` (it is its article's canonical copy), ``duplicate``
+    (``kind`` exact, near or contained, with ``similarity``, of article ``article_id``),
+    ``failed`` (``error`` says why) or ``pending``.
+    """
 
     document_id: int
     status: str
@@ -39,6 +61,24 @@ class Outcome:
     kind: str | None = None
     similarity: float | None = None
     error: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self.status != PENDING
+
+
+def _outcomes(corpus: "Corpus", ids: Sequence[int]) -> dict[int, Outcome]:
+    found: dict[int, Outcome] = {}
+    with corpus._store():
+        with session_scope(corpus.runtime.engine) as session:
+            for start in range(0, len(ids), _CHUNK):
+                rows = session.execute(
+                    select(Document.id, Document.status, Document.article_id, Document.kind, Document.similarity,
+                           Document.error).where(Document.id.in_(list(ids[start : start + _CHUNK])))
+                )
+                found.update({row.id: Outcome(row.id, row.status, row.article_id, row.kind, row.similarity, row.error)
+                              for row in rows})
+    return found
 
 
 class Handle:
@@ -49,16 +89,15 @@ class Handle:
         self.document_id = document_id
 
     def outcome(self) -> Outcome:
-        with session_scope(self.corpus.runtime.engine) as session:
-            d = session.get(Document, self.document_id)
-            return Outcome(d.id, d.status, d.article_id, d.kind, d.similarity, d.error)
+        """The document's outcome now (``status`` may still be ``pending``)."""
+        return _outcomes(self.corpus, [self.document_id])[self.document_id]
 
     def wait(self, timeout: float | None = None, *, interval: float = 0.1) -> Outcome:
         """Block until the document is settled; ``TimeoutError`` if ``timeout`` seconds pass first."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             outcome = self.outcome()
-            if outcome.status != PENDING:
+            if outcome.settled:
                 return outcome
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"document {self.document_id} still pending after {timeout}s (is a worker running?)")
@@ -68,79 +107,279 @@ class Handle:
         return f"Handle(document_id={self.document_id})"
 
 
+class Handles(Sequence[Handle]):
+    """Many enqueued documents (``enqueue_records``, a ``.jsonl`` or ``.warc`` file), in
+    input order; ids only, so millions fit. ``skipped`` counts records that were not
+    documents (WARC requests, metadata, images)."""
+
+    def __init__(self, corpus: "Corpus", ids: Iterable[int] = (), *, skipped: int = 0) -> None:
+        self.corpus = corpus
+        self.ids = array("q", ids)
+        self.skipped = skipped
+
+    @property
+    def document_ids(self) -> list[int]:
+        return list(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Handle: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Handle]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Handle(self.corpus, doc_id) for doc_id in self.ids[index]]
+        return Handle(self.corpus, self.ids[index])
+
+    def outcomes(self) -> list[Outcome]:
+        """Every document's outcome now, in input order."""
+        unique = sorted(set(self.ids))
+        found = _outcomes(self.corpus, unique)
+        return [found[doc_id] for doc_id in self.ids]
+
+    def wait(self, timeout: float | None = None, *, interval: float = 0.2) -> list[Outcome]:
+        """Block until every document is settled and return the outcomes in input order;
+        ``TimeoutError`` (saying how many are pending) if ``timeout`` seconds pass first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        waiting = sorted(set(self.ids))
+        while waiting:
+            found = _outcomes(self.corpus, waiting[:20 * _CHUNK])
+            settled = {doc_id for doc_id, outcome in found.items() if outcome.settled}
+            waiting = [doc_id for doc_id in waiting if doc_id not in settled]
+            if not waiting:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{len(waiting)} of {len(self.ids)} document(s) still pending after {timeout}s "
+                                   "(is a worker running?)")
+            if not settled:
+                time.sleep(interval)
+        return self.outcomes()
+
+    def __repr__(self) -> str:
+        return f"Handles({len(self.ids)} documents, skipped={self.skipped})"
+
+
+class Changes(Iterator[dict[str, Any]]):
+    """Articles created or changed after a cursor, in change order (the export's shape,
+    each with its ``change_seq``). ``cursor`` is the cursor to pass next time: once the
+    iteration is complete, every change up to it has been seen."""
+
+    def __init__(self, corpus: "Corpus", since: int) -> None:
+        self.corpus = corpus
+        self.cursor = since
+        self._after: tuple[int, int | None] = (since, None)  # (change_seq, id) of the last article read
+        self._page: list[dict[str, Any]] = []
+        self._done = False
+
+    def __iter__(self) -> "Changes":
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        if not self._page and not self._done:
+            self._fetch()
+        if not self._page:
+            raise StopIteration
+        article = self._page.pop(0)
+        self.cursor = max(self.cursor, article["change_seq"])
+        return article
+
+    def _fetch(self) -> None:
+        # Short transactions page by (change_seq, id): never a long read holding SQLite's
+        # write lock while the caller works through millions of articles.
+        seq, last_id = self._after
+        after = Article.change_seq > seq if last_id is None else or_(
+            Article.change_seq > seq, and_(Article.change_seq == seq, Article.id > last_id))
+        with self.corpus._store():
+            with session_scope(self.corpus.runtime.engine) as session:
+                articles = session.scalars(
+                    select(Article)
+                    .where(Article.merged_into_id.is_(None), Article.canonical_document_id.is_not(None),
+                           after)
+                    .order_by(Article.change_seq, Article.id)
+                    .limit(_PAGE)
+                ).all()
+                self._page = [article_record(session, article) for article in articles]
+        if len(articles) < _PAGE:
+            self._done = True
+        if articles:
+            self._after = (articles[-1].change_seq, articles[-1].id)
+
+
 class Corpus:
-    """Entry point for Python callers; configured like the CLI, from CORPUS_* variables."""
+    """Entry point for Python callers; configured like the CLI, from CORPUS_* variables
+    (or pass a ``workers.runtime.Runtime``). Raises ``RedisUnavailable`` or
+    ``StoreUnavailable`` at once when a service cannot be reached."""
 
     def __init__(self, runtime=None) -> None:
         from workers.runtime import runtime as current
 
         self.runtime = runtime or current()
-        self.runtime.engine, self.runtime.redis  # fail now, with the variable to fix
+        self.runtime.engine, self.runtime.redis  # noqa: B018 - fail now, with the variable to fix
 
-    # -- enqueue
+    # ---------------------------------------------------------------- enqueue
 
     def enqueue_text(self, text: str, *, url: str | None = None, title: str | None = None, site: str | None = None,
-                     published: str | None = None, metadata: Mapping[str, Any] | None = None) -> Handle:
-        return self._enqueue([self._document("text", text, url, title, site, published, metadata)])[0]
+                     published: str | datetime | date | None = None,
+                     metadata: Mapping[str, Any] | None = None) -> Handle:
+        """Enqueue plain text (chrome lines are removed by the text cleaner)."""
+        return self._enqueue_one("text", text, url, title, site, published, metadata)
 
     def enqueue_html(self, html: str, *, url: str | None = None, title: str | None = None, site: str | None = None,
-                     published: str | None = None, metadata: Mapping[str, Any] | None = None) -> Handle:
-        return self._enqueue([self._document("html", html, url, title, site, published, metadata)])[0]
+                     published: str | datetime | date | None = None,
+                     metadata: Mapping[str, Any] | None = None) -> Handle:
+        """Enqueue an HTML page (the article is extracted, the chrome dropped)."""
+        return self._enqueue_one("html", html, url, title, site, published, metadata)
 
-    def enqueue_file(self, path: str | Path, *, site: str | None = None) -> Handle:
-        return self._enqueue([readers.read(Path(path), site=site)])[0]
+    def enqueue_file(self, path: str | Path, *, site: str | None = None) -> Handle | Handles:
+        """Enqueue a file in any format ``corpus ingest`` reads: a ``Handle`` for a
+        single-document file (.txt .md .html .htm .json, and .gz), ``Handles`` for a
+        container (.jsonl .warc .warc.gz). ``FileNotFoundError`` when it does not
+        exist, ``ReadError`` when it cannot be read or its type is not supported."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such file")
+        found = readers.format_of(path)
+        if found is None:
+            raise readers.ReadError(f"{path}: unsupported file type (supported: {', '.join(readers.SUPPORTED)})")
+        stats = readers.ReadStats()
+        documents = readers.documents(path, source=str(path.absolute()), site=site, stats=stats)
+        handles = self._enqueue_stream(documents)
+        handles.skipped = stats.skipped
+        if not found.container:
+            return handles[0]
+        return handles
 
-    def enqueue_records(self, records: Iterable[Mapping[str, Any]]) -> Iterator[Handle]:
-        """Enqueue records ({"text" or "html", "url", "title", "site", "published",
-        "metadata"}) in batches; yields one handle per record, lazily, so millions fit."""
-        batch: list[NewDocument] = []
-        for position, item in enumerate(records):
-            if not isinstance(item, Mapping):
-                raise TypeError(f"record {position}: expected a mapping, got {type(item).__name__}")
-            if ("text" in item) == ("html" in item):
-                raise ValueError(f"record {position}: needs exactly one of 'text' or 'html'")
-            kind = "text" if "text" in item else "html"
-            batch.append(self._document(kind, item[kind], item.get("url"), item.get("title"), item.get("site"),
-                                        item.get("published"), item.get("metadata")))
-            if len(batch) >= BATCH:
-                yield from self._enqueue(batch)
-                batch = []
-        if batch:
-            yield from self._enqueue(batch)
+    def enqueue_records(self, records: Iterable[Mapping[str, Any]]) -> Handles:
+        """Enqueue records — mappings with ``text`` or ``html`` and optionally ``url``,
+        ``title``, ``published``, ``site``, ``metadata`` — in batches, streaming the
+        iterable (millions fit). A record that cannot be a document (no body, a wrong
+        type) is recorded as failed with its position and reason, like a bad line of a
+        JSONL file; the others go on. Returns the handles in input order."""
+        if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+            raise TypeError(f"records must be an iterable of mappings, got {type(records).__name__}")
 
-    def _document(self, kind, body, url, title, site, published, metadata) -> NewDocument:
+        def documents() -> Iterator[NewDocument]:
+            for position, item in enumerate(records):
+                try:
+                    yield to_document(item, source=_api_source(item))
+                except BadRecord as exc:
+                    yield failed(f"api:record:{position}", repr(item)[:1024].encode("utf-8", "replace"),
+                                 f"record {position}: {exc}", "record")
+
+        return self._enqueue_stream(documents())
+
+    def _enqueue_one(self, kind, body, url, title, site, published, metadata) -> Handle:
         if not isinstance(body, str):
             raise TypeError(f"{kind} must be a str, got {type(body).__name__}")
-        data = body.encode("utf-8")
-        hints = {k: v for k, v in (("title", title), ("published", published), ("url", url)) if v}
-        if metadata:
-            hints["metadata"] = dict(metadata)
-        source = url or f"api:{hashlib.sha256(data).hexdigest()[:16]}"
-        return NewDocument(source=source, data=data, format=kind, url=url, site=site, hints=hints)
+        if not body.strip():
+            raise ValueError(f"{kind} is empty")
+        for name, value in (("url", url), ("title", title), ("site", site)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a str or None, got {type(value).__name__}")
+        if metadata is not None and not isinstance(metadata, Mapping):
+            raise TypeError(f"metadata must be a mapping or None, got {type(metadata).__name__}")
+        item = {kind: body, "url": url, "title": title, "site": site, "published": published,
+                "metadata": dict(metadata) if metadata else None}
+        try:
+            document = to_document(item, source=_api_source(item))
+        except BadRecord as exc:
+            raise ValueError(str(exc)) from None
+        return self._enqueue_stream(iter([document]))[0]
 
-    def _enqueue(self, documents: list[NewDocument]) -> list[Handle]:
-        from workers.actors import enqueue
+    def _enqueue_stream(self, documents: Iterator[NewDocument]) -> Handles:
+        handles = Handles(self)
+        batch: list[NewDocument] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= BATCH:
+                handles.ids.extend(self._record_and_send(batch))
+                batch = []
+        if batch:
+            handles.ids.extend(self._record_and_send(batch))
+        return handles
 
-        with session_scope(self.runtime.engine) as session:
-            recorded = record(session, documents)
-        enqueue(doc_id for doc_id, _ in recorded)
-        return [Handle(self, doc_id) for doc_id, _ in recorded]
+    def _record_and_send(self, documents: list[NewDocument]) -> list[int]:
+        with self._store():
+            with session_scope(self.runtime.engine) as session:
+                recorded = record(session, documents)
+        ids = [doc_id for doc_id, _ in recorded]
+        with self._redis():
+            from workers.actors import enqueue
 
-    # -- read
+            enqueue(doc_id for document, doc_id in zip(documents, ids) if document.error is None)
+        return ids
+
+    # ------------------------------------------------------------------- read
 
     def get_article(self, article_id: int) -> dict[str, Any] | None:
-        """An article (``corpus export``'s shape), following merges to the surviving one."""
-        with session_scope(self.runtime.engine) as session:
-            article = session.get(Article, article_id)
-            while article is not None and article.merged_into_id is not None:
-                article = session.get(Article, article.merged_into_id)
-            if article is None or article.canonical_document_id is None:
-                return None
-            return article_record(session, article)
+        """An article (``corpus export``'s shape), following merges to the surviving one;
+        None when there is no such article."""
+        if isinstance(article_id, bool) or not isinstance(article_id, int):
+            raise TypeError(f"article_id must be an int, got {type(article_id).__name__}")
+        with self._store():
+            with session_scope(self.runtime.engine) as session:
+                article = session.get(Article, article_id)
+                while article is not None and article.merged_into_id is not None:
+                    article = session.get(Article, article.merged_into_id)
+                if article is None or article.canonical_document_id is None:
+                    return None
+                return article_record(session, article)
 
-    def changes(self, since: int = 0) -> Iterator[dict[str, Any]]:
-        """Every article created or changed after cursor ``since``, in change order; each
-        carries ``change_seq``, the cursor to pass next time."""
-        with session_scope(self.runtime.engine) as session:
-            for article in live_articles(session, since=since):
-                yield article_record(session, article)
+    def changes(self, since: int = 0) -> Changes:
+        """Every article created or changed (a new duplicate, a promoted canonical) after
+        cursor ``since``, in change order; the returned iterator's ``cursor`` is the one
+        to pass next time."""
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            raise ValueError(f"since must be a change cursor (an int >= 0), got {since!r}")
+        return Changes(self, since)
+
+    # ----------------------------------------------------------------- errors
+
+    def _store(self):
+        return _Translate(StoreUnavailable, SQLAlchemyError, self._store_message)
+
+    def _redis(self):
+        import redis
+
+        return _Translate(RedisUnavailable, (redis.RedisError, ConnectionError, OSError), self._redis_message)
+
+    def _store_message(self, exc: BaseException) -> str:
+        settings = self.runtime.settings
+        variable = "CORPUS_DATABASE_URL" if settings.database_url else "CORPUS_DATA_DIR"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"cannot use the database at {mask_url(settings.effective_database_url)} ({variable}): {reason}"
+
+    def _redis_message(self, exc: BaseException) -> str:
+        settings = self.runtime.settings
+        where = f"{mask_url(settings.redis_url)} (CORPUS_REDIS_URL)" if settings.redis_url else "the embedded Redis"
+        return f"cannot reach Redis at {where}: {exc}; the documents are recorded, enqueue them again"
+
+
+class _Translate:
+    """Turn a driver error into the API's exception naming what to fix."""
+
+    def __init__(self, target, caught, message) -> None:
+        self.target, self.caught, self.message = target, caught, message
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        import dramatiq.errors
+
+        if exc is None or isinstance(exc, (RedisUnavailable, StoreUnavailable)):
+            return False
+        if isinstance(exc, self.caught) or isinstance(exc, dramatiq.errors.ConnectionError):
+            raise self.target(self.message(exc)) from exc
+        return False
+
+
+def _api_source(item: Any) -> str:
+    """A stable source for an API input without a URL: the same body is the same source."""
+    if isinstance(item, Mapping):
+        body = item.get("html") if item.get("html") not in (None, "") else item.get("text")
+        if isinstance(body, str):
+            return f"api:{hashlib.sha256(body.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+    return "api:record"

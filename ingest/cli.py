@@ -20,7 +20,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest import ops_cli, readers
+from ingest import admin_cli, ops_cli, readers, sites_cli
 from ingest.console import FAILURES, OK, err, fail, out, services
 
 app = typer.Typer(
@@ -44,8 +44,11 @@ def ingest(
 ) -> None:
     """Record and enqueue every supported file under PATHS.
 
-    Supported: .txt .md .html .htm, each optionally gzip-compressed (.gz). The same file
-    ingested twice is one document. Examples:
+    Supported: .txt .md .html .htm, .json (one record) and .jsonl (one record a line:
+    {"text" or "html", "url", "title", "published", "site", "metadata"}), .warc and
+    .warc.gz (HTML responses), each optionally gzip-compressed (.gz). Containers are
+    streamed; a bad line or WARC record fails alone, with its line or offset. The same
+    file ingested twice is one document. Examples:
 
       corpus ingest seeds/ --wait
 
@@ -61,6 +64,7 @@ def ingest(
         from workers.actors import enqueue
 
         files = list(readers.walk(paths))
+        stats = readers.ReadStats()
         unreadable: list[str] = []
         ids: dict[int, str] = {}
         batch: list = []
@@ -70,19 +74,21 @@ def ingest(
                 recorded = record(session, batch)
             for document, (doc_id, _is_new) in zip(batch, recorded):
                 ids.setdefault(doc_id, document.source)
-            enqueue(doc_id for doc_id, _ in recorded)
+            # Records failed at the door (a bad JSONL line, a broken WARC record) are settled already.
+            enqueue(doc_id for document, (doc_id, _) in zip(batch, recorded) if document.error is None)
             batch.clear()
 
         with progress(transient=True) as bar:
             task = bar.add_task("recording", total=len(files))
             for path in files:
                 try:
-                    batch.append(readers.read(path))
+                    for document in readers.documents(path, stats=stats):
+                        batch.append(document)
+                        if len(batch) >= 500:
+                            flush()
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
                     err.print(f"[red]skipped:[/] {exc}", highlight=False)
-                if len(batch) >= 500:
-                    flush()
                 bar.advance(task)
             if batch:
                 flush()
@@ -91,12 +97,13 @@ def ingest(
                       f"(supported: {', '.join(readers.SUPPORTED)})", highlight=False)
         if not wait:
             if as_json:
-                print(json.dumps({"enqueued": len(ids), "unreadable": unreadable}))
+                print(json.dumps({"enqueued": len(ids), "unreadable": unreadable, "skipped": stats.skipped}))
             else:
-                err.print(f"enqueued {len(ids)} document(s); follow with: corpus status", highlight=False)
+                skipped = f" ({stats.skipped} record(s) that are not documents skipped)" if stats.skipped else ""
+                err.print(f"enqueued {len(ids)} document(s){skipped}; follow with: corpus status", highlight=False)
             raise typer.Exit(FAILURES if unreadable else OK)
         outcome = wait_for(rt, ids, timeout=timeout)
-        report(rt, ids, outcome, as_json=as_json, unreadable=unreadable)
+        report(rt, ids, outcome, as_json=as_json, unreadable=unreadable, skipped=stats.skipped)
         failed = any(status == "failed" for status in outcome.values())
         unfinished = any(status == "pending" for status in outcome.values())
         raise typer.Exit(FAILURES if failed or unfinished or unreadable else OK)
@@ -164,7 +171,8 @@ def stop_local_workers(local: subprocess.Popen) -> None:
             local.wait()
 
 
-def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, unreadable: list[str]) -> None:
+def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, unreadable: list[str],
+           skipped: int = 0) -> None:
     from sqlalchemy import select
 
     from models.db import session_scope
@@ -184,7 +192,7 @@ def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, u
     ]
     totals = {status: sum(1 for d in documents if d["status"] == status)
               for status in ("canonical", "duplicate", "failed", "pending")}
-    summary = {"documents": len(documents), **totals, "unreadable": unreadable}
+    summary = {"documents": len(documents), **totals, "unreadable": unreadable, "skipped": skipped}
     if as_json:
         print(json.dumps({"summary": summary, "documents": documents}, ensure_ascii=False))
         return
@@ -312,6 +320,8 @@ def worker(
         rt.redis, rt.engine, rt.index  # fail here, clearly, rather than inside dramatiq
     command = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
                "--threads", str(threads)]
+    # dramatiq re-execs itself as plain "python" on SIGHUP: let that name this interpreter.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     os.execv(sys.executable, command)
 
 
@@ -336,6 +346,8 @@ def watch(
 
 
 ops_cli.register(app)
+admin_cli.register(app)
+sites_cli.register(app)
 
 
 def main() -> None:

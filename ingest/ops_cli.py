@@ -50,27 +50,39 @@ def status(
         except (ValueError, OSError) as exc:  # bad configuration, e.g. a malformed URL
             return unreachable_report(f"status unavailable: {exc}")
 
-    if watch and not as_json:
-        from rich.live import Live
+    if watch:
+        import signal
 
-        report = take()
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, interrupt)  # a supervisor's stop ends the loop like Ctrl-C
+        report: dict = {}
         try:
-            with Live(render(report), console=out, refresh_per_second=4, screen=False) as live:
+            if as_json:  # one JSON line per refresh
                 while True:
-                    time.sleep(interval)
                     report = take()
-                    live.update(render(report))
+                    print(json.dumps(report), flush=True)
+                    time.sleep(interval)
+            elif out.is_terminal:
+                from rich.live import Live
+
+                report = take()
+                with Live(render(report), console=out, refresh_per_second=4, screen=False) as live:
+                    while True:
+                        time.sleep(interval)
+                        report = take()
+                        live.update(render(report))
+            else:  # not a terminal (a log, a pipe): one report after another
+                while True:
+                    report = take()
+                    out.rule(time.strftime("%Y-%m-%d %H:%M:%S"))
+                    out.print(render(report))
+                    out.file.flush()
+                    time.sleep(interval)
         except KeyboardInterrupt:
             pass
-        raise typer.Exit(exit_code(report))
-    if watch:  # --json --watch: one JSON line per refresh
-        try:
-            while True:
-                report = take()
-                print(json.dumps(report), flush=True)
-                time.sleep(interval)
-        except KeyboardInterrupt:
-            raise typer.Exit(exit_code(report)) from None
+        raise typer.Exit(exit_code(report) if report else UNREACHABLE)
 
     report = take()
     if as_json:
@@ -157,7 +169,7 @@ def dlq_show(
     if as_json:
         print(json.dumps(entry))
         return
-    for key in ("id", "message_id", "actor", "queue", "args", "kwargs", "document_id", "retries", "requeued"):
+    for key in ("id", "message_id", "actor", "queue", "args", "kwargs", "document_ids", "retries", "requeued"):
         value = entry[key]
         out.print(f"[bold]{key:>12}:[/] {json.dumps(value) if isinstance(value, (list, dict)) else value}",
                   highlight=False)

@@ -1,7 +1,8 @@
-"""Readers: paths on disk to ``NewDocument``s the store accepts.
+"""Readers: paths on disk to the ``NewDocument``s the store accepts.
 
-A reader only finds and reads files; decompression, decoding and cleaning happen in the
-workers, so that every failure is recorded in the store with its reason.
+A reader only finds and reads files; decompression of single-document files, decoding
+and cleaning happen in the workers, so that every failure is recorded in the store with
+its reason. The formats themselves live in ``ingest.formats``.
 """
 
 from __future__ import annotations
@@ -10,27 +11,20 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ingest.formats import SUPPORTED, Format, ReadError, ReadStats, documents, format_of
 from models.store import NewDocument
 
-FORMATS = {".txt": "text", ".md": "text", ".text": "text", ".html": "html", ".htm": "html"}
-SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
+__all__ = ["SUPPORTED", "Format", "ReadError", "ReadStats", "documents", "format_of", "is_hidden_or_temporary",
+           "read", "walk"]
 
-
-class ReadError(OSError):
-    """A file that cannot be read at all (gone, unreadable, not a regular file)."""
-
-
-def format_of(path: Path) -> tuple[str, bool] | None:
-    """``(format, gzipped)`` from the file name, or None when corpus does not read it."""
-    name = path.name.lower()
-    gzipped = name.endswith(".gz")
-    kind = FORMATS.get(Path(name.removesuffix(".gz")).suffix)
-    return (kind, gzipped) if kind else None
+TEMPORARY_SUFFIXES = ("~", ".part", ".tmp", ".crdownload", ".partial", ".swp", ".download")
 
 
 def is_hidden_or_temporary(path: Path) -> bool:
+    """Names that mean "still being written" or "not for us": dotfiles, ``.part``,
+    ``.tmp``, ``~`` and the like."""
     name = path.name
-    return name.startswith(".") or name.endswith(("~", ".part", ".tmp", ".crdownload"))
+    return name.startswith(".") or name.lower().endswith(TEMPORARY_SUFFIXES)
 
 
 def walk(paths: Iterable[Path]) -> Iterator[Path]:
@@ -48,18 +42,17 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def read(path: Path, *, source: str | None = None, site: str | None = None) -> NewDocument:
+    """The one document of a single-document file (``.txt``, ``.html``, ``.json``, ...).
+
+    ``ReadError`` when it cannot be read, or for a container (``.jsonl``, ``.warc``):
+    use ``documents`` for those.
+    """
     found = format_of(path)
-    if found is None:
-        raise ReadError(f"{path}: unsupported file type (supported: {', '.join(SUPPORTED)})")
-    kind, gzipped = found
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ReadError(f"{path}: vanished before it could be read") from exc
-    except IsADirectoryError as exc:
-        raise ReadError(f"{path}: is a directory") from exc
-    except PermissionError as exc:
-        raise ReadError(f"{path}: permission denied") from exc
-    except OSError as exc:
-        raise ReadError(f"{path}: {exc.strerror or exc}") from exc
-    return NewDocument(source=source or str(path), data=data, format=kind, gzipped=gzipped, site=site)
+    if found is not None and found.container:
+        raise ReadError(f"{path}: holds many records; read it with readers.documents()")
+    if path.is_dir():
+        raise ReadError(f"{path}: is a directory")
+    (document,) = documents(path, source=source, site=site)
+    if document.error and found is not None and found.reader == "json":
+        raise ReadError(f"{path}: {document.error}")
+    return document

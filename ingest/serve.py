@@ -38,7 +38,7 @@ from http import HTTPStatus
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -407,7 +407,9 @@ class Handler(BaseHTTPRequestHandler):
         if not self.monitor.check_token(token):
             return self.send_body(HTTPStatus.UNAUTHORIZED, b"wrong token\n", "text/plain; charset=utf-8")
         cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
-        self.send_body(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": "/", "Set-Cookie": cookie})
+        rest = urlencode([(k, v) for k, v in parse_qsl(urlsplit(self.path).query) if k != "token"])
+        location = "/" + (f"?{rest}" if rest else "")  # the token leaves the address bar and history
+        self.send_body(HTTPStatus.SEE_OTHER, b"", "text/plain", {"Location": location, "Set-Cookie": cookie})
 
     def guarded_json(self, fn) -> None:
         try:

@@ -1,67 +1,145 @@
 """The watched inbox: files dropped into a folder become documents.
 
 Inbox semantics: a ready file is claimed by an atomic rename into ``processing/`` (so two
-watchers never take the same file), recorded and enqueued, and moved to ``done/`` or to
-``failed/`` beside ``NAME.error.txt`` once its document is settled. Nothing is deleted.
+watchers never take the same file), read, recorded and enqueued, and moved to ``done/``
+or to ``failed/`` beside ``NAME.error.txt`` once every document it gave is settled.
+Nothing is deleted. ``DIR/<site>/file`` records ``<site>``.
 
-A file is ready when its name is not temporary or hidden and its size and modification
-time have not changed for ``settle_s``. watchdog events wake the loop early; a periodic
-rescan catches what events miss (network file systems, files dropped while stopped), and
-files left in ``processing/`` by a crash are taken up again at start.
+Ready: a name that is not temporary or hidden (``.part``, ``.tmp``, ``~``, dotfiles) whose
+modification time is at least ``settle_s`` old — every write moves it, so this is "size
+and mtime stable for ``settle_s``" without remembering anything per file; a file renamed
+into the inbox (a watchdog move event) is ready at once.
+
+The state is the folders and the store, never the watcher's memory: watchdog events wake
+the loop early, a periodic rescan catches what events miss (network file systems, files
+dropped while stopped), and every file in ``processing/`` that this watcher is not
+following — left by a crash, or by a step that Redis or the database interrupted — is
+read and recorded again (recording is idempotent: same source, same bytes, same
+document). At most ``window`` files are in ``processing/`` at once, so a 100,000-file drop
+costs a directory scan per step, not a list in memory. The backlog is published for
+``corpus status`` in the Redis hash ``{namespace}:inbox``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
+import signal
 import threading
 import time
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from models.db import session_scope
-from models.store import record, statuses
-from models.tables import Document
 from ingest import readers
+from models.store import NewDocument
 
 log = logging.getLogger("corpus.watch")
 
 STATE_DIRS = ("processing", "done", "failed")
+RECORD_BATCH = 500  # documents per store transaction
+STATUS_CHUNK = 900  # ids per IN (...) query
+MAX_BACKOFF_S = 30.0
+
+
+class _Stopped(Exception):
+    """SIGTERM/SIGINT arrived in the middle of a step; the step's files stay in processing/."""
+
+
+@dataclass
+class Claimed:
+    """A file in ``processing/`` whose documents are recorded and enqueued."""
+
+    path: Path
+    container: bool
+    ids: array = field(default_factory=lambda: array("q"))
+    position: int = 0  # ids before this one are settled
+    failed: int = 0
+    first_error: str | None = None
+    skipped: int = 0
+    error: str | None = None  # the file itself could not be read
+
+    def outcome(self) -> str | None:
+        """None when the file goes to done/, else the reason it goes to failed/."""
+        if self.error:
+            return self.error
+        if not self.container:
+            return self.first_error if self.failed else None
+        if not self.ids:
+            extra = f" ({self.skipped} record(s) that are not documents skipped)" if self.skipped else ""
+            return f"no documents in this file{extra}"
+        if self.failed == len(self.ids):
+            return f"all {self.failed} record(s) failed; the first: {self.first_error}"
+        return None
 
 
 class Watcher:
-    def __init__(self, runtime, inbox: Path, *, interval: float = 2.0, settle_s: float = 1.0) -> None:
+    def __init__(self, runtime, inbox: Path, *, interval: float = 2.0, settle_s: float = 1.0,
+                 window: int = 1000) -> None:
         self.runtime = runtime
         self.inbox = inbox.absolute()
+        self.processing = self.inbox / "processing"
         self.interval = interval
         self.settle_s = settle_s
-        self.seen: dict[Path, tuple[int, float, float]] = {}  # path -> (size, mtime, first seen unchanged)
-        self.claimed: dict[int, Path] = {}  # document id -> file in processing/
+        self.window = window
+        self.tracked: dict[Path, Claimed] = {}
+        self.backlog = 0
+        self.in_processing = 0
+        self.renamed_in: set[Path] = set()
+        self.lock = threading.Lock()
         self.wake = threading.Event()
         self.stop = threading.Event()
         for name in STATE_DIRS:
             (self.inbox / name).mkdir(parents=True, exist_ok=True)
 
-    # -- lifecycle
+    # ------------------------------------------------------------------ lifecycle
 
     def run(self) -> None:
-        from workers.actors import enqueue
-
-        self.send = enqueue
+        """Watch until SIGTERM/SIGINT. Redis or the database going away is logged and
+        waited out with backoff; unreachable at start, they raise (exit 2 in the CLI)."""
+        self.runtime.engine, self.runtime.redis  # noqa: B018 - fail now, naming the variable to fix
+        self._install_signals()
         observer = self._start_observer()
         log.info("watching %s", self.inbox)
+        failures = 0
         try:
-            self.resume()
             while not self.stop.is_set():
-                self.step()
-                self.wake.wait(self.interval)
+                try:
+                    self.step()
+                    failures = 0
+                except _Stopped:
+                    break
+                except Exception as exc:  # Redis/database hiccups above all: log, back off, go on
+                    failures += 1
+                    delay = min(MAX_BACKOFF_S, 0.5 * 2**failures)
+                    log.warning("inbox step failed (%s: %s); trying again in %.0fs", type(exc).__name__,
+                                str(exc).splitlines()[0] if str(exc) else "", delay,
+                                exc_info=log.isEnabledFor(logging.DEBUG))
+                    self.stop.wait(delay)
+                    continue
+                self.wake.wait(self.interval if not self._busy() else min(self.interval, 0.5))
                 self.wake.clear()
-        except KeyboardInterrupt:
-            pass
+                time.sleep(0.05)  # let a burst of events coalesce
         finally:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            self.publish()
+            log.info("stopped; %d file(s) left in processing/ are taken up at the next start", self.in_processing)
+
+    def request_stop(self, *_args) -> None:
+        self.stop.set()
+        self.wake.set()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self.request_stop)
+
+    def _busy(self) -> bool:
+        return bool(self.tracked)
 
     def _start_observer(self):
         try:
@@ -70,118 +148,233 @@ class Watcher:
         except ImportError:  # pragma: no cover - watchdog is a dependency; rescans still work
             return None
         watcher = self
+        state_dirs = tuple(str(self.inbox / name) + os.sep for name in STATE_DIRS)
 
         class Wake(FileSystemEventHandler):
             def on_any_event(self, event):
+                path = os.fsdecode(event.src_path)
+                dest = os.fsdecode(getattr(event, "dest_path", "") or "")
+                if dest and event.event_type == "moved" and not dest.startswith(state_dirs):
+                    if readers.is_hidden_or_temporary(Path(path)) or not path.startswith(str(watcher.inbox)):
+                        with watcher.lock:
+                            if len(watcher.renamed_in) < 100_000:
+                                watcher.renamed_in.add(Path(dest))
+                if path.startswith(state_dirs) or dest.startswith(state_dirs):
+                    return  # our own moves
                 watcher.wake.set()
 
-        observer = Observer()
-        observer.schedule(Wake(), str(self.inbox), recursive=True)
-        observer.daemon = True
-        observer.start()
+        try:
+            observer = Observer()
+            observer.schedule(Wake(), str(self.inbox), recursive=True)
+            observer.daemon = True
+            observer.start()
+        except OSError as exc:  # inotify limits: rescans alone still find everything
+            log.warning("file events unavailable (%s); rescanning every %.1fs", exc, self.interval)
+            return None
         return observer
 
     def step(self) -> None:
-        self.claim_ready()
         self.settle()
+        self.claim()
+        self.ingest_untracked()
+        self.settle()
+        self.publish()
 
-    # -- claiming
+    # ------------------------------------------------------------------- claiming
 
-    def candidates(self):
-        for root, dirs, files in os.walk(self.inbox):
-            here = Path(root)
-            if here == self.inbox:
-                dirs[:] = sorted(d for d in dirs if d not in STATE_DIRS and not d.startswith("."))
-            else:
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                path = here / name
-                if not readers.is_hidden_or_temporary(path):
-                    yield path
-
-    def claim_ready(self) -> None:
-        now = time.monotonic()
-        present = set()
-        batch: list[tuple[Path, Path]] = []
-        for path in self.candidates():
-            present.add(path)
+    def candidates(self) -> Iterator[Path]:
+        """Files waiting in the inbox (not in the state folders, not hidden or temporary),
+        streamed from the directory scan."""
+        stack = [self.inbox]
+        while stack:
+            folder = stack.pop()
             try:
-                stat = path.stat()
-            except FileNotFoundError:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.name.startswith("."):
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            if folder != self.inbox or entry.name not in STATE_DIRS:
+                                stack.append(Path(entry.path))
+                        elif entry.is_file() and not readers.is_hidden_or_temporary(Path(entry.name)):
+                            yield Path(entry.path)
+            except (FileNotFoundError, NotADirectoryError):
                 continue
-            previous = self.seen.get(path)
-            if previous is None or previous[:2] != (stat.st_size, stat.st_mtime):
-                self.seen[path] = (stat.st_size, stat.st_mtime, now)
+
+    def _ready(self, path: Path, now: float) -> bool:
+        with self.lock:
+            if path in self.renamed_in:
+                self.renamed_in.discard(path)
+                return True
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return False
+        return now - stat.st_mtime >= self.settle_s
+
+    def claim(self) -> None:
+        """Rename ready files into processing/ while the window has room; count the rest."""
+        free = self.window - self._count_processing()
+        backlog = 0
+        now = time.time()
+        for path in self.candidates():
+            if self.stop.is_set():
+                raise _Stopped
+            if free <= 0 or not self._ready(path, now):
+                backlog += 1
                 continue
-            if now - previous[2] < self.settle_s:
-                continue
-            target = self.inbox / "processing" / path.relative_to(self.inbox)
+            target = unique(self.processing / path.relative_to(self.inbox))
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.rename(path, target)
-            except FileNotFoundError:  # another watcher took it
+            except FileNotFoundError:  # taken by another watcher, or gone
                 continue
-            self.seen.pop(path, None)
-            batch.append((path, target))
-            if len(batch) >= 500:
-                self.enqueue(batch)
-                batch = []
-        for gone in set(self.seen) - present:
-            self.seen.pop(gone, None)
-        if batch:
-            self.enqueue(batch)
+            free -= 1
+        with self.lock:
+            self.renamed_in = {p for p in self.renamed_in if p.exists()}
+        self.backlog = backlog
 
-    def resume(self) -> None:
-        processing = self.inbox / "processing"
-        left = [p for p in sorted(processing.rglob("*")) if p.is_file()]
-        if left:
-            log.info("taking up %d file(s) left in processing/", len(left))
-        for start in range(0, len(left), 500):
-            chunk = left[start : start + 500]
-            self.enqueue([(self.inbox / p.relative_to(processing), p) for p in chunk])
+    def _count_processing(self) -> int:
+        self.in_processing = sum(1 for _ in self._processing_files())
+        return self.in_processing
 
-    def enqueue(self, batch: list[tuple[Path, Path]]) -> None:
-        documents, files = [], []
-        for original, claimed in batch:
-            relative = original.relative_to(self.inbox)
+    def _processing_files(self) -> Iterator[Path]:
+        for root, dirs, files in os.walk(self.processing):
+            dirs.sort()
+            for name in sorted(files):
+                yield Path(root) / name
+
+    # ------------------------------------------------------------------ recording
+
+    def ingest_untracked(self) -> None:
+        """Read, record and enqueue every file in processing/ not followed yet: just
+        claimed, left by a crash, or interrupted by a Redis/database error."""
+        from workers.actors import enqueue
+
+        pending: list[Claimed] = []  # complete once their documents are recorded and sent
+        batch: list[tuple[NewDocument, Claimed]] = []
+
+        def flush() -> None:
+            if not batch:
+                return
+            from models.db import session_scope
+            from models.store import record
+
+            with session_scope(self.runtime.engine) as session:
+                recorded = record(session, [document for document, _ in batch])
+            for (_document, claimed), (doc_id, _new) in zip(batch, recorded):
+                claimed.ids.append(doc_id)
+            # Records failed at the door are settled already: nothing for the workers.
+            enqueue(doc_id for (document, _), (doc_id, _) in zip(batch, recorded) if not document.error)
+            batch.clear()
+
+        for path in self._processing_files():
+            if path in self.tracked:
+                continue
+            if path.name.endswith(".error.txt"):
+                continue
+            if self.stop.is_set():
+                raise _Stopped
+            relative = path.relative_to(self.processing)
+            original = self.inbox / relative
             site = relative.parts[0] if len(relative.parts) > 1 else None
+            found = readers.format_of(path)
+            claimed = Claimed(path=path, container=bool(found and found.container))
+            stats = readers.ReadStats()
             try:
-                documents.append(readers.read(claimed, source=str(original), site=site))
-                files.append(claimed)
+                for document in readers.documents(path, source=str(original), site=site, stats=stats):
+                    batch.append((document, claimed))
+                    if len(batch) >= RECORD_BATCH:
+                        flush()
+                        if self.stop.is_set():
+                            raise _Stopped
             except readers.ReadError as exc:
-                self.finish(claimed, str(exc))
-        if not documents:
-            return
-        with session_scope(self.runtime.engine) as session:
-            recorded = record(session, documents)
-        for claimed, (doc_id, _new) in zip(files, recorded):
-            self.claimed[doc_id] = claimed
-        self.send(doc_id for doc_id, _ in recorded)
+                claimed.error = str(exc).replace(str(path), str(original))
+            claimed.skipped = stats.skipped
+            if stats.skipped:
+                log.info("%s: %d record(s) that are not documents skipped", original, stats.skipped)
+            pending.append(claimed)
+            if len(batch) >= RECORD_BATCH or len(pending) >= RECORD_BATCH:
+                flush()
+                self._track(pending)
+        flush()
+        self._track(pending)
 
-    # -- settling
+    def _track(self, pending: list[Claimed]) -> None:
+        for claimed in pending:
+            self.tracked[claimed.path] = claimed
+        pending.clear()
+
+    # ------------------------------------------------------------------- settling
 
     def settle(self) -> None:
-        if not self.claimed:
+        """Move every file whose documents are all settled to done/ or failed/."""
+        if not self.tracked:
             return
-        with session_scope(self.runtime.engine) as session:
-            current = statuses(session, self.claimed)
-            errors = {
-                doc_id: session.get(Document, doc_id).error
-                for doc_id, status in current.items()
-                if status == "failed"
-            }
-        for doc_id, status in current.items():
-            if status == "pending":
-                continue
-            self.finish(self.claimed.pop(doc_id), errors.get(doc_id))
+        from sqlalchemy import select
+
+        from models.db import session_scope
+        from models.tables import PENDING, Document
+
+        wanted: list[int] = []
+        for claimed in self.tracked.values():
+            wanted.extend(claimed.ids[claimed.position : claimed.position + STATUS_CHUNK])
+            if len(wanted) >= 20 * STATUS_CHUNK:
+                break
+        found: dict[int, tuple[str, str | None]] = {}
+        if wanted:
+            with session_scope(self.runtime.engine) as session:
+                for start in range(0, len(wanted), STATUS_CHUNK):
+                    rows = session.execute(select(Document.id, Document.status, Document.error)
+                                           .where(Document.id.in_(wanted[start : start + STATUS_CHUNK])))
+                    found.update({doc_id: (status, error) for doc_id, status, error in rows})
+        for path, claimed in list(self.tracked.items()):
+            while claimed.position < len(claimed.ids):
+                status, error = found.get(claimed.ids[claimed.position], (PENDING, None))
+                if status == PENDING:
+                    break
+                if status == "failed":
+                    claimed.failed += 1
+                    claimed.first_error = claimed.first_error or error or "failed"
+                claimed.position += 1
+            if claimed.position >= len(claimed.ids):
+                self.finish(path, claimed.outcome())
+                del self.tracked[path]
 
     def finish(self, claimed: Path, error: str | None) -> None:
-        relative = claimed.relative_to(self.inbox / "processing")
-        target = self.inbox / ("failed" if error else "done") / relative
+        relative = claimed.relative_to(self.processing)
+        target = unique(self.inbox / ("failed" if error else "done") / relative)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            stem = f"{target.name}.{int(time.time() * 1000)}"
-            target = target.with_name(stem)
-        shutil.move(str(claimed), target)
+        os.replace(claimed, target)
         if error:
-            target.with_name(target.name + ".error.txt").write_text(error + "\n", encoding="utf-8")
+            target.with_name(target.name + ".error.txt").write_text(error.rstrip() + "\n", encoding="utf-8")
+        log.info("%s -> %s%s", relative, target.parent.name if target.parent != self.inbox else "",
+                 f" ({error})" if error else "")
+
+    # -------------------------------------------------------------------- status
+
+    def publish(self) -> None:
+        """The inbox's backlog for ``corpus status`` (Redis hash ``{namespace}:inbox``)."""
+        try:
+            processing = sum(1 for _ in self._processing_files())
+            self.in_processing = processing
+            key = f"{self.runtime.settings.namespace}:inbox"
+            client = self.runtime.redis
+            client.hset(key, mapping={"path": str(self.inbox), "backlog": self.backlog,
+                                      "processing": processing, "updated": f"{time.time():.3f}"})
+            client.expire(key, 24 * 3600)
+        except Exception as exc:  # status is best effort; the next step publishes again
+            log.warning("could not publish the inbox status: %s", exc)
+
+
+def unique(target: Path) -> Path:
+    """``target``, or ``NAME.<n>.EXT`` beside it when that name is taken (nothing is overwritten)."""
+    if not target.exists() and not target.with_name(target.name + ".error.txt").exists():
+        return target
+    stem, dot, suffixes = target.name.partition(".")
+    n = 1
+    while True:
+        candidate = target.with_name(f"{stem}.{n}{dot}{suffixes}")
+        if not candidate.exists() and not candidate.with_name(candidate.name + ".error.txt").exists():
+            return candidate
+        n += 1

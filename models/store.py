@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
-from models.tables import CANONICAL, DUPLICATE, FAILED, PENDING, Article, Document, Meta
+from models.tables import CANONICAL, DUPLICATE, FAILED, PENDING, Article, Document, Meta, utcnow
 
 
 @dataclass
@@ -29,6 +29,9 @@ class NewDocument:
     url: str | None = None
     site: str | None = None
     hints: dict[str, Any] = field(default_factory=dict)
+    #: a front door that already knows the input cannot be a document (a bad JSONL line, a
+    #: broken WARC record) says why here; ``record`` stores it failed with that reason.
+    error: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -42,11 +45,19 @@ def raw_bytes(document: Document) -> tuple[bytes, bool]:
     return zlib.decompress(document.raw), False
 
 
+#: Hints the front doors and the pipeline use among themselves; never article metadata.
+INTERNAL_HINTS = frozenset({"gzipped", "charset", "copy_of", "warc_offset"})
+
+
 def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]:
     """Store inputs and return ``(document id, is new)`` for each, in order.
 
     The same bytes from the same source are one document, however often they arrive, so
-    re-running an ingest does not create or process anything twice.
+    re-running an ingest does not create or process anything twice. The same bytes from
+    another source are a document of their own (the ledger accounts for every input)
+    marked ``hints["copy_of"]`` = the first document with those bytes: the pipeline
+    links it as an exact copy of that document's article without cleaning it again.
+    An item with an ``error`` is stored failed at once, with that reason.
     """
     keys = [(item.source, item.content_hash) for item in items]
     known: dict[tuple[str, str], int] = {}
@@ -58,14 +69,17 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
             )
         )
         known.update({(source, digest): doc_id for source, digest, doc_id in rows})
+    fresh = {key: item for item, key in zip(items, keys) if key not in known}
+    originals = _first_with_content(session, {(item.content_hash, item.format) for item in fresh.values()
+                                              if item.error is None})
     created: dict[tuple[str, str], Document] = {}
-    for item, key in zip(items, keys):
-        if key in known or key in created:
-            continue
+    copies: list[tuple[Document, tuple[str, str]]] = []  # copies of a document created in this batch
+    now = utcnow()
+    for key, item in fresh.items():
         hints = dict(item.hints)
         if item.gzipped:
             hints["gzipped"] = True
-        created[key] = Document(
+        document = Document(
             source=item.source,
             url=item.url,
             site=item.site,
@@ -75,14 +89,45 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
             raw_size=len(item.data),
             hints=hints,
         )
+        if item.error is not None:
+            document.status, document.error, document.processed_at = FAILED, item.error, now
+        else:
+            content = (item.content_hash, item.format)
+            if content in originals:
+                hints["copy_of"] = originals[content]
+            else:
+                first = next((k for k, d in created.items() if d.error is None
+                              and (d.content_hash, d.format) == content), None)
+                if first is not None:
+                    copies.append((document, first))
+        created[key] = document
     session.add_all(created.values())
     session.flush()
+    for document, first in copies:
+        document.hints = {**document.hints, "copy_of": created[first].id}
+    if copies:
+        session.flush()
     ids = known | {key: document.id for key, document in created.items()}
     result = []
     for key in keys:
         result.append((ids[key], key in created))
         created.pop(key, None)  # the same input twice in one batch is one new document
     return result
+
+
+def _first_with_content(session: Session, contents: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``(content hash, format) -> id`` of the first document stored with those bytes
+    (its copies point at it), among documents not refused at the door."""
+    found: dict[tuple[str, str], int] = {}
+    hashes = sorted({digest for digest, _ in contents})
+    for start in range(0, len(hashes), 500):
+        rows = session.execute(
+            select(Document.content_hash, Document.format, func.min(Document.id))
+            .where(Document.content_hash.in_(hashes[start : start + 500]), Document.format.in_(("text", "html")))
+            .group_by(Document.content_hash, Document.format)
+        )
+        found.update({(digest, fmt): doc_id for digest, fmt, doc_id in rows if (digest, fmt) in contents})
+    return found
 
 
 def counts(session: Session) -> dict[str, int]:

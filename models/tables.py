@@ -65,6 +65,7 @@ class Document(Base):
     removed: Mapped[list[Any] | None] = mapped_column()
     meta: Mapped[dict[str, Any] | None] = mapped_column("metadata")
     cleaner_version: Mapped[str | None] = mapped_column(String(64))
+    site_model_version: Mapped[int | None] = mapped_column(Integer)
 
     text_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     length: Mapped[int | None] = mapped_column(Integer)
@@ -105,6 +106,20 @@ class Match(Base):
     b_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True, index=True)
     kind: Mapped[str] = mapped_column(String(16))
     similarity: Mapped[float] = mapped_column(Float)
+
+
+class SiteModelVersion(Base):
+    """A frozen, versioned model of one site's boilerplate lines (``workers.cleaning.SiteModel``
+    as JSON). Workers clean with the latest version of a document's site and record which."""
+
+    __tablename__ = "site_models"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(Text)
+    documents: Mapped[int] = mapped_column(Integer)
+    lines: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Meta(Base):

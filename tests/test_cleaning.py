@@ -51,7 +51,7 @@ def assert_kept(line: str) -> None:
 # --- rule families: must go -------------------------------------------------------------------
 
 MUST_GO = {
-    "cookie-banner": [
+    "cookie-banner": ["Diese Seite nutzt Cookies. Mehr erfahren", "Сайт использует cookies. Ок", "Accept all cookies", "Cookie settings", 
         "This website uses cookies to improve your experience. We'll assume you're ok with this, but you can opt-out if you wish. Accept Read More",
         "We use cookies to personalise content and ads. By continuing to browse, you agree to our use of cookies.",
         "Diese Website verwendet Cookies. Wenn Sie die Seite weiter nutzen, stimmen Sie der Verwendung zu. Akzeptieren",
@@ -59,7 +59,7 @@ MUST_GO = {
         "Utilizamos cookies propias y de terceros. Si continúa navegando, acepta su uso. Aceptar",
         "Мы используем файлы cookie. Продолжая пользоваться сайтом, вы соглашаетесь с этим. Принять",
     ],
-    "related-block": ["Related posts", "You may also like", "More from The Courier", "Recommended for you", "Das könnte Sie auch interessieren", "À lire aussi", "Noticias relacionadas", "Читайте также"],
+    "related-block": ["More stories from Harbour Times", "Further coverage", "Más artículos", "Ещё новости", "Alle Artikel zum Thema", "Tous nos articles sur le sujet", "Главное за день", "Related posts", "You may also like", "More from The Courier", "Recommended for you", "Das könnte Sie auch interessieren", "À lire aussi", "Noticias relacionadas", "Читайте также"],
     "read-more": [
         "Read more: Markets slip as investors weigh rate outlook",
         "READ MORE: Five things to know before the summit",
@@ -71,13 +71,13 @@ MUST_GO = {
         "[Related: Salesforce Keynote: AI, Integration And Protestors]",
         "Also on rt.com Journalists threatened with sedition arrests",
     ],
-    "social-prompt": [
+    "social-prompt": ["Email to a friend", "Teile diesen Artikel", "Like us on Facebook", "Join us on Telegram", 
         "Share this article", "Share on Facebook Share on Twitter Email", "Facebook Twitter WhatsApp Email Print",
         "Follow us on Twitter and Facebook", "Follow @BGRDeals on Twitter for the latest deals", "Artikel teilen",
         "Folgen Sie uns auf Instagram", "Partager cet article", "Suivez-nous sur Twitter", "Síguenos en Twitter",
         "Поделиться", "Подписывайтесь на наш канал в Telegram", "twitter.com/paultakahashi",
     ],
-    "subscribe-prompt": [
+    "subscribe-prompt": ["Already have an account? Sign in", "Create a free account to continue reading", "Members only", 
         "Subscribe now for unlimited access", "Subscribe to our YouTube channel", "Already a subscriber? Log in",
         "Support independent journalism. Become a member today.", "Jetzt abonnieren und weiterlesen",
         "Abonnez-vous pour lire la suite", "Suscríbete para seguir leyendo", "Оформите подписку, чтобы читать дальше",
@@ -87,24 +87,25 @@ MUST_GO = {
         "Sign up for our daily newsletter", "Get the latest headlines delivered to your inbox every morning.",
         "Newsletter abonnieren", "Inscrivez-vous à notre newsletter", "Suscríbete a nuestro boletín", "Подпишитесь на нашу рассылку",
     ],
-    "comments": ["Leave a Reply", "Comments (14)", "3 Comments", "Join the conversation", "Kommentare (5)", "Laisser un commentaire", "Deja un comentario", "Комментарии (3)",
+    "comments": ["Add your comment", "Kommentar verfassen", "Ajouter un commentaire", "Написать комментарий", "Leave a Reply", "Comments (14)", "3 Comments", "Join the conversation", "Kommentare (5)", "Laisser un commentaire", "Deja un comentario", "Комментарии (3)",
                  "Your email address will not be published. Required fields are marked *"],
-    "navigation": ["Skip to main content", "Home > News > World", "Home | News | World | Europe", "Startseite > Nachrichten > Verkehr", "Accueil > Actualités > Société",
+    "navigation": ["Manage consent", "Privacy Policy", "Contact us", "Zur Startseite", "Jetzt kommentieren", "Lire plus tard", "Comentar", "Комментировать",
+                   "Like this:", "Loading...", "Teilen auf Facebook", "Skip to main content", "Home > News > World", "Home | News | World | Europe", "Startseite > Nachrichten > Verkehr", "Accueil > Actualités > Société",
                    "Home News World Politics Business Sport Culture", "Главная > Новости > Город", "Download: http://po.st/TP_615Download"],
-    "advertisement": ["Advertisement", "ADVERTISEMENT", "- Advertisement -", "Story continues below advertisement", "Anzeige", "Publicité", "Publicidad", "Реклама", "[Ad]"],
-    "photo-credit": ["Image caption: The harbour at dawn, seen from the old lighthouse", "Photo: Reuters", "Getty Images", "Foto: dpa", "Photo : AFP", "Фото: ТАСС",
+    "advertisement": ["Sponsored by Acme", "Advertising feature", "Werbeanzeige", "ADVERTISING", "Advertisement - Continue Reading Below", "Weiterlesen nach der Anzeige", "Реклама 18+", "Advertisement", "ADVERTISEMENT", "- Advertisement -", "Story continues below advertisement", "Anzeige", "Publicité", "Publicidad", "Реклама", "[Ad]"],
+    "photo-credit": ["Image caption The harbour at dawn", "Media caption Watch the moment the wall collapsed", "Image caption: The harbour at dawn, seen from the old lighthouse", "Photo: Reuters", "Getty Images", "Foto: dpa", "Photo : AFP", "Фото: ТАСС",
                      "(AP Photo/Evan Vucci)"],
-    "tag-list": ["Tags: Politics, Economy, Transport, Europe", "Schlagwörter: Bahn, Verkehr, Prag", "Mots-clés : Vendanges, Bourgogne", "Etiquetas: Metro, Fiestas", "Теги: мост, город",
+    "tag-list": ["Posted in Uncategorized", "Tagged Russia, Kyrgyzstan, CSTO", "Tags: Politics, Economy, Transport, Europe", "Schlagwörter: Bahn, Verkehr, Prag", "Mots-clés : Vendanges, Bourgogne", "Etiquetas: Metro, Fiestas", "Теги: мост, город",
                  "ArmeniaAzerbaijanKazakhstanKyrgyzstanRussian President Vladimir PutinVladimir Putin"],
-    "byline": ["By Maria Keller", "By Maria Keller and John Fairweather", "By Maria Keller | March 12, 2024", "Von Maria Keller", "Par Pierre Lambert", "Por Ana Ruiz",
+    "byline": ["Par Jane Doe, envoyée spéciale à Bruxelles", "Por Jane Doe / Madrid", "By Jane Doe, Associated Press", "By Maria Keller", "By Maria Keller and John Fairweather", "By Maria Keller | March 12, 2024", "Von Maria Keller", "Par Pierre Lambert", "Por Ana Ruiz",
                "Автор: Ольга Смирнова", "rimmaruslan98@gmail.com", "John Fairweather, Staff Writer",
                "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
     "date-line": ["March 12, 2024", "Published: 12 March 2024", "Updated 12 March 2024 at 10:42 GMT", "Veröffentlicht am 12. März 2024", "Publié le 12 mars 2024 à 14h05",
                   "Publicado el 12 de marzo de 2024", "Опубликовано: 12 марта 2024", "5 min read", "Updated at 1:23 p.m."],
-    "copyright": ["© 2024 Harbour Times. All rights reserved.", "Copyright © 2024 Courier Media Group", "Privacy Policy | Terms of Use | Contact Us",
+    "copyright": ["(c) Copyright 2025 Harbour Times", "Harbour Times © 2025", "Impressum · Datenschutz · Cookie-Einstellungen", "© 2024 Harbour Times. All rights reserved.", "Copyright © 2024 Courier Media Group", "Privacy Policy | Terms of Use | Contact Us",
                   "© 2024 Nachrichten. Alle Rechte vorbehalten.", "Tous droits réservés.", "Todos los derechos reservados.", "Все права защищены.",
                   "This material may not be published, broadcast, rewritten or redistributed."],
-    "syndication-footer": [
+    "syndication-footer": ["Originally posted on Medium.", "Die Meinung des Autors muss nicht mit der Redaktion übereinstimmen.", "Мнение автора может не совпадать с позицией редакции.", 
         "Original article: https://www.toutiao.com/article/7577196771714253321/",
         "Statement: This article represents the views of the author. Please express your attitude by clicking on the [top/vote] buttons below.",
         "Statement: This article represents the views of the author. Please express your attitude in the 【up/down】 buttons below.",
@@ -114,7 +115,7 @@ MUST_GO = {
         "Dieser Artikel erschien zuerst bei Zeit Online.", "Cet article a été initialement publié sur Le Monde.",
         "Este artículo fue publicado originalmente en El País.", "Оригинал статьи: https://example.ru/a/1", "Source: https://example.com/a/1",
     ],
-    "reporting-credit": ["(Reporting by Will Dunham; Editing by Tom Brown)", "Reporting by Rodrigo Campos; Editing by Nick Zieminski",
+    "reporting-credit": ["Jane Doe contributed reporting from Paris.", "(Reporting by Will Dunham; Editing by Tom Brown)", "Reporting by Rodrigo Campos; Editing by Nick Zieminski",
                          "Associated Press writers Alan Fram and Zeke Miller contributed to this report."],
 }
 
@@ -146,6 +147,20 @@ NEAR_MISSES = [
     # comments, copyright, sources in a story
     "Comments made by the minister on Monday drew criticism from across the region.",
     "The court ruled that the studio still holds the copyright to the original film.",
+    "Copyright lawyers say the case could take years to resolve in the courts.",
+    "Advertising revenue fell by a third in the last quarter, the company said.",
+    "Cookies and cakes were served after the ceremony in the town hall.",
+    "Comments from residents were overwhelmingly negative, the survey found.",
+    "Print editions of the paper will end in March after 150 years.",
+    "Home Office officials declined to comment on the case.",
+    "Zaryshin: I think the issues will be very broad, ranging from parallel imports to drug smuggling.",
+    "Correction: An earlier version of this story misstated the cost of the project.",
+    "Реклама на улицах города будет ограничена, сообщили в мэрии.",
+    "Compartir el coche es cada vez más habitual en la ciudad.",
+    "(c) the minister shall publish the report within three months.",
+    "By contrast, the opposition wants the money spent on schools.",
+    "Q: When will the bridge open?",
+    "- the second phase will start in 2027.",
     "Sources close to the talks said an agreement could be signed as early as next week.",
     "Statement issued by the ministry on Friday confirmed the closure of the border crossing.",
     # bylines and dates in prose
@@ -163,6 +178,12 @@ NEAR_MISSES = [
     "What the engineers found",
     "Kritik von Fahrgastverbänden",
     "Что изменится для пассажиров",
+    # interface words inside real headings and sentences
+    "Contact tracing",
+    "Privacy concerns",
+    "Video shows the moment the harbour wall collapsed into the sea during the storm.",
+    "Smith is a former reporter who now runs a bakery in the harbour district.",
+    "Tagged as a security risk by the ministry, the company appealed against the decision.",
 ]
 
 
@@ -297,3 +318,18 @@ def test_empty_and_whitespace_input() -> None:
 
 def test_cleaner_version_is_set() -> None:
     assert isinstance(CLEANER_VERSION, str) and CLEANER_VERSION
+
+
+def test_wrapped_sentence_ending_in_a_platform_name_is_not_a_share_button() -> None:
+    p = "The mayor announced the decision in a statement posted on Facebook."
+    width = 64
+    assert textwrap.fill(p, width).split("\n")[-1] == "Facebook."
+    raw = textwrap.fill(BODY[0] + " " + BODY[1], width) + "\n\n" + textwrap.fill(p, width) + "\n\n" + textwrap.fill(BODY[2] + " " + BODY[3], width) + "\n"
+    c = clean_text(raw)
+    assert p in c.paragraphs and c.removed == []
+
+
+def test_marker_line_before_a_lower_case_line_is_not_joined() -> None:
+    c = clean_text(doc("Advertisement\nthe minister said that nothing had been decided yet."))
+    assert "the minister said that nothing had been decided yet." in c.paragraphs
+    assert c.removed_by("advertisement") == ["Advertisement"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -26,7 +27,8 @@ SEEDS = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.
 # --- fixtures (to move to conftest) --------------------------------------------------------------
 @pytest.fixture(scope="session")
 def redis_client():
-    client = redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1)
+    port = int(os.environ.get("CORPUS_TEST_REDIS_PORT", "6379"))  # set to a dead port to test the fallback
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
     try:
         client.ping()
         yield client
@@ -136,6 +138,16 @@ def test_idempotent_reinsert(index):
     index.insert_and_query(2, fps[2])
     assert index.get(2) == fps[2] and index.count() == 2
     assert [i for i, _ in index.insert_and_query(3, fps[0])] == [1]  # 2 no longer in 0's buckets
+
+
+def test_insert_many_matches_single_inserts(index):
+    fps = [fingerprint(s) for s in SEEDS]
+    copies = [fingerprint(s + "\n\nUpdated.") for s in SEEDS]
+    res = index.insert_many(list(enumerate(fps)) + [(10 + i, c) for i, c in enumerate(copies)])
+    assert res[:5] == [[]] * 5
+    assert [[i for i, _ in r] for r in res[5:]] == [[i] for i in range(5)]
+    assert index.count() == 10
+    assert index.insert_many([(10, copies[0])])[0][0][0] == 0  # idempotent in bulk too
 
 
 def test_params_mismatch(index, redis_client):

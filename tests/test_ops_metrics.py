@@ -57,25 +57,32 @@ def test_throughput_is_a_sliding_window_over_minute_buckets(client, sqlite_corpu
     assert flow["15m"]["duplicate"] == 1 and flow["15m"]["per_minute"] == pytest.approx(10 / 15, abs=0.01)
 
 
-def test_an_outcome_without_timings_is_a_redelivery_and_not_counted(sqlite_corpus, monkeypatch):
+def test_a_batch_outcome_counts_each_settled_document_once(sqlite_corpus, monkeypatch):
     from workers.pipeline import Outcome
     from workers.runtime import runtime
 
     sqlite_corpus.activate(monkeypatch)
-    metrics.record_outcome(runtime(), Outcome(1, "canonical", {}))
-    metrics.record_outcome(runtime(), None)
-    metrics.record_outcome(runtime(), Outcome(2, "canonical", {"read": 0.001, "clean": 0.01}))
-    assert metrics.totals(runtime().redis, sqlite_corpus.namespace)["outcomes"]["canonical"] == 1
+    rt = runtime()
+    metrics.record_outcome(rt, Outcome())  # a redelivery: nothing settled
+    metrics.record_outcome(rt, None)
+    metrics.record_outcome(rt, Outcome(statuses={1: "canonical", 2: "duplicate", 3: "canonical", 4: "pending"},
+                                       stage_seconds={"read": 0.004, "clean": 0.4}))
+    totals = metrics.totals(rt.redis, sqlite_corpus.namespace)
+    assert totals["outcomes"] == {"canonical": 2, "duplicate": 1, "failed": 0}
+    clean = totals["stages"]["clean"]
+    assert clean["count"] == 4 and clean["sum"] == pytest.approx(0.4)
+    assert clean["buckets"][metrics.bucket_index(0.1)] == 4  # each document's share: 0.1 s
 
 
 def test_history_has_one_row_per_minute_with_depth_and_outcomes(client, sqlite_corpus):
     ns = sqlite_corpus.namespace
     now = 1_800_000_000.0
-    metrics.sample_depth(client, ns, {"ready": 4, "delayed": 1, "in_flight": 2, "dead": 0}, now=now - 120)
+    metrics.sample_depth(client, ns, {"ready": 4, "delayed": 1, "in_flight": 0, "dead": 0}, now=now - 120)
+    metrics.sample_depth(client, ns, {"ready": 1, "delayed": 0, "in_flight": 2, "dead": 0}, now=now - 110)
     metrics.record(client, ns, "canonical", {"clean": 0.1}, now=now)
     rows = metrics.history(client, ns, minutes=60, now=now)
     assert len(rows) == 60 and rows[-1]["t"] == int(now // 60) * 60
-    assert rows[-3]["ready"] == 4 and rows[-3]["in_flight"] == 2
+    assert rows[-3]["ready"] == 4 and rows[-3]["in_flight"] == 2  # the minute's peaks
     assert rows[-1]["ready"] is None and rows[-1]["canonical"] == 1
     assert client.ttl(metrics.minute_key(ns, int(now // 60))) > 3600
 

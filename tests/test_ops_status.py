@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import redis
@@ -40,7 +41,7 @@ def test_pending_work_with_no_worker_is_degraded(corpus):
     assert code == 1
     docs = report["documents"]
     assert docs["pending"] == docs["total"] - docs["canonical"] - docs["duplicate"] - docs["failed"] == 5
-    assert report["queues"]["documents"]["ready"] == 5
+    assert report["queues"]["documents"]["ready"] >= 1  # batches of ids
     assert report["queues"]["documents"]["oldest_age_s"] >= 0
     assert any("no worker alive" in p for p in report["problems"])
     text = corpus.run("status")
@@ -105,9 +106,7 @@ def test_stopped_redis_is_unreachable_exit_2_with_one_masked_line(sqlite_corpus)
     env = sqlite_corpus
     server = servers.start_redis()
     try:
-        env.redis_url = server.url.replace("redis://", "redis://corpus:pa55word@")
-        server_plain = server.url
-        env.redis_url = server_plain
+        env.redis_url = server.url
         assert status(env)[0] == 0
     finally:
         server.stop()
@@ -133,17 +132,24 @@ def test_unreachable_database_names_corpus_database_url(sqlite_corpus):
 
 def test_watch_refreshes_until_interrupted(sqlite_corpus):
     env = sqlite_corpus
-    process = subprocess.Popen([sys.executable, "-m", "ingest.cli", "status", "--watch", "--interval", "0.3"],
-                               env={**env.env, "COLUMNS": "120"}, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        servers.wait_until(lambda: process.poll() is not None or False, 3, message="nothing") if False else None
-        time.sleep(2.5)
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=20)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, err
-    assert "queues" in out and "health" in out
+    for args, marker in ((("status", "--watch", "--interval", "0.2"), "health:"),
+                         (("status", "--watch", "--json", "--interval", "0.2"), '"health"')):
+        process = subprocess.Popen([sys.executable, "-m", "ingest.cli", *args], env={**env.env, "COLUMNS": "120"},
+                                   cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+        reader.start()
+        try:
+            servers.wait_until(lambda: sum(marker in line for line in lines) >= 2 or process.poll() is not None, 60,
+                               message="two refreshes")
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=20)
+            reader.join(timeout=5)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == 0, process.stderr.read()
+        assert sum(marker in line for line in lines) >= 2
+        if "--json" in args:
+            assert all(json.loads(line)["health"] == "healthy" for line in lines if line.strip())

@@ -47,22 +47,41 @@ class Proc:
 
     def stop(self, timeout: float = 30) -> int:
         if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            # The leader only: dramatiq's main process passes SIGTERM on to its workers, and
+            # a worker that gets a second SIGTERM kills itself without its shutdown hooks.
+            self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
-        else:  # the leader is gone: make sure no child is left either
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:  # whatever is left of the group
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self.stopped = True
         return self.process.returncode
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def cli(env: CorpusEnv, monkeypatch, *args: str, input: str | None = None) -> CliResult:
+    """Run a corpus command in this process (typer's runner): the same code, exit code and
+    output as ``env.run``, without a Python start-up per call."""
+    from typer.testing import CliRunner
+
+    from ingest.cli import app
+
+    env.activate(monkeypatch)
+    result = CliRunner().invoke(app, list(args), input=input)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
 def alive_workers(env: CorpusEnv) -> int:
@@ -148,7 +167,7 @@ def enqueue_message(env: CorpusEnv, monkeypatch, args: tuple, **options) -> str:
     from workers.runtime import runtime
 
     env.activate(monkeypatch)
-    message = dramatiq.Message(queue_name=QUEUE, actor_name="process_document", args=args, kwargs={},
+    message = dramatiq.Message(queue_name=QUEUE, actor_name="process_documents", args=args, kwargs={},
                                options=options)
     return runtime().broker.enqueue(message).options["redis_message_id"]
 

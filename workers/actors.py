@@ -17,10 +17,6 @@ from workers.runtime import runtime
 
 broker = runtime().broker
 
-#: Documents per message: enough to share transactions, few enough to spread over workers.
-BATCH = 16
-
-
 @dramatiq.actor(queue_name=QUEUE, max_retries=8, time_limit=10 * 60 * 1000)
 def process_documents(document_ids: list[int]) -> None:
     outcome = pipeline.process(runtime(), document_ids)
@@ -28,7 +24,9 @@ def process_documents(document_ids: list[int]) -> None:
 
 
 def enqueue(document_ids: Iterable[int]) -> None:
-    """Send ids to the workers in batches of ``BATCH``, in the order given."""
+    """Send ids to the workers in the order given, ``CORPUS_BATCH_SIZE`` per message:
+    enough to share transactions, few enough to spread over the workers."""
     ids = list(document_ids)
-    for start in range(0, len(ids), BATCH):
-        process_documents.send(ids[start : start + BATCH])
+    size = runtime().settings.batch_size
+    for start in range(0, len(ids), size):
+        process_documents.send(ids[start : start + size])

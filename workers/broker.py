@@ -17,6 +17,7 @@ from redis import Redis
 
 from workers.heartbeat import WorkerRegistry
 from workers.settings import Settings
+from workers.verify import Janitor
 
 QUEUE = "documents"
 MAINTENANCE_CHANCE = 50_000  # per million broker commands; idle consumers poll every second
@@ -37,6 +38,8 @@ def make_broker(settings: Settings, client: Redis) -> RedisBroker:
         maintenance_chance=MAINTENANCE_CHANCE,
     )
     broker.add_middleware(WorkerRegistry(client, settings.namespace))
+    # dramatiq's maintenance alone leaves a SIGKILLed worker's messages waiting for minutes.
+    broker.add_middleware(Janitor(client, broker.namespace, settings.heartbeat_timeout_ms, [QUEUE, f"{QUEUE}.DQ"]))
     dramatiq.set_encoder(JSONEncoder())
     dramatiq.set_broker(broker)
     return broker

@@ -106,10 +106,13 @@ _SEP_TABLE = bytes(b if b not in _PUNCT else 0x20 for b in range(256))
 
 def normalise(text: str) -> str:
     """NFKC, casefold, typographic quotes/dashes folded to ASCII, whitespace runs -> one space."""
-    t = unicodedata.normalize("NFKC", text).casefold()
-    for a, b in _FOLDS:
-        if a in t:
-            t = t.replace(a, b)
+    if text.isascii():  # NFKC and the folds are the identity on ASCII
+        t = text.lower()
+    else:
+        t = unicodedata.normalize("NFKC", text).casefold()
+        for a, b in _FOLDS:  # str.replace per char beat one regex pass with a callback (measured)
+            if a in t:
+                t = t.replace(a, b)
     return " ".join(t.split())
 
 
@@ -158,7 +161,7 @@ _EMPTY_LEAD = MinHash(num_perm=LEAD_PERM, seed=LEAD_SEED, scheme=SCHEME).hashval
 # Fingerprint
 # --------------------------------------------------------------------------------------------
 _HEADER = struct.Struct("<BB16sII")  # version, layout, text_hash (16 raw bytes), length, shingles
-FP_BYTES = _HEADER.size + 4 * NUM_PERM + 4 * LEAD_PERM  # 591
+FP_BYTES = _HEADER.size + 4 * NUM_PERM + 4 * LEAD_PERM  # 26 + 512 + 48 = 586
 
 
 @dataclass(frozen=True, eq=False)

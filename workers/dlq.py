@@ -81,6 +81,17 @@ def record_reason(client: Redis, namespace: str, redis_message_id: str, tracebac
     pipe.execute()
 
 
+def document_ids(args: list) -> list[int]:
+    """The document ids a ``process_documents`` message carries (a list of ids), or the
+    one id of an older single-document message."""
+    if len(args) == 1:
+        if isinstance(args[0], int):
+            return [args[0]]
+        if isinstance(args[0], list) and all(isinstance(i, int) for i in args[0]):
+            return list(args[0])
+    return []
+
+
 @dataclass
 class DeadLetters:
     client: Redis
@@ -175,7 +186,7 @@ class DeadLetters:
             "queue": self.queue,
             "args": args,
             "kwargs": message.get("kwargs") or {},
-            "document_id": args[0] if len(args) == 1 and isinstance(args[0], int) else None,
+            "document_ids": document_ids(args),
             "retries": options.get("retries", 0),
             "requeued": options.get("corpus_requeued", 0),
             "error": error,

@@ -47,14 +47,15 @@ class WorkerRegistry(Middleware):
         self.key = registry_key(namespace)
         self.worker_id = ""
         self.stop = threading.Event()
-        self.settings = None
+        self.thread: threading.Thread | None = None
 
     def after_worker_boot(self, broker, worker) -> None:
         self.worker_id = json.dumps(
             {"host": socket.gethostname(), "pid": os.getpid(), "id": uuid.uuid4().hex[:8],
              "threads": worker.worker_threads}
         )
-        threading.Thread(target=self._beat, name="corpus-heartbeat", daemon=True).start()
+        self.thread = threading.Thread(target=self._beat, name="corpus-heartbeat", daemon=True)
+        self.thread.start()
 
     def _beat(self) -> None:
         next_sample = 0.0
@@ -82,6 +83,8 @@ class WorkerRegistry(Middleware):
 
     def before_worker_shutdown(self, broker, worker) -> None:
         self.stop.set()
+        if self.thread is not None:  # a beat under way must not re-add us after we leave
+            self.thread.join(timeout=BEAT_S + 5)
         try:
             self.client.zrem(self.key, self.worker_id)
         except Exception:

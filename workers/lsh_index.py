@@ -5,10 +5,11 @@ Layout (all keys under ``prefix``; single-node Redis, the scripts compute key na
 ``meta``        hash: ``params`` (JSON of :func:`workers.dedup.params`), ``ndocs``, and the
                 linear-hashing state of the bucket table ``L``, ``p``, ``nent``.
 ``r:<id//512>`` string of 512 fixed-size slots; slot ``id % 512`` holds the document's record =
-                ``Fingerprint.to_bytes()`` (591 B) + uint32 insertion time (s). Byte 0 of a used
+                ``Fingerprint.to_bytes()`` (586 B) + uint32 insertion time (s). Byte 0 of a used
                 slot is the fingerprint version (never 0); an unused slot is all zeros. A shard is
-                allocated whole on first use (SETRANGE on a growing string would over-allocate by
-                up to 2x) and deleted when its last record is removed. Designed for the store's dense
+                allocated whole on first use by the client (SET NX of zeros, when the script answers
+                "alloc"; SETRANGE on a growing string would over-allocate by up to 2x) and deleted
+                when its last record is removed. Designed for the store's dense
                 integer ids (< 2**32); sparse ids waste up to one shard per id.
 ``rc``          hash shard -> number of live records (to free empty shards).
 ``b:<n>``       bucket table: hashes of ``band key (8 B) -> packed uint32 doc ids``. The number of
@@ -18,8 +19,14 @@ Layout (all keys under ``prefix``; single-node Redis, the scripts compute key na
 ``t:<day>``     packed uint32 ids inserted on that day (UTC day number); ``days`` zset of those days.
                 Used by :meth:`LshIndex.expire_before`.
 
-Memory measured by ``bench/scale.py`` (INFO used_memory delta): see the numbers in the report;
-~1.1 KB per document at 32 bands.
+Memory measured by ``bench/scale.py`` (private redis-server, INFO used_memory delta, synthetic
+fingerprints with 30% near copies): 1,305-1,320 B/doc at 10k (partly filled last shards),
+1,240 B/doc at 100k, 1,238 B/doc at 1M: 590 B record slot + 36 bucket fields x ~16 B + shard keys.
+Lookup cost does not depend on the index size: one record slot, 36 bucket fields in shards of
+~48-96 fields, about one shard split (~50 fields moved) per insert.
+
+Not Redis Cluster-ready: key names are computed inside the scripts (all keys share the prefix,
+so a ``{hash tag}`` in the prefix would put them on one node).
 """
 
 from __future__ import annotations

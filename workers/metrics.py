@@ -13,8 +13,10 @@ Keys (``<ns>`` is ``Settings.namespace``):
 ``<ns>:metrics:events``        hash: ``message_errors`` (actor exceptions, every attempt),
                                ``dead_lettered``, ``requeued`` (from the dead-letter queue)
 ``<ns>:metrics:m:<minute>``    hash per unix minute (TTL two hours): outcome counts and the
-                               queue depth sampled in that minute (``ready``, ``delayed``,
-                               ``in_flight``, ``dead``): throughput and the dashboard's hour
+                               largest queue depth sampled in that minute (``ready``,
+                               ``delayed``, ``in_flight``, ``dead``): throughput and the
+                               dashboard's hour. Samples come from the workers' heartbeat
+                               thread, the monitor and every status report.
 """
 
 from __future__ import annotations
@@ -65,37 +67,63 @@ def bucket_index(seconds: float) -> int:
 
 
 def record_outcome(runtime, outcome, *, now: float | None = None) -> None:
-    """Count a finished document and its stage durations (called by the actor).
+    """Count the documents a message settled and their stage durations (called by the actor).
 
-    ``outcome`` is a batch's ``pipeline.Outcome``: each document it settled counts once,
-    with the batch's stage time shared evenly; documents settled before (a redelivered
-    message) are not in it, so they are not counted again.
+    ``outcome`` is ``pipeline.Outcome``: ``statuses`` (document id -> status) of the documents
+    the batch settled and the batch's ``stage_seconds``, shared evenly between them
+    (``per_document``). Documents already settled before (a redelivered message) are not in
+    it, so they are not counted twice. None is ignored.
     """
     if outcome is None:
         return
     try:
-        for status, stage_seconds in outcome.per_document():
-            record(runtime.redis, runtime.settings.namespace, status, stage_seconds, now=now)
+        if hasattr(outcome, "statuses"):
+            statuses = list(outcome.statuses.values())
+            if not statuses:
+                return
+            n = len(statuses)
+            share = {stage: seconds / n for stage, seconds in outcome.stage_seconds.items()}
+        else:  # one document per outcome (``status``, ``stage_seconds``)
+            if not outcome.stage_seconds:
+                return
+            statuses, share = [outcome.status], dict(outcome.stage_seconds)
+        record_batch(runtime.redis, runtime.settings.namespace, statuses, share, now=now)
     except Exception as exc:  # metrics must never fail a message
         log.warning("could not record metrics: %s", exc)
 
 
 def record(client: Redis, namespace: str, status: str, stage_seconds: dict[str, float], *,
            now: float | None = None) -> None:
+    """One finished document."""
+    record_batch(client, namespace, [status], stage_seconds, now=now)
+
+
+def record_batch(client: Redis, namespace: str, statuses: list[str], stage_seconds: dict[str, float], *,
+                 now: float | None = None) -> None:
+    """Documents finished together, each having spent ``stage_seconds`` per stage (its share
+    of the batch): one observation per document in every stage histogram."""
     now = time.time() if now is None else now
+    n = len(statuses)
+    if not n:
+        return
     timings = {k: float(v) for k, v in stage_seconds.items() if v is not None}
     if timings:
         timings["total"] = sum(timings.values())
     pipe = client.pipeline(transaction=False)
     skey = stage_key(namespace)
     for stage, seconds in timings.items():
-        pipe.hincrby(skey, f"{stage}:{bucket_index(seconds)}", 1)
-        pipe.hincrbyfloat(skey, f"{stage}:sum", seconds)
-        pipe.hincrby(skey, f"{stage}:count", 1)
-    if status in OUTCOMES:
-        pipe.hincrby(outcomes_key(namespace), status, 1)
+        pipe.hincrby(skey, f"{stage}:{bucket_index(seconds)}", n)
+        pipe.hincrbyfloat(skey, f"{stage}:sum", seconds * n)
+        pipe.hincrby(skey, f"{stage}:count", n)
+    by_outcome: dict[str, int] = {}
+    for status in statuses:
+        if status in OUTCOMES:
+            by_outcome[status] = by_outcome.get(status, 0) + 1
+    if by_outcome:
         mkey = minute_key(namespace, int(now // 60))
-        pipe.hincrby(mkey, status, 1)
+        for status, count in by_outcome.items():
+            pipe.hincrby(outcomes_key(namespace), status, count)
+            pipe.hincrby(mkey, status, count)
         pipe.expire(mkey, MINUTE_TTL_S)
     pipe.execute()
 
@@ -107,14 +135,27 @@ def count_event(client: Redis, namespace: str, event: str, n: int = 1) -> None:
         log.warning("could not count %s: %s", event, exc)
 
 
+# KEYS: 1 the minute's hash. ARGV: ttl, then field, value pairs. Keeps each field's maximum.
+_SAMPLE_MAX = """
+for i = 2, #ARGV, 2 do
+  local current = tonumber(redis.call('hget', KEYS[1], ARGV[i]))
+  if current == nil or tonumber(ARGV[i + 1]) > current then
+    redis.call('hset', KEYS[1], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('expire', KEYS[1], ARGV[1])
+return 1
+"""
+
+
 def sample_depth(client: Redis, namespace: str, stats: dict, *, now: float | None = None) -> None:
-    """Remember one queue's depth for the current minute (the last sample in a minute wins)."""
+    """Remember one queue's depth for the current minute: the minute keeps the largest
+    value sampled in it (its peak), so a burst between samples of the chart still shows."""
     now = time.time() if now is None else now
-    mkey = minute_key(namespace, int(now // 60))
-    pipe = client.pipeline(transaction=False)
-    pipe.hset(mkey, mapping={f: int(stats.get(f, 0)) for f in DEPTH_FIELDS})
-    pipe.expire(mkey, MINUTE_TTL_S)
-    pipe.execute()
+    args: list = [MINUTE_TTL_S]
+    for f in DEPTH_FIELDS:
+        args += [f, int(stats.get(f, 0))]
+    client.eval(_SAMPLE_MAX, 1, minute_key(namespace, int(now // 60)), *args)
 
 
 def sample_queues(client: Redis, settings, *, now: float | None = None) -> dict:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, select, update
 
 from models.db import lock_clusters, session_scope
-from models.store import raw_bytes
+from models.store import INTERNAL_HINTS, raw_bytes
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document, utcnow
 from workers import cleaning, dedup
 from workers.decode import BadInput, decode, gunzip
@@ -49,32 +49,60 @@ class Outcome:
         return [(status, share) for status in self.statuses.values()]
 
 
-def clean(document_format: str, text: str, *, url: str | None, site: str | None) -> cleaning.Cleaned:
+def clean(document_format: str, text: str, *, url: str | None, site: str | None,
+          site_model: cleaning.SiteModel | None = None) -> cleaning.Cleaned:
     if document_format == "html":
-        return cleaning.clean_html(text, url=url, site=site)
-    return cleaning.clean_text(text, site=site)
+        return cleaning.clean_html(text, url=url, site=site, site_model=site_model)
+    return cleaning.clean_text(text, site=site, site_model=site_model)
 
 
-def prepare(document: Document, max_bytes: int) -> tuple[cleaning.Cleaned, dedup.Fingerprint]:
+def prepare(document: Document, max_bytes: int,
+            site_model: cleaning.SiteModel | None = None) -> tuple[cleaning.Cleaned, dedup.Fingerprint]:
     """Decode and clean a stored input; ``BadInput`` when it cannot give an article."""
+    if not document.hints.get("gzipped") and (document.raw_size or 0) > max_bytes:
+        raise BadInput(f"{document.raw_size:,} bytes is over the {max_bytes:,}-byte limit (CORPUS_MAX_DOCUMENT_BYTES)")
     data, gzipped = raw_bytes(document)
     if gzipped:
         data = gunzip(data, max_bytes)
     if len(data) > max_bytes:
         raise BadInput(f"{len(data):,} bytes is over the {max_bytes:,}-byte limit (CORPUS_MAX_DOCUMENT_BYTES)")
-    text = decode(data)
     try:
-        cleaned = clean(document.format, text, url=document.url, site=document.site)
+        text = decode(data, declared=document.hints.get("charset"))
+        cleaned = clean(document.format, text, url=document.url, site=document.site, site_model=site_model)
+        if not cleaned.text.strip():
+            raise BadInput("no article text left after cleaning" + (" (the HTML page has no text)" if document.format == "html" else ""))
+        return cleaned, dedup.fingerprint(cleaned.text)
     except cleaning.ExtractionTimeout as exc:
         raise BadInput(f"HTML extraction gave up: {exc}") from exc
-    if not cleaned.text.strip():
-        raise BadInput("no article text left after cleaning" + (" (the HTML page has no text)" if document.format == "html" else ""))
-    return cleaned, dedup.fingerprint(cleaned.text)
+    except BadInput:
+        raise
+    except Exception as exc:  # decoding and cleaning use no service: trying again changes nothing
+        log.exception("document %s could not be cleaned", document.id)
+        raise BadInput(f"cleaning failed: {type(exc).__name__}: {exc}") from exc
 
 
-def cleaned_fields(document: Document, cleaned: cleaning.Cleaned, fingerprint: dedup.Fingerprint) -> dict:
+class IndexLost(RuntimeError):
+    """The Redis index has lost its data (Redis emptied or replaced): linking now would
+    miss every earlier copy. Transient: the message is retried once ``corpus reindex`` ran."""
+
+
+def require_index(runtime, batch: list[int]) -> None:
+    """An index without its parameters is new (fine while the store has no other
+    fingerprint) or lost (then wait for ``corpus reindex``)."""
+    if runtime.redis.hexists(f"{runtime.index.prefix}meta", "params"):
+        return
+    with session_scope(runtime.engine) as session:
+        others = session.scalar(select(Document.id).where(Document.fingerprint.is_not(None),
+                                                          Document.id.not_in(batch)).limit(1))
+    if others is not None:
+        raise IndexLost("the duplicate index in Redis is empty or lost: run `corpus reindex`")
+    runtime.index.ensure_params()
+
+
+def cleaned_fields(document: Document, cleaned: cleaning.Cleaned, fingerprint: dedup.Fingerprint,
+                   site_model_version: int | None = None) -> dict:
     """The columns a cleaned document fills, keyed for ``_save_cleaned``."""
-    hints = {k: v for k, v in document.hints.items() if k != "gzipped"}
+    hints = {k: v for k, v in document.hints.items() if k not in INTERNAL_HINTS}
     metadata = {**hints.pop("metadata", {}), **hints, **cleaned.metadata}
     values = {
         "title": cleaned.title or metadata.get("title"),
@@ -83,6 +111,7 @@ def cleaned_fields(document: Document, cleaned: cleaning.Cleaned, fingerprint: d
         "metadata": metadata,
         "site": document.site or metadata.get("site"),
         "cleaner_version": cleaning.CLEANER_VERSION,
+        "site_model_version": site_model_version,
         "text_hash": fingerprint.text_hash,
         "length": fingerprint.length,
         "fingerprint": fingerprint.to_bytes(),
@@ -94,8 +123,8 @@ def cleaned_fields(document: Document, cleaned: cleaning.Cleaned, fingerprint: d
 # Core statements (executemany), each guarded by the stage so a concurrent redelivery
 # that got there first wins and this one changes nothing.
 _documents = Document.__table__
-CLEANED_COLUMNS = ("title", "text", "removed", "metadata", "site", "cleaner_version", "text_hash", "length",
-                   "fingerprint", "stage")
+CLEANED_COLUMNS = ("title", "text", "removed", "metadata", "site", "cleaner_version", "site_model_version",
+                   "text_hash", "length", "fingerprint", "stage")
 _save_cleaned = (
     update(_documents)
     .where(_documents.c.id == bindparam("doc_id"), _documents.c.stage == RECEIVED)
@@ -108,6 +137,35 @@ _save_failed = (
 )
 
 
+def copied_fields(document: Document, original: dict) -> dict:
+    """An exact copy's columns, taken from its original's cleaned ones (``original`` keyed
+    by column name): the copy is not cleaned or fingerprinted again. Its own hints (URL,
+    title, metadata of its record) override the original's metadata."""
+    hints = {k: v for k, v in document.hints.items() if k not in INTERNAL_HINTS}
+    own = {**hints.pop("metadata", {}), **hints}
+    values = {column: original[column] for column in CLEANED_COLUMNS}
+    values["metadata"] = {**(original["metadata"] or {}), **own}
+    values["site"] = document.site or original["site"]
+    values["stage"] = INDEXED
+    return {"doc_id": document.id, **{f"v_{k}": v for k, v in values.items()}}
+
+
+def _stored_values(document: Document) -> dict:
+    return {column: getattr(document, "meta" if column == "metadata" else column) for column in CLEANED_COLUMNS}
+
+
+def _load_originals(runtime, todo: list[Document]) -> tuple[dict[int, int], dict[int, Document]]:
+    """Exact copies among ``todo`` still to be cleaned (``copy id -> original id``) and
+    their originals as stored."""
+    copies = {d.id: int(d.hints["copy_of"]) for d in todo if d.stage == RECEIVED and d.hints.get("copy_of")}
+    if not copies:
+        return {}, {}
+    with session_scope(runtime.engine) as session:
+        originals = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(set(copies.values()))))}
+        session.expunge_all()
+    return copies, originals
+
+
 def process(runtime, document_ids: list[int]) -> Outcome:
     outcome = Outcome()
     started = time.perf_counter()
@@ -118,6 +176,15 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     if missing:
         log.warning("documents %s are not in the store; dropping them", sorted(missing))
     todo = [d for d in documents if d.stage != LINKED and d.status != FAILED]
+    # Exact copies (same bytes as an earlier document, see ``models.store.record``) take
+    # their original's cleaned fields. An original nobody has cleaned yet is cleaned here,
+    # in this batch (idempotent, so its own message changes nothing later): the copy never
+    # waits on message order, and a failed original fails its copies with its reason.
+    copies, originals = _load_originals(runtime, todo)
+    in_batch = {d.id for d in todo}
+    todo += [o for o in originals.values() if o.id not in in_batch and o.stage == RECEIVED and o.status != FAILED
+             and not o.hints.get("copy_of")]
+    todo.sort(key=lambda d: d.id)
     outcome.timed("read", started)
     if not todo:
         return outcome
@@ -125,14 +192,17 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     started = time.perf_counter()
     cleaned_rows, failed_rows = [], []
     for document in todo:
-        if document.stage != RECEIVED:
+        if document.stage != RECEIVED or copies.get(document.id) in originals:
             continue
+        version, site_model = runtime.site_models.latest(document.site) or (None, None)
         try:
-            cleaned, fingerprint = prepare(document, runtime.settings.max_document_bytes)
+            cleaned, fingerprint = prepare(document, runtime.settings.max_document_bytes, site_model)
         except BadInput as exc:
             failed_rows.append({"doc_id": document.id, "reason": str(exc), "now": utcnow()})
             continue
-        cleaned_rows.append(cleaned_fields(document, cleaned, fingerprint))
+        cleaned_rows.append(cleaned_fields(document, cleaned, fingerprint, version))
+    if copies:
+        _copy_originals(runtime, todo, copies, originals, cleaned_rows, failed_rows)
     outcome.timed("clean", started)
 
     started = time.perf_counter()
@@ -149,7 +219,10 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     outcome.timed("store", started)
 
     started = time.perf_counter()
+    if any(status != FAILED and fp is not None for _, status, fp in stored):
+        require_index(runtime, [d.id for d in todo])
     to_link: list[tuple[int, list[tuple[int, str, float]]]] = []
+    exact_copies = {d.id: int(d.hints["copy_of"]) for d in todo if d.hints.get("copy_of")}
     for doc_id, status, stored_fingerprint in stored:
         if status == FAILED or stored_fingerprint is None:
             outcome.statuses[doc_id] = status
@@ -160,6 +233,9 @@ def process(runtime, document_ids: list[int]) -> Outcome:
             match = dedup.compare(fingerprint, other)
             if match is not None:
                 matches.append((other_id, match.kind, float(match.similarity)))
+        original_id = exact_copies.get(doc_id)
+        if original_id is not None and all(other != original_id for other, _, _ in matches):
+            matches.append((original_id, "exact", 1.0))  # the exact edge, even past a full LSH bucket
         to_link.append((doc_id, matches))
     outcome.timed("index", started)
 
@@ -173,3 +249,27 @@ def process(runtime, document_ids: list[int]) -> Outcome:
             )
         outcome.timed("link", started)
     return outcome
+
+
+def _copy_originals(runtime, todo, copies, originals, cleaned_rows, failed_rows) -> None:
+    """Fill each exact copy from its original: cleaned in this batch, or as stored."""
+    cleaned_here = {row["doc_id"]: {c: row[f"v_{c}"] for c in CLEANED_COLUMNS} for row in cleaned_rows}
+    failed_here = {row["doc_id"]: row["reason"] for row in failed_rows}
+    by_id = {d.id: d for d in todo}
+    for copy_id, original_id in copies.items():
+        original = originals.get(original_id)
+        if original is None:
+            continue  # the original is gone: the copy was cleaned like any document
+        reason = failed_here.get(original_id) or (original.error if original.status == FAILED else None)
+        if reason is not None:
+            failed_rows.append({"doc_id": copy_id, "reason": reason, "now": utcnow()})
+        elif original_id in cleaned_here:
+            cleaned_rows.append(copied_fields(by_id[copy_id], cleaned_here[original_id]))
+        elif original.fingerprint is not None:
+            cleaned_rows.append(copied_fields(by_id[copy_id], _stored_values(original)))
+        else:  # an original that is itself a copy, or in a state no writer leaves: clean the copy
+            try:
+                cleaned, fingerprint = prepare(by_id[copy_id], runtime.settings.max_document_bytes)
+                cleaned_rows.append(cleaned_fields(by_id[copy_id], cleaned, fingerprint))
+            except BadInput as exc:
+                failed_rows.append({"doc_id": copy_id, "reason": str(exc), "now": utcnow()})

@@ -87,6 +87,13 @@ class Runtime:
         return index
 
 
+    @cached_property
+    def site_models(self):
+        from workers.site_models import SiteModels
+
+        return SiteModels(self.engine)
+
+
 _lock = threading.Lock()
 _current: Runtime | None = None
 

@@ -40,6 +40,7 @@ class Settings:
     max_document_bytes: int
     dedup_window_days: float
     heartbeat_timeout_ms: int
+    batch_size: int
     api_token: str | None = field(repr=False, default=None)
 
     @classmethod
@@ -52,6 +53,7 @@ class Settings:
             max_document_bytes=_int("CORPUS_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
             dedup_window_days=_float("CORPUS_DEDUP_WINDOW_DAYS", 0.0),
             heartbeat_timeout_ms=_int("CORPUS_HEARTBEAT_TIMEOUT_MS", 15_000),
+            batch_size=max(1, _int("CORPUS_BATCH_SIZE", 16)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
         )
 

@@ -129,7 +129,7 @@ function renderFailures(payload) {
 
 function renderArticles(payload) {
   fillTable("articles", payload.articles || [], a => el("tr", {},
-    el("td", { class: "num" }, a.id), el("td", { title: a.source }, a.title || a.source),
+    el("td", { class: "num" }, a.id), el("td", { title: a.source }, a.title || el("span", { class: "muted" }, "(untitled) " + a.source)),
     el("td", { class: "num" }, a.duplicates)));
 }
 

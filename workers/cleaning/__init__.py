@@ -13,6 +13,8 @@ stored articles can be re-cleaned.
 
 from __future__ import annotations
 
+import time
+
 from . import html as _html
 from .html import ExtractionTimeout
 from .pipeline import clean as _clean
@@ -54,11 +56,25 @@ def clean_html(
 ) -> Cleaned:
     """Clean one HTML page: trafilatura main content, then the same chrome rules as raw text.
 
-    The title comes from trafilatura's metadata (and its repeats leave the body). Raises
-    :class:`ExtractionTimeout` when extraction exceeds ``timeout_s`` (see :mod:`.html`).
+    The title comes from trafilatura's metadata (and its repeats leave the body). When the
+    precision pass keeps almost nothing, a recall pass is tried within the same time budget (see
+    :mod:`.html`). Raises :class:`ExtractionTimeout` when the first extraction exceeds
+    ``timeout_s`` (``0`` or less: no limit, extraction runs in the calling thread).
     """
+    deadline = time.monotonic() + timeout_s
     text, meta = _html.extract(html, url=url, timeout_s=timeout_s)
     cleaned = _clean(text, site=site, site_model=site_model, known_title=meta.get("title"), unwrap=False)
+    if len(text) < _html.RETRY_BELOW_CHARS and html.strip():
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining > 0:
+                text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
+                title2 = meta2.get("title") or meta.get("title")
+                again = _clean(text2, site=site, site_model=site_model, known_title=title2, unwrap=False)
+                if len(cleaned.text) < 0.5 * len(again.text):
+                    cleaned, meta = again, {**meta, **meta2}
+        except ExtractionTimeout:
+            pass
     for key, value in meta.items():
         if key == "description":
             continue

@@ -12,7 +12,8 @@ actors in threads, so the limit is enforced differently:
 
 * size caps bound the work up front: pages above ``MAX_HTML_CHARS`` are cut (lxml parses the
   truncated markup; the article is nearly always in the first megabytes);
-* trafilatura runs in a short-lived daemon thread and the caller waits at most ``timeout_s``;
+* trafilatura runs in a short-lived daemon thread (both passes, when the recall retry below
+  runs, share one budget) and the caller waits at most ``timeout_s``;
   past that, :class:`ExtractionTimeout` is raised so the queue can record or retry the page.
   A Python thread cannot be killed, so the runaway extraction finishes in the background; the
   size cap is what bounds how long that can take.
@@ -33,7 +34,19 @@ EXTRACT_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "with_metadata": True,
     "deduplicate": False,
+    # htmldate's extensive search falls back to dateparser, which compiles regexes for some
+    # 200 locales on first use: 7-20 s per fresh worker process. The page's own date markup
+    # (meta tags, JSON-LD, <time>, URL) is still read.
+    "date_extraction_params": {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%d"},
 }
+
+
+#: When the precision pass keeps less than this many characters, the page is extracted again
+#: with trafilatura's default (recall-leaning) settings and the longer clean result is used if it
+#: is at least twice as long. favor_precision occasionally drops nearly the whole article; on the
+#: benchmark this retry runs for about one page in ten.
+RETRY_BELOW_CHARS = 1000
+RETRY_OPTIONS: dict[str, Any] = {**EXTRACT_OPTIONS, "favor_precision": False}
 
 
 class ExtractionTimeout(TimeoutError):
@@ -61,7 +74,9 @@ def _with_deadline(fn, timeout_s: float):
     return box.get("value")
 
 
-def extract(html: str, *, url: str | None = None, timeout_s: float = 10.0) -> tuple[str, dict]:
+def extract(
+    html: str, *, url: str | None = None, timeout_s: float = 10.0, options: dict[str, Any] | None = None
+) -> tuple[str, dict]:
     """Main text (one paragraph per line) and metadata of an HTML page; ``("", {})`` if none."""
     from trafilatura import bare_extraction
 
@@ -69,7 +84,7 @@ def extract(html: str, *, url: str | None = None, timeout_s: float = 10.0) -> tu
         html = html[:MAX_HTML_CHARS]
 
     def work():
-        return bare_extraction(html, url=url, **EXTRACT_OPTIONS)
+        return bare_extraction(html, url=url, **(options or EXTRACT_OPTIONS))
 
     doc = _with_deadline(work, timeout_s) if timeout_s and timeout_s > 0 else work()
     if doc is None:

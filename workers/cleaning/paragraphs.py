@@ -60,12 +60,23 @@ def wrap_width(lines: list[str]) -> int | None:
     return width
 
 
-def _joins(prev: str, nxt: str, width: int | None, breaker: Callable[[str], bool] | None) -> bool:
-    if not prev or not nxt or _BULLET.match(nxt):
+def _joins(
+    prev: str,
+    nxt: str,
+    width: int | None,
+    breaker: Callable[[str], bool] | None,
+    marker: Callable[[str], str | None] | None = None,
+) -> bool:
+    if not prev or not nxt:
         return False
-    ended = bool(_TERMINAL.search(prev))
+    if width is None and nxt[:1].isupper():
+        return False  # unwrapped text: only a lower-case continuation joins
+    if _BULLET.match(nxt):
+        return False
+    ended = bool(_TERMINAL.search(prev[-8:]))
     if not ended and nxt[:1].islower():
-        return True
+        # "Advertisement" followed by a lower-case line is a marker, not a broken sentence.
+        return marker is None or len(prev) > 40 or not marker(prev)
     if width is None or len(prev) < 0.5 * width:
         return False
     first_word = nxt.split(" ", 1)[0]
@@ -85,32 +96,43 @@ def split_paragraphs(
     """Split ``text`` into paragraphs.
 
     ``marker(line)`` may name a rule for a short standalone chrome line; in hard-wrapped text
-    such lines are dropped (returned as ``(line_index, line, rule)``) and the paragraph around them is
-    joined back. With ``unwrap=False`` (extractor output) every line is a paragraph. ``breaker(line)`` says a line is chrome on its own, so a full-width sentence
-    end before it is a paragraph end, not a wrap. Returns ``(paragraphs, dropped)``.
+    such lines are dropped (returned as ``(line_index, line, rule)``) and the paragraph around
+    them is
+    joined back. With ``unwrap=False`` (extractor output) every line is a paragraph.
+    ``breaker(line)`` says a line is chrome on its own, so a full-width sentence end before it
+    is a paragraph end, not a wrap. Returns ``(paragraphs, dropped)``.
     """
     raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = [clean_line(l) for l in raw]
     width = wrap_width(lines) if unwrap else None
     paras: list[Paragraph] = []
+    parts: list[list[str]] = []  # text pieces per paragraph, joined once at the end
     dropped: list[tuple[int, str, str]] = []
     cur: Paragraph | None = None
     for i, line in enumerate(lines):
         if not line:
             cur = None
             continue
-        if width is not None and marker is not None and len(line) < 0.7 * width and not line[:1].islower():
+        continues = cur is not None and not _TERMINAL.search(cur.lines[-1][-8:]) and _TERMINAL.search(line[-8:])
+        if width is not None and marker is not None and len(line) < 0.7 * width and not line[:1].islower() and not continues:
+            # ("... said in a statement on" + "Facebook." ends a sentence; it is no share button.)
             rule = marker(line)
             if rule:
                 dropped.append((i, line, rule))
                 continue
-        if unwrap and cur is not None and _joins(cur.lines[-1], line, width, breaker):
-            if _HYPHEN_BREAK.search(cur.text) and line[:1].islower():
-                cur.text += line
+        if unwrap and cur is not None and _joins(cur.lines[-1], line, width, breaker, marker):
+            pieces = parts[-1]
+            if line[:1].islower() and _HYPHEN_BREAK.search(pieces[-1][-2:]):
+                pieces.append(line)
             else:
-                cur.text += " " + line
+                pieces.append(" ")
+                pieces.append(line)
             cur.lines.append(line)
             continue
         cur = Paragraph(line, [line], i)
         paras.append(cur)
+        parts.append([line])
+    for para, pieces in zip(paras, parts):
+        if len(pieces) > 1:
+            para.text = "".join(pieces)
     return paras, dropped

@@ -24,11 +24,14 @@ def alternation(phrases: tuple[str, ...]) -> str:
 # Whole-line markers: the entire line is one of these (decoration stripped).
 ADVERTISEMENT = (
     r"advertisements?", r"advert", r"ads?", r"sponsored(?: content| post| links?)?", r"paid (?:content|post)",
-    r"promoted(?: content| stories)?", r"partner content", r"ad feature",
+    r"promoted(?: content| stories)?", r"partner content", r"ad feature", r"sponsored by .{1,40}", r"advertising feature",
+    r"werbeanzeige", r"annonce",
     r"story continues below(?: this)? advertisement", r"article continues below(?: this)?(?: advertisement| ad)?",
     r"continue reading (?:the main story|below)", r"scroll (?:down )?to continue(?: with content| reading)?",
     r"advertisement\W+scroll to continue(?: with content)?", r"content continues below",
+    r"advertising", r"advertisement\W+(?:continue reading|scroll|story continues)(?: below| down)?(?: to continue)?",
     r"anzeige", r"werbung", r"gesponsert", r"weiter nach der anzeige", r"lesen sie nach der anzeige weiter",
+    r"weiterlesen nach der anzeige", r"anzeige\W+scrollen sie weiter", r"реклама \d+\+",
     r"publicité", r"publicite", r"contenu sponsorisé", r"sponsorisé", r"la suite après (?:cette |la )?publicité",
     r"publicidad", r"anuncio", r"patrocinado", r"contenido patrocinado", r"sigue leyendo tras la publicidad",
     r"реклама", r"на правах рекламы", r"спонсорский материал", r"продолжение после рекламы",
@@ -46,6 +49,7 @@ COOKIE_ADDRESS = (
 )
 COOKIE_CONSENT = (
     r"accept|agree|consent|opt[- ]?out|privacy|settings|preferences|manage|got it|continu|browsing|experience|"
+    r"learn more|more info|mehr erfahren|en savoir plus|más información|подробнее|\bok\b|\bок\b|"
     r"akzeptier|zustimm|einverstanden|datenschutz|einstellungen|"
     r"accepte|consentement|paramètres|confidentialité|en poursuivant|"
     r"acept|consentimiento|configuración|privacidad|al continuar|navegación|"
@@ -61,7 +65,8 @@ RELATED_HEADER = (
     r"trending(?: now| stories| news)?", r"popular(?: posts| stories| now| articles| news)?",
     r"latest (?:news|stories|posts|articles|headlines|videos?)", r"further reading", r"see also",
     r"don['’]?t miss", r"do not miss", r"top stories", r"most read in .{1,30}", r"most popular in .{1,30}", r"editor'?s picks", r"in other news", r"other news",
-    r"also (?:read|see)", r"around the web", r"from (?:our|the) network", r"similar (?:posts|articles|stories)",
+    r"also (?:read|see)", r"around the web", r"more stories from .{1,40}", r"further coverage", r"also trending",
+    r"voir plus d'articles", r"plus d'articles", r"más artículos", r"ещё новости", r"еще новости", r"from (?:our|the) network", r"similar (?:posts|articles|stories)",
     r"weitere (?:artikel|nachrichten|beiträge|meldungen|themen)", r"mehr zum thema", r"mehr (?:aus|zu|von) .{1,30}",
     r"das könnte (?:sie|dich) auch interessieren", r"auch interessant", r"empfohlene artikel", r"meistgelesen",
     r"meistgelesene artikel", r"ähnliche (?:artikel|beiträge)", r"lesen sie auch", r"zum thema", r"verwandte artikel",
@@ -73,7 +78,10 @@ RELATED_HEADER = (
     r"relacionad[oa]s?", r"también en .{1,30}", r"te podría interesar", r"ver también",
     r"читайте также", r"читать также", r"похожие (?:новости|статьи|материалы)", r"по теме", r"другие новости",
     r"ещё по теме", r"еще по теме", r"рекомендуем", r"материалы по теме", r"самое читаемое", r"популярное",
-    r"новости по теме", r"смотрите также", r"вам может быть интересно",
+    r"новости по теме", r"смотрите также", r"вам может быть интересно", r"главное за день", r"новости партн[её]ров",
+    r"читать все новости", r"все новости", r"alle artikel zum thema", r"tous nos articles(?: sur .{1,30})?",
+    r"noticias? relacionadas?", r"all (?:stories|articles|news)(?: (?:about|on) .{1,30})?", r"related (?:topics|coverage)",
+    r"recommended stories", r"top stories",
 )
 
 # A prompt followed by a link or a headline on the same line.
@@ -108,7 +116,7 @@ SOCIAL_WORDS = (
 
 SHARE_PROMPT = (
     r"share (?:this|on|via|the|article|story|post|with)", r"click to (?:share|email|print)", r"like this (?:story|article|post)",
-    r"share it with", r"spread the word", r"tell your friends", r"if you liked this(?: article| story)?, share",
+    r"share it with", r"spread the word", r"(?:e-?mail|send) (?:this |it )?to a friend", r"teile diesen (?:artikel|beitrag)", r"tell your friends", r"if you liked this(?: article| story)?, share",
     r"teilen sie (?:diesen|den) (?:artikel|beitrag)", r"artikel teilen", r"beitrag teilen", r"jetzt teilen",
     r"partagez (?:cet|l') ?article", r"partager (?:cet|l') ?article", r"partager sur",
     r"comparte (?:esta|este|la) (?:noticia|artículo)", r"compartir en", r"compartir esta noticia",
@@ -133,7 +141,8 @@ SUBSCRIBE_PROMPT = (
     r"subscribe(?: now| today| here| for| to)?\b", r"click here to subscribe", r"become an? (?:member|subscriber|supporter|patron)",
     r"support (?:our|independent|quality) journalism", r"join (?:now|today|us today)", r"get (?:unlimited|full|digital|instant) access",
     r"already a (?:subscriber|member)", r"(?:log|sign) in to (?:continue|read|comment)", r"start your (?:free )?trial",
-    r"try (?:it )?(?:for )?free", r"get access to", r"if you (?:enjoyed|liked|value|appreciate|found) (?:this|our|reading)",
+    r"try (?:it )?(?:for )?free", r"already have an account", r"create a (?:free )?account", r"members only",
+    r"sign up for free", r"register for free", r"register to (?:read|continue)", r"get access to", r"if you (?:enjoyed|liked|value|appreciate|found) (?:this|our|reading)",
     r"unlock (?:this|full|unlimited)", r"this (?:article|content|story) is (?:for|available to|reserved for) (?:subscribers|members)",
     r"(?:to )?continue reading,? (?:subscribe|please|log|sign|become)", r"donate( now)?\b", r"support us\b",
     r"jetzt abonnieren", r"abonnieren sie", r"abo abschließen", r"jetzt (?:testen|lesen|weiterlesen) mit",
@@ -143,7 +152,7 @@ SUBSCRIBE_PROMPT = (
 )
 
 NEWSLETTER_WORD = (
-    r"newsletters?|inbox|mailing list|e-?mail (?:alerts?|updates|briefing)|briefing|digest|(?:by|via|per|par) e-?mail|"
+    r"newsletters?|inbox|mailing list|alertes?|alerts?|e-?mail (?:alerts?|updates|briefing)|briefing|digest|(?:by|via|per|par) e-?mail|"
     r"por correo|на почту|"
     r"newsletter abonnieren|postfach|infolettre|lettre d'information|boletín|boletines|"
     r"рассылк\w*|дайджест"
@@ -164,7 +173,8 @@ COMMENTS = (
     r"you must be (?:logged|signed) in to (?:post a )?comment", r"your email address will not be published",
     r"required fields are marked", r"save my name,? email", r"post comment", r"submit comment", r"reply",
     r"cancel reply", r"log in to reply", r"\d+ repl(?:y|ies)", r"be the first to comment", r"no comments yet",
-    r"comments are closed", r"discussion", r"conversation",
+    r"comments are closed", r"discussion", r"conversation", r"(?:add|post) your comment", r"kommentar verfassen",
+    r"ajouter un commentaire", r"comentar(?: la| esta)? noticia", r"написать комментарий",
     r"kommentare?", r"\d+ kommentare?", r"kommentar schreiben", r"kommentieren", r"diskutieren sie mit", r"leserkommentare",
     r"commentaires?", r"\d+ commentaires?", r"laisser un commentaire", r"laissez un commentaire", r"réagir", r"réagissez",
     r"comentarios?", r"\d+ comentarios?", r"deja un comentario", r"dejar un comentario", r"escribe un comentario",
@@ -192,6 +202,33 @@ startseite nachrichten politik wirtschaft kultur wissenschaft panorama meinung r
 accueil actualités monde politique économie société culture sport sports international france
 inicio noticias mundo política economía sociedad cultura deportes opinión internacional españa
 главная новости мир политика экономика общество культура спорт происшествия наука
+""".split())
+
+# Words of interface furniture. A short line made only of these ("Manage consent", "Contact us",
+# "Zur Startseite", "Lire plus tard", "Комментировать") is a button or a menu entry.
+UI_WORDS = frozenset("""
+accept all cookies cookie settings manage consent preferences privacy policy notice terms conditions of use service
+contact about us the a an to this our your my print email e-mail mail share save bookmark like loading comment comments
+reply audio video videos photos gallery listen watch play read later more less show hide menu search home back top next
+facebook twitter x whatsapp telegram linkedin instagram youtube tiktok vk auf sur en в via per par plus
+previous prev article post story page news latest see view open close login log in sign up register account subscribe
+follow author reporter rss feed app download and & or with on for all get go
+alle akzeptieren einstellungen datenschutz impressum kontakt über uns teilen drucken speichern kommentieren kommentare
+jetzt zur zum startseite weiter zurück nach oben suche anmelden abmelden merken vorlesen artikel mehr
+accepter tout tous paramètres confidentialité mentions légales nous contact partager imprimer enregistrer commenter
+commentaires lire plus tard retour haut accueil rechercher connexion s'abonner suivre voir aussi
+aceptar todo todas configuración privacidad aviso legal contacto nosotros compartir imprimir guardar comentar
+comentarios leer más tarde volver arriba inicio buscar iniciar sesión suscribirse seguir ver
+принять все настройки политика конфиденциальности контакты о нас поделиться печать сохранить комментировать
+комментарии читать позже наверх главная поиск войти подписаться ещё еще
+""".split())
+UI_CORE = frozenset("""
+cookies cookie consent preferences privacy terms print email e-mail share save bookmark like loading comment comments
+reply audio video listen watch menu search login sign register subscribe follow rss contact about later home
+akzeptieren einstellungen datenschutz impressum kontakt teilen drucken speichern kommentieren startseite suche anmelden merken vorlesen
+accepter paramètres confidentialité mentions partager imprimer enregistrer commenter accueil rechercher connexion contact tard später después позже
+aceptar configuración privacidad aviso contacto compartir imprimir guardar comentar inicio buscar
+принять настройки политика контакты поделиться печать сохранить комментировать главная поиск войти подписаться
 """.split())
 
 PHOTO_PREFIX = (
@@ -266,7 +303,7 @@ READ_TIME = (
 )
 
 COPYRIGHT = (
-    r"©", r"\(c\)\s*\d{4}", r"copyright\b", r"all rights reserved", r"alle rechte vorbehalten",
+    r"©", r"\(c\)(?=\s*(?:\d{4}|copyright))", r"copyright\b", r"all rights reserved", r"alle rechte vorbehalten",
     r"tous droits réservés", r"todos los derechos reservados", r"все права защищены",
     r"this material may not be published", r"no part of this (?:publication|article)",
     r"reproduction (?:interdite|prohibida|forbidden)", r"nachdruck (?:nur|verboten)", r"перепечатка",
@@ -282,7 +319,8 @@ LEGAL_WORDS = (
 )
 
 SYNDICATION = (
-    r"original article", r"original(?: source| story| post)?", r"source", r"sources?", r"originally published(?: at| on| in| by)?",
+    r"original article", r"original(?: source| story| post)?", r"originally (?:posted|appeared|ran)(?: on| in| at)?",
+    r"die meinung des autors", r"l'opinion de l'auteur", r"la opinión del autor", r"source", r"sources?", r"originally published(?: at| on| in| by)?",
     r"this (?:article|story|post|piece|column|report) (?:was |is |first )?(?:originally |first )?(?:published|appeared|posted|ran)",
     r"this (?:article|story) is (?:republished|reproduced|syndicated)", r"republished (?:with permission|from|under)",
     r"first published (?:in|on|at|by)", r"(?:statement|disclaimer)\s*:", r"the views (?:and opinions )?expressed",
@@ -309,7 +347,7 @@ REPORTING_CREDIT = (
     r"avec (?:l'agence|afp)", r"con información de", r"редактор\s*:", r"перевод\s*:",
 )
 CONTRIBUTED = (
-    r"contributed (?:to )?(?:this|the) (?:report|story|article)|also contributed|trugen zu diesem bericht bei|"
+    r"contributed (?:to )?(?:this|the) (?:report|story|article)|contributed reporting|also contributed|trugen zu diesem bericht bei|"
     r"a contribué à cet article|contribuyó a este (?:informe|artículo)"
 )
 

@@ -24,7 +24,6 @@ from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
 from .title import body_like, find_title, is_page_title
 
-_MARKER_FAMILIES = frozenset({R.ADVERTISEMENT, R.SOCIAL, R.NAVIGATION, R.READ_MORE})
 _BLOCK_OPENERS = frozenset({R.RELATED_HEADER, R.COMMENTS})
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»▪►]\s*|\d{1,2}[.)]\s)")
 _TRUNCATED = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\W*$")
@@ -32,10 +31,7 @@ _META_KEYS = ("author", "date", "original_url")
 
 
 def _marker(line: str) -> str | None:
-    if R.word_count(line) > 8:
-        return None
-    v = R.classify(line)
-    return v.rule if v and v.rule in _MARKER_FAMILIES else None
+    return R.marker(line)
 
 
 def _breaker(line: str) -> bool:
@@ -51,29 +47,26 @@ def _item_like(text: str) -> bool:
     return False
 
 
-def _consume_block(texts: list[str], rules: list[str | None], start: int, rule: str, bullets_only: bool) -> None:
-    """Claim the items listed under a block header at ``start``.
+def _consume_block(texts: list[str], rules: list[str | None], start: int, rule: str, bullets_only: bool, tail: bool) -> int:
+    """Claim the items listed under a block header at ``start``; returns where the block ended.
 
-    At the end of a page (at most one body-like paragraph left after the header, which is then
-    a teaser, seed 004) everything down to the end is the block. In mid-article only teaser
-    shapes are taken (bullets, headlines, cut-off blurbs), and the first body paragraph ends it.
+    At the end of a page (``tail``: at most one body-like paragraph left after the header, which
+    is then a teaser, seed 004) everything down to the end is the block. In mid-article only
+    teaser shapes are taken (bullets, headlines, cut-off blurbs), and the first body paragraph
+    ends it.
     """
-    n = len(texts)
-    rest = [i for i in range(start + 1, n) if rules[i] is None]
-    if bullets_only:
-        for i in rest:
-            if not _BULLET.match(texts[i]) or R.word_count(texts[i]) > 30:
-                return
-            rules[i] = rule
-        return
-    if sum(1 for i in rest if R.ends_sentence(texts[i]) and R.word_count(texts[i]) >= 8) <= 1:
-        for i in rest:
-            rules[i] = rule
-        return
-    for i in rest:
-        if not _item_like(texts[i]):
-            return
+    i = start + 1
+    for i in range(start + 1, len(texts)):
+        if rules[i] is not None:
+            continue
+        t = texts[i]
+        if bullets_only:
+            if not _BULLET.match(t) or R.word_count(t) > 30:
+                return i
+        elif not tail and not _item_like(t):
+            return i
         rules[i] = rule
+    return len(texts)
 
 
 def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
@@ -108,15 +101,26 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     if found.subtitle:
         meta["subtitle"] = found.subtitle
 
+    # sentences_after[i]: unclaimed sentence-like paragraphs after i, to tell a block at the end
+    # of the page (which runs to the end) from one in mid-article.
+    sentences_after = [0] * (n + 1)
+    if any(r in _BLOCK_OPENERS for r in rules):
+        for i in range(n - 1, -1, -1):
+            t = texts[i]
+            sentence = rules[i] is None and R.ends_sentence(t) and R.word_count(t) >= 8
+            sentences_after[i] = sentences_after[i + 1] + sentence
     body_started = False
-    for i in range(n):
-        if rules[i] is None and body_like(texts[i]):
+    i = 0
+    while i < n:
+        if not body_started and rules[i] is None and body_like(texts[i]):
             body_started = True
         rule = rules[i]
         if rule in _BLOCK_OPENERS and body_started and R.word_count(texts[i]) <= 8:
-            _consume_block(texts, rules, i, rule, bullets_only=False)
+            i = max(i + 1, _consume_block(texts, rules, i, rule, False, sentences_after[i + 1] <= 1))
         elif rule == R.READ_MORE:
-            _consume_block(texts, rules, i, rule, bullets_only=True)
+            i = max(i + 1, _consume_block(texts, rules, i, rule, True, False))
+        else:
+            i += 1
 
     if site_model is not None:
         for i, t in enumerate(texts):

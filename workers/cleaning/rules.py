@@ -52,7 +52,7 @@ _ATTRIBUTION = re.compile(
     r"sagte|sagt|erklärte|schrieb|laut|a déclaré|a dit|selon|explique|dijo|dice|según|afirmó|explicó|"
     r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*)\b"
 )
-_INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!] [A-ZА-ЯЁ]")
+_INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
 _CAMEL = re.compile(r"[a-zа-яё]{2}[A-ZА-ЯЁ][a-zа-яё]")
 _ALPHA = re.compile(r"[^\W\d_]", F)
 
@@ -102,6 +102,12 @@ _BREADCRUMB_SPLIT = re.compile(r"\s*(?:[|•·»›→]|::)\s*|\s+[>/\\]\s+")
 _PHOTO = re.compile(r"^[(\[]?" + P.alternation(P.PHOTO_PREFIX) + r"\s*(?:[:：|]|\s[-–—]\s|\s*\(|/)", F)
 _AGENCY = re.compile(r"(?<!\w)(?:" + P.PHOTO_AGENCIES + r")(?!\w)", F)
 _TAGS = re.compile(r"^" + P.alternation(P.TAGS_PREFIX) + r"\s*(?:[:：]|\s*$)", F)
+_TAGS_BARE = re.compile(r"^(?:posted in|tagged(?: with| as)?|filed under|categories|category|topics|themen|thèmes|temas|темы)\s+[A-ZÀ-ÝА-Я0-9]", F)
+_CAPTION_BARE = re.compile(r"^(?:image|media|video|photo) (?:caption|copyright|source|credit)\b", F)
+_BIO = re.compile(
+    r"^(?:[A-ZÀ-Ý][\w'’.-]+\s){1,3}is (?:a|an|the) (?:[\w-]+ ){0,4}?(?:" + P.BYLINE_ROLES + r")\b.{0,40}?\b(?:at|for|with|of) (?:the )?[A-Z]"
+)
+_COOKIE_SHORT = re.compile(r"(?:accept|reject|allow|manage|settings|preferences|policy|consent|akzeptieren|ablehnen|einstellungen|accepter|refuser|paramètres|aceptar|rechazar|configuración|принять|отклонить|настройки)", F)
 _BYLINE = re.compile(r"^" + P.alternation(P.BYLINE_PREFIX) + r"\s*[:：]?\s+(.+)$", F)
 _META_SEPARATORS = ("|", " - ", " – ", " — ", "•", "·", "   ")
 _BREADCRUMB_MARKS = ("|", "•", "·", "»", "›", "→", "::", " > ", " / ", " \\ ")
@@ -115,6 +121,7 @@ _CONTACT = re.compile(r"(?<!\w)(?:" + P.CONTACT + r")")
 _CONTACT_LABEL = re.compile(r"^(?:e-?mail|contact|kontakt|почта)\s*:?", F)
 _CTA = re.compile(P.CALL_TO_ACTION)
 _COPYRIGHT_START = re.compile(r"^\W{0,3}" + P.alternation(P.COPYRIGHT[:3]), F)
+_COPYRIGHT_PROSE = re.compile(r"^[Cc]opyright\s+[a-zà-ÿ]")  # "Copyright lawyers say ..."
 _COPYRIGHT_ANY = re.compile(P.alternation(P.COPYRIGHT[3:]))
 _LEGAL = re.compile(P.LEGAL_WORDS)
 _SYNDICATION = re.compile(r"^[(\[]?\s*" + P.alternation(P.SYNDICATION) + r"(?!\w)\s*[:：]?\s*(.*)$", F)
@@ -143,6 +150,9 @@ _DATE_FILLER = re.compile(
     r"am|pm|and|und|et|y|и)(?!\w)|[\s,|•·–—\-:/()\[\]]+",
     F,
 )
+# Case-sensitive twins for lower-cased input: IGNORECASE alternations are several times slower.
+_DATE_TOKEN_L = re.compile(_DATE_TOKEN.pattern.replace("[T ]", "[t ]").replace("(?:Z|", "(?:z|"))
+_DATE_FILLER_L = re.compile(_DATE_FILLER.pattern)
 _TIME_ONLY = re.compile(r"\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?|\d{1,2}\s*[ap]\.?m\.?", F)
 _META_SPLIT = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
 _ZONE_ABBR = re.compile(r"(?<!\w)[A-Z]{2,4}(?!\w)")
@@ -210,16 +220,22 @@ def date_only(text: str) -> str | None:
     A bare time ("4:14 p.m.") is not enough: live blogs use those as in-body stamps.
     """
     body = _DATE_PREFIX.sub("", text, count=1)
-    dates = _DATE_TOKEN.findall(body)
+    folded = _ZONE_ABBR.sub(" ", body).lower()
+    dates = _DATE_TOKEN_L.findall(folded)
     if not dates or (body == text and all(_TIME_ONLY.fullmatch(d.strip()) for d in dates)):
         return None
-    rest = _DATE_FILLER.sub("", _ZONE_ABBR.sub(" ", _DATE_TOKEN.sub(" ", body)))
+    rest = _DATE_FILLER_L.sub("", _DATE_TOKEN_L.sub(" ", folded))
     return body.strip() if not rest else None
 
 
 def byline_names(rest: str) -> str | None:
     """The author names if ``rest`` (what follows "By") is a short run of names."""
     rest = _DATE_TOKEN.sub(" ", rest)
+    cut = re.split(r"\s*[,/]\s*", rest, maxsplit=1)
+    if len(cut) == 2 and word_count(cut[1]) <= 6:
+        head = [t for t in cut[0].split() if t]
+        if 2 <= len(head) <= 4 and all(t[:1].isupper() or t.lower() in P.NAME_CONNECTORS for t in head):
+            rest = cut[0]
     rest = re.sub(r"\s*[,|;]\s*(?:[A-Z][\w.&' -]{1,40})?$", "", rest.strip()) if rest.count(",") == 1 and word_count(rest) > 4 else rest
     tokens = [t.strip(",.;:()'’") for t in rest.replace("|", " ").split()]
     tokens = [t for t in tokens if t]
@@ -268,8 +284,8 @@ _GATE_COPYRIGHT = (
 _GATE_COOKIE = ("cookie", "куки")
 _GATE_CONTRIBUTED = ("contribut", "trugen zu", "a contribué", "contribuyó")
 _GATE_NEWSLETTER = (
-    "newsletter", "email", "e-mail", "correo", "почту", "inbox", "mailing list", "alert", "briefing", "digest", "updates", "postfach", "infolettre",
-    "lettre d", "boletín", "boletines", "рассылк", "дайджест",
+    "newsletter", "email", "e-mail", "correo", "почту", "inbox", "mailing list", "alert", "briefing", "digest",
+    "updates", "postfach", "infolettre", "lettre d", "boletín", "boletines", "рассылк", "дайджест",
 )
 _GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "нажмите", " app", "скачайте")
 _HAS_DIGIT = re.compile(r"\d")
@@ -283,13 +299,15 @@ def _any(haystack: str, needles: tuple[str, ...]) -> bool:
 
 
 #: Substrings that let a chrome line of some family hide *inside* a long line rather than open
-#: it. A long line that opens with no chrome prefix and contains none of these is body.
+#: it. A long line that opens with no chrome prefix and contains none of these is body. They are
+#: matched case-sensitively on the original text, so each leaves out its first letter ("ookie"
+#: finds "cookie" and "Cookie") and no document has to be lower-cased for the test.
 NEEDLES = (
-    "©", "@", "http", "www.", "cookie", "куки", "email", "e-mail", "newsletter", "inbox", "briefing", "click",
-    "rights reserved", "vorbehalten", "réservés", "reservados", "права защищены", "may not be published",
-    "contributed", "contributing", "contribué", "contribuyó", "рассылк",
+    "©", "@", "http", "www.", "ookie", "уки", "mail", "ewsletter", "nbox", "riefing", "lick",
+    "ights reserved", "ights Reserved", "IGHTS RESERVED", "orbehalten", "éservés", "eservados", "рава защищены", "ay not be published",
+    "ontribu", "trugen zu", "ассылк",
 )
-_LONG_NEEDLES = frozenset({"cookie", "куки"})
+_LONG_NEEDLES = frozenset({"ookie", "уки"})
 _ANY_PREFIX = re.compile(
     r"^[\s(\[\-–—•·*»›>|#]{0,3}"
     + P.alternation(
@@ -302,10 +320,101 @@ _ANY_PREFIX = re.compile(
 )
 
 
+def _first_chars(phrases: tuple[str, ...]) -> frozenset[str] | None:
+    """First characters a phrase can open with; ``None`` when that cannot be read off the pattern.
+
+    Understands a literal start, ``\\d``, an escaped character, and a leading ``(?:a|b)`` group
+    (also optional, ``(?:a )?b``), which covers every phrase list in :mod:`phrases`.
+    """
+    chars: set[str] = set()
+    for phrase in phrases:
+        got = _opening(phrase)
+        if got is None:
+            return None
+        chars |= got
+    return frozenset(chars)
+
+
+def _opening(pattern: str) -> set[str] | None:
+    if not pattern:
+        return None
+    head = pattern[0]
+    if pattern.startswith("\\d"):
+        return set("0123456789")
+    if head == "\\":
+        return {pattern[1:2].lower()} if pattern[1:2] and not pattern[1:2].isalnum() else None
+    if pattern.startswith("(?:"):
+        depth, i = 0, 0
+        for i, ch in enumerate(pattern):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0:
+                break
+        inner, rest = pattern[3:i], pattern[i + 1 :]
+        alternatives = [a for a in re.split(r"\|(?![^(]*\))", inner)]
+        out: set[str] = set()
+        for alt in alternatives:
+            got = _opening(alt)
+            if got is None:
+                return None
+            out |= got
+        if rest.startswith("?"):
+            got = _opening(rest[1:])
+            if got is None:
+                return None
+            out |= got
+        return out
+    if head in "([.?*+{|^$":
+        return None
+    return {head.lower()}
+
+
+_FAMILY_PHRASES = {
+    "ads": P.ADVERTISEMENT, "syn": P.SYNDICATION, "copy": P.COPYRIGHT[:3], "photo": P.PHOTO_PREFIX,
+    "rep": P.REPORTING_CREDIT, "sub": P.SUBSCRIBE_PROMPT, "rel": P.RELATED_HEADER,
+    "rm": P.READ_MORE + P.READ_MORE_ALONE + P.RELATED_HEADER + ("read more", "see more", "also read", "read also", "see also", "also on"),
+    "share": P.SHARE_PROMPT, "follow": P.FOLLOW_VERB,
+    "comm": P.COMMENTS + ("your email", "you must", "save my", "required", "ваш", "votre", "tu dirección", "ihre", "this site"),
+    "nav": P.NAV_LINE, "tags": P.TAGS_PREFIX + ("posted in", "tagged", "filed under", "categories", "category"),
+}
+_ALWAYS = frozenset(name for name, ph in _FAMILY_PHRASES.items() if _first_chars(ph) is None)
+_DISPATCH: dict[str, frozenset[str]] = {}
+for _name, _phrases in _FAMILY_PHRASES.items():
+    for _c in _first_chars(_phrases) or ():
+        _DISPATCH[_c] = _DISPATCH.get(_c, _ALWAYS) | {_name}
+
+
+def _candidates(line: str, bare: str) -> frozenset[str]:
+    """Prefix families a line can belong to, by its first character (and its undecorated one)."""
+    a = line.lstrip("([ ")[:1].lower()
+    b = bare[:1].lower()
+    fams = _DISPATCH.get(a, _ALWAYS)
+    return fams if a == b else fams | _DISPATCH.get(b, _ALWAYS)
+
+
 def active_needles(text: str) -> tuple[str, ...]:
     """The ``NEEDLES`` present anywhere in a document: checked once, then per line only these."""
-    low = text.lower()
-    return tuple(x for x in NEEDLES if x in low)
+    return tuple(x for x in NEEDLES if x in text)
+
+
+def marker(line: str) -> str | None:
+    """The family of a short standalone marker line (advertisement, share bar, bare "Read more",
+    navigation word), or ``None``. A cheap subset of :func:`classify` for lines inside wrapped
+    paragraphs."""
+    if word_count(line) > 8 or line[:1].islower():
+        return None
+    bare = strip_decoration(line)
+    if _ADS.match(bare):
+        return ADVERTISEMENT
+    if _READ_MORE_ALONE.match(line):
+        return READ_MORE
+    if _NAV_FULL.match(bare):
+        return NAVIGATION
+    words = [w.strip(".,:;!?()[]|•·-–—") for w in line.lower().split()]
+    words = [w for w in words if w]
+    if words and all(w in _SOCIAL_WORDS for w in words) and any(w in _SOCIAL_CORE for w in words):
+        return SOCIAL
+    return None
 
 
 def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | None = None) -> Verdict | None:
@@ -331,19 +440,23 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
         if n > 30 or ended:
             # Past 60 words only a cookie banner can hide inside a line.
             gates = hay if n <= 60 else tuple(x for x in hay if x in _LONG_NEEDLES)
-            if not gates or not _any(line.lower(), gates):
-                if position > 0.7 or not ended:
+            if not gates or not _any(line, gates):
+                # Tags run together read as one long "sentence"; prose has several.
+                if (position > 0.7 or not ended) and line.count(". ") <= 1:
                     joins = camel_joins(line)
                     if joins >= 3 and joins >= 0.2 * n:
                         return Verdict(TAGS)
                 return None
     low = line.lower()
-    needle = bool(hay) and _any(low, hay)
+    # Short lines are few: they meet every family, whatever their case.
+    needle = n <= 12 or (bool(hay) and _any(line, hay))
+    bare = strip_decoration(line) if pre else line
+    fam = _candidates(line, bare) if pre else frozenset()
 
     if pre:
-        if n <= 10 and _ADS.match(strip_decoration(line)):
+        if n <= 10 and "ads" in fam and _ADS.match(bare):
             return Verdict(ADVERTISEMENT)
-        if n <= 80:
+        if n <= 80 and "syn" in fam:
             m = _SYNDICATION.match(line)
             if m:
                 v = _syndication(line, m.group(1), n)
@@ -351,57 +464,75 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
                     return v
 
     if needle:
-        if n <= 60 and _any(low, _GATE_COPYRIGHT) and (_COPYRIGHT_START.match(line) or _COPYRIGHT_ANY.search(low)):
+        if (
+            n <= 60
+            and _any(low, _GATE_COPYRIGHT)
+            and ((_COPYRIGHT_START.match(line) and not _COPYRIGHT_PROSE.match(line)) or _COPYRIGHT_ANY.search(low))
+        ):
             if line.startswith("©") or not is_guarded(line):
                 return Verdict(COPYRIGHT)
-        if (
-            n <= 150
-            and _any(low, _GATE_COOKIE)
-            and _COOKIE_ADDRESS.search(low)
-            and _COOKIE_CONSENT.search(low)
-            and not is_guarded(line)
-        ):
-            return Verdict(COOKIE)
-    elif pre and n <= 60 and _COPYRIGHT_START.match(line):
+        if n <= 25 and ("|" in line or "·" in line or "•" in line) and _legal_links(low):
+            return Verdict(COPYRIGHT)
+        if n <= 150 and _any(low, _GATE_COOKIE) and not is_guarded(line):
+            address, consent = _COOKIE_ADDRESS.search(low), _COOKIE_CONSENT.search(low)
+            # A short line needs one of the two signals, a long one both.
+            if (address and consent) or (n <= 30 and (address or consent)):
+                return Verdict(COOKIE)
+    elif "copy" in fam and n <= 60 and _COPYRIGHT_START.match(line) and not _COPYRIGHT_PROSE.match(line):
+        return Verdict(COPYRIGHT)
+    if n <= 12 and "©" in line and not ends_sentence(line.rstrip(".")):
         return Verdict(COPYRIGHT)
 
-    if pre and n <= 90 and _PHOTO.match(line):
+    if "photo" in fam and n <= 90 and _PHOTO.match(line):
         return Verdict(PHOTO)
+    if n <= 90 and _CAPTION_BARE.match(line):
+        return Verdict(PHOTO)
+    if n <= 8 and "ookie" in low and _COOKIE_SHORT.search(low):
+        return Verdict(COOKIE)
+    if n <= 30 and position > 0.6 and " is " in line and _BIO.match(line):
+        return Verdict(BYLINE)
     if n <= 10 and not line.endswith(".") and (line[:1] in "©(" or "/" in line or n <= 4) and _AGENCY.search(line):
         return Verdict(PHOTO)
 
     if n <= 60 and (
-        (pre and _REPORTING.match(line))
+        ("rep" in fam and _REPORTING.match(line))
         or (needle and _any(low, _GATE_CONTRIBUTED) and _CONTRIBUTED.search(low) and not is_guarded(line))
     ):
         return Verdict(REPORTING)
 
     if n > 60:
-        return _long(line, low, n, position, pre)
+        return _long(line, low, n, position, "sub" in fam)
 
     v = _byline_or_date(line, low, n, pre)
     if v:
         return v
 
-    if pre and n <= 8 and _RELATED_FULL.match(strip_decoration(line)):
+    if "rel" in fam and n <= 8 and _RELATED_FULL.match(bare):
         return Verdict(RELATED_HEADER)
 
-    v = _prompts(line, low, n, pre, needle)
+    v = _prompts(line, low, n, fam, needle, bare)
     if v:
         return v
 
-    if pre:
+    if "comm" in fam:
         if n <= 12 and _COMMENTS.match(line):
             return Verdict(COMMENTS)
         if _COMMENT_FORM.match(line):
             return Verdict(COMMENTS)
 
-    v = _navigation(line, low, n, position, pre, needle)
+    v = _navigation(line, low, n, position, fam, needle, bare)
     if v:
         return v
 
-    if pre and n <= 40 and _TAGS.match(line) and not ends_sentence(line[:-1] if line.endswith(".") else line):
+    if "tags" in fam and n <= 40 and _TAGS.match(line) and not _INNER_SENTENCE.search(line):
         return Verdict(TAGS)
+    if "tags" in fam and n <= 15 and not ends_sentence(line) and _TAGS_BARE.match(line):
+        return Verdict(TAGS)
+    if n <= 5 and (not line.endswith(".") or line.endswith("...")):
+        words = [w.strip(".,:;!?()[]|•·-–—»«\"'") for w in low.split()]
+        words = [w for w in words if w]
+        if words and all(w in P.UI_WORDS for w in words) and any(w in P.UI_CORE for w in words):
+            return Verdict(NAVIGATION)
     if n <= 40 or position > 0.7 or not ends_sentence(line):
         joins = camel_joins(line)
         if joins >= 3 and joins >= 0.2 * n:
@@ -433,7 +564,7 @@ def _syndication(line: str, rest: str, n: int) -> Verdict | None:
             return None
         if url and only_url(stripped):
             return Verdict(SYNDICATION, (("original_url", url),))
-        if word_count(stripped) <= 8 and not ends_sentence(stripped[:-1] + "x" if stripped.endswith(".") else stripped):
+        if word_count(stripped) <= 8 and not _INNER_SENTENCE.search(stripped):
             meta = (("original_url", url),) if url else ()
             return Verdict(SYNDICATION, meta)
         return None
@@ -476,18 +607,17 @@ def _byline_or_date(line: str, low: str, n: int, pre: bool) -> Verdict | None:
     return None
 
 
-def _prompts(line: str, low: str, n: int, pre: bool, needle: bool) -> Verdict | None:
-    v = _prompt(line, low, n, pre, needle)
+def _prompts(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
+    v = _prompt(line, low, n, fam, needle, bare)
     if v is not None and v.rule in (READ_MORE, SOCIAL, SUBSCRIBE, NEWSLETTER) and is_guarded(line):
         return None
     return v
 
 
-def _prompt(line: str, low: str, n: int, pre: bool, needle: bool) -> Verdict | None:
-    if pre:
+def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
+    if "rm" in fam:
         if _READ_MORE_ALONE.match(line):
             return Verdict(READ_MORE)
-        bare = strip_decoration(line)
         m = _READ_MORE.match(bare)
         if m:
             rest = m.group(1).strip()
@@ -514,16 +644,16 @@ def _prompt(line: str, low: str, n: int, pre: bool, needle: bool) -> Verdict | N
         words = [w for w in words if w]
         if words and all(w in _SOCIAL_WORDS for w in words) and any(w in _SOCIAL_CORE for w in words):
             return Verdict(SOCIAL)
-    if pre:
-        if n <= 30 and _SHARE.match(line):
-            return Verdict(SOCIAL)
+    if "share" in fam and n <= 30 and _SHARE.match(line):
+        return Verdict(SOCIAL)
+    if "follow" in fam:
         if n <= 40 and _FOLLOW.match(line) and _PLATFORM.search(line):
             return Verdict(SOCIAL)
 
     if (needle or n <= 12) and n <= 50 and _any(low, _GATE_NEWSLETTER) and _NEWSLETTER.search(low):
         if _NEWSLETTER_ACTION.match(line) or (n <= 25 and _YOU.search(low)) or n <= 5:
             return Verdict(NEWSLETTER)
-    if pre and _SUBSCRIBE.match(line):
+    if "sub" in fam and _SUBSCRIBE.match(line):
         if n <= 8 or not ends_sentence(line) or _YOU.search(low) or (_any(low, _GATE_CTA) and _CTA.search(low)):
             return Verdict(SUBSCRIBE)
     if needle and n <= 40 and _any(low, _GATE_CTA) and _CTA.search(low) and _YOU.search(low):
@@ -531,13 +661,19 @@ def _prompt(line: str, low: str, n: int, pre: bool, needle: bool) -> Verdict | N
     return None
 
 
-def _navigation(line: str, low: str, n: int, position: float, pre: bool, needle: bool) -> Verdict | None:
-    if pre and n <= 6 and _NAV_FULL.match(strip_decoration(line)):
+def _legal_links(low: str) -> bool:
+    """A footer line of legal links: two or more legal words and next to nothing else."""
+    if len(_LEGAL.findall(low)) < 2:
+        return False
+    residue = _LEGAL.sub(" ", low)
+    return word_count(re.sub(r"[\W\d_]+", " ", residue).strip()) <= 3
+
+
+def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
+    if "nav" in fam and n <= 6 and _NAV_FULL.match(bare):
         return Verdict(NAVIGATION)
-    if n <= 25 and ("|" in line or "·" in line or "•" in line or n <= 8) and len(_LEGAL.findall(low)) >= 2:
-        residue = _LEGAL.sub(" ", low)
-        if word_count(re.sub(r"[\W\d_]+", " ", residue).strip() or "") <= 3 or not residue.strip(" |·•-"):
-            return Verdict(COPYRIGHT)
+    if n <= 25 and ("|" in line or "·" in line or "•" in line or n <= 8) and _legal_links(low):
+        return Verdict(COPYRIGHT)
     if n <= 30 and not ends_sentence(line):
         parts = [p for p in _BREADCRUMB_SPLIT.split(line) if p.strip()] if _any(line, _BREADCRUMB_MARKS) else [line]
         if len(parts) >= 2 and (parts[0].strip().lower() in _HOME_WORDS or all(_NAV_FULL.match(p.strip()) for p in parts)):

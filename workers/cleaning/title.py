@@ -37,6 +37,7 @@ SUBTITLE = "subtitle"
 _TITLE_SPLIT = re.compile(r"\s+(?:\||–|—|::|·|»|-)\s+")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
 _ZONE = 6
+_OPENERS = " \"'“”„«‘’‚‹([{-–—•·*"
 
 
 @dataclass
@@ -98,6 +99,16 @@ def find_title(texts: list[str], chrome: list[bool], known_title: str | None = N
             if _same_headline(texts[i], keys):
                 found.rules[i] = REPEATED_HEADLINE
                 break
+        else:
+            # The on-page headline often words the story differently from <title>; in extracted
+            # text it is still the first heading-shaped line of some length above the body.
+            heads = [i for i in zone[:3] if headline_shaped(texts[i], 30)]
+            full = [i for i in heads if 4 <= word_count(texts[i]) <= 20 and _shares_words(texts[i], known_title)]
+            if full:
+                found.rules[full[0]] = REPEATED_HEADLINE
+                for i in heads:
+                    if i < full[0] and word_count(texts[i]) <= 3:
+                        found.rules[i] = SECTION_LABEL
     elif zone:
         page_at = next((i for i in zone[:3] if split_page_title(texts[i])), None)
         if page_at is not None:
@@ -124,9 +135,12 @@ def find_title(texts: list[str], chrome: list[bool], known_title: str | None = N
         # subheading that trafilatura took for the title on a page without one must stay.
         scope = zone if known_title else range(len(texts))
         lo, hi = len(found.title) // 3, len(found.title) + 40
+        firsts = {k[:1] for k in keys}
         for i in scope:
             text = texts[i]
-            if i in found.rules or chrome[i] or not lo <= len(text) <= hi or not headline_shaped(text, 40):
+            if i in found.rules or chrome[i] or not lo <= len(text) <= hi:
+                continue
+            if text.lstrip(_OPENERS)[:1].lower() not in firsts or not headline_shaped(text, 40):
                 continue
             if fold(text) in keys:
                 found.rules[i] = REPEATED_HEADLINE
@@ -162,6 +176,16 @@ def _same_headline(text: str, keys: set[str]) -> bool:
         return False
     f = fold(text)
     return f in keys or any(len(f) >= 20 and (k.startswith(f) or f.startswith(k)) for k in keys if len(k) >= 20)
+
+
+_CONTENT = re.compile(r"[^\W\d_]{4,}")
+
+
+def _shares_words(text: str, title: str) -> bool:
+    """At least two content words, and 40 % of the line's, also in the title."""
+    words = {w.lower() for w in _CONTENT.findall(text)}
+    shared = words & {w.lower() for w in _CONTENT.findall(title)}
+    return len(shared) >= 2 and len(shared) >= 0.4 * len(words)
 
 
 def _dek(texts: list[str], i: int, title: str, chrome: list[bool]) -> bool:

@@ -1,0 +1,123 @@
+"""Input formats: a file on disk to the ``NewDocument``s it holds.
+
+One module per kind of input:
+
+- ``plain``: ``.txt`` ``.md`` ``.text`` ``.html`` ``.htm`` — one document, bytes kept as
+  they are (decompressed and decoded by the workers, so that failures land in the store);
+- ``records``: ``.json`` (one record) and ``.jsonl`` (one record a line), records being
+  ``{"text" | "html", "url", "title", "published", "site", "metadata"}``;
+- ``warc``: ``.warc`` and ``.warc.gz`` — the HTML response records of a web crawl;
+- ``compressed``: any of them ``.gz``.
+
+Container files (``.jsonl``, ``.warc``) are streamed: the readers yield documents one at a
+time and never hold the file. A bad record (a line that is not JSON, a WARC record whose
+HTTP part cannot be parsed) becomes a document that is already ``failed``, its reason
+naming the line or offset, so the ledger accounts for it; records that are not
+documents (WARC requests, metadata, images) are skipped and counted in ``ReadStats``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.store import NewDocument
+
+#: extension -> (reader module name, document format for single-document files)
+FORMATS: dict[str, tuple[str, str | None]] = {
+    ".txt": ("plain", "text"),
+    ".md": ("plain", "text"),
+    ".text": ("plain", "text"),
+    ".html": ("plain", "html"),
+    ".htm": ("plain", "html"),
+    ".json": ("json", None),
+    ".jsonl": ("jsonl", None),
+    ".warc": ("warc", None),
+}
+SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
+CONTAINERS = {"jsonl", "warc"}
+
+
+class ReadError(OSError):
+    """A file that cannot be read at all (gone, unreadable, not a regular file, not the
+    format its name says)."""
+
+
+@dataclass(frozen=True)
+class Format:
+    reader: str  # plain, json, jsonl, warc
+    kind: str | None  # "text"/"html" for plain files
+    gzipped: bool
+
+    @property
+    def container(self) -> bool:
+        """Holds any number of documents (streamed), rather than exactly one."""
+        return self.reader in CONTAINERS
+
+
+@dataclass
+class ReadStats:
+    """What reading some files gave besides documents."""
+
+    documents: int = 0
+    failed_records: int = 0
+    skipped: int = 0  # records that are not documents (WARC requests, metadata, images, ...)
+
+    def add(self, other: "ReadStats") -> None:
+        self.documents += other.documents
+        self.failed_records += other.failed_records
+        self.skipped += other.skipped
+
+
+def format_of(path: Path) -> Format | None:
+    """The format its name says, or None when corpus does not read it."""
+    name = path.name.lower()
+    gzipped = name.endswith(".gz")
+    found = FORMATS.get(Path(name.removesuffix(".gz")).suffix)
+    if found is None:
+        return None
+    return Format(found[0], found[1], gzipped)
+
+
+def open_error(path: Path, exc: OSError) -> ReadError:
+    if isinstance(exc, FileNotFoundError):
+        return ReadError(f"{path}: vanished before it could be read")
+    if isinstance(exc, IsADirectoryError):
+        return ReadError(f"{path}: is a directory")
+    if isinstance(exc, PermissionError):
+        return ReadError(f"{path}: permission denied")
+    return ReadError(f"{path}: {exc.strerror or exc}")
+
+
+def documents(path: Path, *, source: str | None = None, site: str | None = None, max_bytes: int | None = None,
+              stats: ReadStats | None = None) -> Iterator[NewDocument]:
+    """Every document in the file at ``path``, streamed.
+
+    ``source`` names the file in the store (default: the path); ``site`` is the site the
+    caller knows (an inbox sub-folder). ``ReadError`` when the file cannot be opened at
+    all; problems with single records are failed documents instead.
+    """
+    from ingest.formats import plain, records, warc
+    from workers.settings import Settings
+
+    found = format_of(path)
+    if found is None:
+        raise ReadError(f"{path}: unsupported file type (supported: {', '.join(SUPPORTED)})")
+    if max_bytes is None:
+        max_bytes = Settings.from_env().max_document_bytes
+    stats = stats if stats is not None else ReadStats()
+    name = source or str(path)
+    if found.reader == "plain":
+        reader = plain.read(path, found, source=name, site=site)
+    elif found.reader == "json":
+        reader = records.read_json(path, found, source=name, site=site, max_bytes=max_bytes)
+    elif found.reader == "jsonl":
+        reader = records.read_jsonl(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats)
+    else:
+        reader = warc.read_warc(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats)
+    for document in reader:
+        stats.documents += 1
+        if document.error:
+            stats.failed_records += 1
+        yield document

@@ -1,0 +1,42 @@
+"""Opening a file as a stream of bytes, gzip-decompressed on the fly when its name ends
+in ``.gz``, with the errors of a damaged stream turned into ``CorruptStream``."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from ingest.formats import ReadError, open_error
+
+
+class CorruptStream(ValueError):
+    """The compressed stream is damaged or cut short; what came before it was read."""
+
+
+STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "truncated gzip data"
+    return f"corrupt gzip data: {exc}"
+
+
+@contextmanager
+def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
+    """The file's bytes (decompressed when ``gzipped``); ``ReadError`` when it cannot be opened."""
+    try:
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise open_error(path, exc) from exc
+    try:
+        if gzipped:
+            with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                yield stream
+        else:
+            yield raw
+    finally:
+        raw.close()
