@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import sys
 import time
@@ -32,26 +31,12 @@ import redis  # noqa: E402
 import xxhash  # noqa: E402
 from datasketch import MinHash  # noqa: E402
 
+from bench.common import machine_info  # noqa: E402  (moved to bench/common.py)
 from bench.corpus import generate  # noqa: E402
 from workers import dedup  # noqa: E402
 from workers.lsh_index import LshIndex  # noqa: E402
 
 HARD = {"same_event", "short_item"}
-
-
-def machine_info() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import datasketch
-
-    return (f"CPU: {cpu}; cores: {os.cpu_count()}; Python {platform.python_version()}; numpy {np.__version__}; "
-            f"datasketch {datasketch.__version__}; {platform.platform()}")
 
 
 def clean(doc: dict, mode: str = "pipeline") -> str:

@@ -57,7 +57,7 @@ def verify(
             f"documents: {ledger.get('total', 0)}   canonical: {ledger.get('canonical', 0)}   "
             f"duplicate: {ledger.get('duplicate', 0)}   failed: {ledger.get('failed', 0)}   "
             f"pending: {ledger.get('pending', 0)}   index records: {report.info.get('index_records', 0)}",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
         if found is not report:
             for kind, ids in found.problems.items():
@@ -66,7 +66,7 @@ def verify(
         for kind, ids in sorted(report.problems.items()):
             sample = ", ".join(str(i) for i in ids[:10]) + (" ..." if len(ids) > 10 else "")
             hint = "" if kind in MENDABLE else " (not mendable by --repair)"
-            out.print(f"[red]{len(ids)} {PROBLEMS.get(kind, kind)}{hint}:[/] {sample}", highlight=False)
+            out.print(f"[red]{len(ids)} {PROBLEMS.get(kind, kind)}{hint}:[/] {sample}", highlight=False, soft_wrap=True)
         if report.ok:
             out.print("[green]consistent[/]")
         elif not repair and any(k in MENDABLE for k in report.problems):

@@ -44,6 +44,7 @@ __all__ = ["Changes", "Corpus", "Handle", "Handles", "Outcome", "RedisUnavailabl
 BATCH = 500  # documents per store transaction
 _CHUNK = 900  # ids per IN (...) query
 _PAGE = 500  # articles per read transaction in ``changes``
+_ACTOR = "process_documents"  # workers.actors.process_documents
 
 
 @dataclass(frozen=True)
@@ -306,10 +307,22 @@ class Corpus:
                 recorded = record(session, documents)
         ids = [doc_id for doc_id, _ in recorded]
         with self._redis():
-            from workers.actors import enqueue
-
-            enqueue(doc_id for document, doc_id in zip(documents, ids) if document.error is None)
+            self._send([doc_id for document, doc_id in zip(documents, ids) if document.error is None])
         return ids
+
+    def _send(self, ids: list[int]) -> None:
+        """Messages on this corpus's own broker (not the process-wide actor's, which is
+        bound to whichever runtime imported ``workers.actors`` first), batched like
+        ``workers.actors.enqueue``."""
+        from dramatiq import Message
+
+        from workers.broker import QUEUE
+
+        broker = self.runtime.broker
+        size = max(1, int(getattr(self.runtime.settings, "batch_size", 16)))
+        for start in range(0, len(ids), size):
+            broker.enqueue(Message(queue_name=QUEUE, actor_name=_ACTOR, args=(ids[start : start + size],),
+                                   kwargs={}, options={}))
 
     # ------------------------------------------------------------------- read
 

@@ -527,6 +527,11 @@ def run(runtime, *, host: str, port: int) -> None:
         print("dashboard: open it with ?token=<CORPUS_API_TOKEN> once to requeue from it", flush=True)
     else:
         print(f"dashboard (this token lives as long as the server): {base}?token={token}", flush=True)
+    for name, connect in (("Redis", lambda: runtime.redis), ("store", lambda: runtime.engine)):
+        try:  # connect once before the request threads race to (and to say so now)
+            guarded(runtime, connect)
+        except Unreachable as exc:
+            print(f"warning: {exc} (the monitor reports it until it is back)", file=sys.stderr, flush=True)
     sampler = threading.Thread(target=monitor.sample_forever, name="corpus-sampler", daemon=True)
     sampler.start()
 

@@ -99,9 +99,13 @@ class Watcher:
         """Watch until SIGTERM/SIGINT. Redis or the database going away is logged and
         waited out with backoff; unreachable at start, they raise (exit 2 in the CLI)."""
         self.runtime.engine, self.runtime.redis  # noqa: B018 - fail now, naming the variable to fix
+        _log_to_stderr()
         self._install_signals()
         observer = self._start_observer()
         log.info("watching %s", self.inbox)
+        left = self._count_processing()
+        if left:
+            log.info("taking up %d file(s) left in processing/ by an earlier run", left)
         failures = 0
         try:
             while not self.stop.is_set():
@@ -271,8 +275,6 @@ class Watcher:
         for path in self._processing_files():
             if path in self.tracked:
                 continue
-            if path.name.endswith(".error.txt"):
-                continue
             if self.stop.is_set():
                 raise _Stopped
             relative = path.relative_to(self.processing)
@@ -348,7 +350,7 @@ class Watcher:
         os.replace(claimed, target)
         if error:
             target.with_name(target.name + ".error.txt").write_text(error.rstrip() + "\n", encoding="utf-8")
-        log.info("%s -> %s%s", relative, target.parent.name if target.parent != self.inbox else "",
+        log.debug("%s -> %s%s", relative, target.parent.name if target.parent != self.inbox else "",
                  f" ({error})" if error else "")
 
     # -------------------------------------------------------------------- status
@@ -365,6 +367,18 @@ class Watcher:
             client.expire(key, 24 * 3600)
         except Exception as exc:  # status is best effort; the next step publishes again
             log.warning("could not publish the inbox status: %s", exc)
+
+
+def _log_to_stderr() -> None:
+    """The watcher's own messages (claims taken up, outages, skipped records) on stderr,
+    unless the embedding application configured logging."""
+    corpus_log = logging.getLogger("corpus")
+    if logging.getLogger().handlers or corpus_log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    corpus_log.addHandler(handler)
+    corpus_log.setLevel(logging.INFO)
 
 
 def unique(target: Path) -> Path:

@@ -12,6 +12,7 @@ import os
 import uuid
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests import servers
 from tests.conftest import ROOT, SEEDS
@@ -19,8 +20,8 @@ from tests.test_ops_support import (
     Proc,
     document_row,
     enqueue_message,
+    get,
     get_json,
-    log_dir,  # noqa: F401 - the fixture
     record_document,
     repair_document,
     start_monitor,
@@ -53,7 +54,7 @@ def browser(tmp_path):
             context.close()
 
 
-def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus, browser, log_dir, tmp_path,
+def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus, browser, tmp_path,
                                                                   monkeypatch):
     env = sqlite_corpus
     token = "browser-" + uuid.uuid4().hex
@@ -61,8 +62,8 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
     procs: list[Proc] = []
     page_errors: list[str] = []
     try:
-        procs.append(start_worker(env, log_dir))
-        monitor, base = start_monitor(env, log_dir)
+        procs.append(start_worker(env, tmp_path))
+        monitor, base = start_monitor(env, tmp_path)
         procs.append(monitor)
 
         page = browser.new_page()
@@ -73,22 +74,20 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
         assert page.inner_text("#health") == "healthy"
         assert page.inner_text("#workers-alive") == "1"
 
-        # Documents flow: the tiles count them and the throughput chart draws them.
-        assert env.run("ingest", str(SEEDS)).returncode == 0
-        settled = "() => { const t = +document.querySelector('#docs-total').textContent;" \
-                  " return t === 5 && +document.querySelector('#docs-pending').textContent === 0; }"
-        page.wait_for_function(settled, timeout=120_000)
-        counted = int(page.inner_text("#docs-canonical")) + int(page.inner_text("#docs-duplicate"))
-        assert counted == 5
-        page.wait_for_selector("#chart-throughput svg rect[data-series]")
-        page.wait_for_selector("#articles tbody tr")
-
-        # A failure appears with its reason.
+        # Documents flow (the tiles count them, the throughput chart draws them) and one
+        # page with no article text fails: it appears with its reason.
         unusable = tmp_path / "inputs" / "menu-only.html"
         unusable.parent.mkdir()
         unusable.write_text("<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body></html>")
-        assert env.run("ingest", str(unusable)).returncode == 0
-        row = page.wait_for_selector("#failures tbody tr:has-text('menu-only.html')", timeout=60_000)
+        assert env.run("ingest", str(SEEDS), str(unusable)).returncode == 0
+        settled = "() => +document.querySelector('#docs-total').textContent === 6" \
+                  " && +document.querySelector('#docs-pending').textContent === 0"
+        page.wait_for_function(settled, timeout=120_000)
+        counted = int(page.inner_text("#docs-canonical")) + int(page.inner_text("#docs-duplicate"))
+        assert counted == 5 and page.inner_text("#docs-failed") == "1"
+        page.wait_for_selector("#chart-throughput svg rect[data-series]")
+        page.wait_for_selector("#articles tbody tr")
+        row = page.wait_for_selector("#failures tbody tr:has-text('menu-only.html')")
         reason = row.query_selector("td.reason").inner_text()
         failed_id = next(f["id"] for f in get_json(base + "/api/failures")[1]["failures"])
         assert reason and reason == document_row(env, monkeypatch, failed_id)["error"]
@@ -99,6 +98,7 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
         enqueue_message(env, monkeypatch, ([doc_id],), max_retries=0)
         dead = page.wait_for_selector("#dlq tbody tr", timeout=60_000)
         assert "decompress" in dead.query_selector("td.reason").inner_text()
+        page.wait_for_selector("#chart-depth svg circle[data-series='dead']")  # the hour's depth is drawn
         assert page.inner_text("#health") == "degraded"
         assert document_row(env, monkeypatch, doc_id)["status"] == "pending"
 
@@ -119,8 +119,18 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
             "w => { const rows = [...document.querySelectorAll('#articles tbody tr')];"
             " return rows.length >= 1 && rows.every(r => r.textContent.toLowerCase().includes(w)); }",
             arg=word, timeout=30_000)
-        _, metrics_status = get_json(base + "/api/status")
-        assert metrics_status["queues"]["documents"]["dead"] == 0
+        _, report = get_json(base + "/api/status")
+        assert report["queues"]["documents"]["dead"] == 0
+
+        # The same story in Prometheus' terms.
+        _, text = get(base + "/metrics")
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for f in text_string_to_metric_families(text.decode()) for s in f.samples}
+        assert samples[("corpus_messages_dead_lettered_total", ())] == 1
+        assert samples[("corpus_dead_letters_requeued_total", ())] == 1
+        assert samples[("corpus_message_errors_total", ())] >= 1
+        assert samples[("corpus_documents_processed_total", (("outcome", "failed"),))] == 1
+        assert samples[("corpus_queue_dead_letters", (("queue", "documents"),))] == 0
 
         OUTPUT.mkdir(parents=True, exist_ok=True)
         shot = OUTPUT / "dashboard.png"
@@ -135,7 +145,7 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
             proc.stop()
 
 
-def test_the_page_asks_for_a_token_to_requeue_when_it_has_none(sqlite_corpus, browser, log_dir, monkeypatch):
+def test_the_page_asks_for_a_token_to_requeue_when_it_has_none(sqlite_corpus, browser, tmp_path, monkeypatch):
     """Without the cookie the Requeue button gets 401, prompts for the token once, keeps it
     in sessionStorage and retries with it."""
     from tests.test_ops_support import dead_letter_without_worker
@@ -144,7 +154,7 @@ def test_the_page_asks_for_a_token_to_requeue_when_it_has_none(sqlite_corpus, br
     token = "prompt-" + uuid.uuid4().hex
     env.extra["CORPUS_API_TOKEN"] = token
     rid = dead_letter_without_worker(env, monkeypatch, ([1],))
-    monitor, base = start_monitor(env, log_dir)
+    monitor, base = start_monitor(env, tmp_path)
     try:
         page = browser.new_page()
         prompts: list[str] = []

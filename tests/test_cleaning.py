@@ -51,7 +51,7 @@ def assert_kept(line: str) -> None:
 # --- rule families: must go -------------------------------------------------------------------
 
 MUST_GO = {
-    "cookie-banner": ["Diese Seite nutzt Cookies. Mehr erfahren", "Сайт использует cookies. Ок", "Accept all cookies", "Cookie settings", 
+    "cookie-banner": ["Gestion des cookies", "Настроить cookies", "Nous respectons votre vie privée. Accepter", "Diese Seite nutzt Cookies. Mehr erfahren", "Сайт использует cookies. Ок", "Accept all cookies", "Cookie settings", 
         "This website uses cookies to improve your experience. We'll assume you're ok with this, but you can opt-out if you wish. Accept Read More",
         "We use cookies to personalise content and ads. By continuing to browse, you agree to our use of cookies.",
         "Diese Website verwendet Cookies. Wenn Sie die Seite weiter nutzen, stimmen Sie der Verwendung zu. Akzeptieren",
@@ -59,7 +59,7 @@ MUST_GO = {
         "Utilizamos cookies propias y de terceros. Si continúa navegando, acepta su uso. Aceptar",
         "Мы используем файлы cookie. Продолжая пользоваться сайтом, вы соглашаетесь с этим. Принять",
     ],
-    "related-block": ["More stories from Harbour Times", "Further coverage", "Más artículos", "Ещё новости", "Alle Artikel zum Thema", "Tous nos articles sur le sujet", "Главное за день", "Related posts", "You may also like", "More from The Courier", "Recommended for you", "Das könnte Sie auch interessieren", "À lire aussi", "Noticias relacionadas", "Читайте также"],
+    "related-block": ["In case you missed it", "Keep reading", "Zum Weiterlesen", "Pour aller plus loin", "More stories from Harbour Times", "Further coverage", "Más artículos", "Ещё новости", "Alle Artikel zum Thema", "Tous nos articles sur le sujet", "Главное за день", "Related posts", "You may also like", "More from The Courier", "Recommended for you", "Das könnte Sie auch interessieren", "À lire aussi", "Noticias relacionadas", "Читайте также"],
     "read-more": [
         "Read more: Markets slip as investors weigh rate outlook",
         "READ MORE: Five things to know before the summit",
@@ -83,29 +83,29 @@ MUST_GO = {
         "Abonnez-vous pour lire la suite", "Suscríbete para seguir leyendo", "Оформите подписку, чтобы читать дальше",
         "If you enjoyed this article, we have a proposition for you: join our members' programme today.",
     ],
-    "newsletter": [
+    "newsletter": ["Our daily newsletter: get it free", "Recibe las noticias en tu email", 
         "Sign up for our daily newsletter", "Get the latest headlines delivered to your inbox every morning.",
         "Newsletter abonnieren", "Inscrivez-vous à notre newsletter", "Suscríbete a nuestro boletín", "Подпишитесь на нашу рассылку",
     ],
     "comments": ["Add your comment", "Kommentar verfassen", "Ajouter un commentaire", "Написать комментарий", "Leave a Reply", "Comments (14)", "3 Comments", "Join the conversation", "Kommentare (5)", "Laisser un commentaire", "Deja un comentario", "Комментарии (3)",
                  "Your email address will not be published. Required fields are marked *"],
-    "navigation": ["Manage consent", "Privacy Policy", "Contact us", "Zur Startseite", "Jetzt kommentieren", "Lire plus tard", "Comentar", "Комментировать",
+    "navigation": ["Exclusive for subscribers", "Nur für Abonnenten", "Réservé aux abonnés", "Только для подписчиков", "Ihr Kommentar", "Votre commentaire", "Ваш комментарий", "You are here: Home > Local", "Sitemap", "Hauptmenü", "Menú principal", "Gesponserter Inhalt", "Contenu partenaire", "Партнерский материал", "Мы в соцсетях", "Other stories", "Beliebte Artikel", "Autres articles", "Также читайте", "Send this article", "Мы в Telegram", "Abo ab 1 Euro", "Подписка от 1 рубля", "12 responses", "Kommentieren Sie diesen Artikel", "Réagir à cet article", "Обсудить", "Main navigation", "Startseite Lokales Hafen", "Advert feature", "See related stories", "People also read", "Top picks for you", "Popular on Harbour Times", "Le plus lu", "Популярные новости", "Go to homepage", "Retour à l'accueil", "На главную", "Voir les commentaires", "Ver comentarios", "Start your 30-day free trial", "Jetzt Abo abschließen", "Sponsored Content by Acme", "Manage consent", "Privacy Policy", "Contact us", "Zur Startseite", "Jetzt kommentieren", "Lire plus tard", "Comentar", "Комментировать",
                    "Like this:", "Loading...", "Teilen auf Facebook", "Skip to main content", "Home > News > World", "Home | News | World | Europe", "Startseite > Nachrichten > Verkehr", "Accueil > Actualités > Société",
                    "Home News World Politics Business Sport Culture", "Главная > Новости > Город", "Download: http://po.st/TP_615Download"],
     "advertisement": ["Sponsored by Acme", "Advertising feature", "Werbeanzeige", "ADVERTISING", "Advertisement - Continue Reading Below", "Weiterlesen nach der Anzeige", "Реклама 18+", "Advertisement", "ADVERTISEMENT", "- Advertisement -", "Story continues below advertisement", "Anzeige", "Publicité", "Publicidad", "Реклама", "[Ad]"],
-    "photo-credit": ["Image caption The harbour at dawn", "Media caption Watch the moment the wall collapsed", "Image caption: The harbour at dawn, seen from the old lighthouse", "Photo: Reuters", "Getty Images", "Foto: dpa", "Photo : AFP", "Фото: ТАСС",
+    "photo-credit": ["Photo by Jane Doe on Unsplash", "Image caption The harbour at dawn", "Media caption Watch the moment the wall collapsed", "Image caption: The harbour at dawn, seen from the old lighthouse", "Photo: Reuters", "Getty Images", "Foto: dpa", "Photo : AFP", "Фото: ТАСС",
                      "(AP Photo/Evan Vucci)"],
     "tag-list": ["Posted in Uncategorized", "Tagged Russia, Kyrgyzstan, CSTO", "Tags: Politics, Economy, Transport, Europe", "Schlagwörter: Bahn, Verkehr, Prag", "Mots-clés : Vendanges, Bourgogne", "Etiquetas: Metro, Fiestas", "Теги: мост, город",
                  "ArmeniaAzerbaijanKazakhstanKyrgyzstanRussian President Vladimir PutinVladimir Putin"],
-    "byline": ["Par Jane Doe, envoyée spéciale à Bruxelles", "Por Jane Doe / Madrid", "By Jane Doe, Associated Press", "By Maria Keller", "By Maria Keller and John Fairweather", "By Maria Keller | March 12, 2024", "Von Maria Keller", "Par Pierre Lambert", "Por Ana Ruiz",
+    "byline": ["By Jane Doe in London", "By Jane Doe for Harbour Times", "Autor/in: Jane Doe", "Rédaction : Jane Doe", "Корреспондент: Иван Петров", "Story: Jane Doe", "Texte : Jane Doe", "Written by Jane Doe on 14 November 2025", "Par Jane Doe, envoyée spéciale à Bruxelles", "Por Jane Doe / Madrid", "By Jane Doe, Associated Press", "By Maria Keller", "By Maria Keller and John Fairweather", "By Maria Keller | March 12, 2024", "Von Maria Keller", "Par Pierre Lambert", "Por Ana Ruiz",
                "Автор: Ольга Смирнова", "rimmaruslan98@gmail.com", "John Fairweather, Staff Writer",
                "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik."],
-    "date-line": ["March 12, 2024", "Published: 12 March 2024", "Updated 12 March 2024 at 10:42 GMT", "Veröffentlicht am 12. März 2024", "Publié le 12 mars 2024 à 14h05",
+    "date-line": ["14 nov 2025 - 09:15", "March 12, 2024", "Published: 12 March 2024", "Updated 12 March 2024 at 10:42 GMT", "Veröffentlicht am 12. März 2024", "Publié le 12 mars 2024 à 14h05",
                   "Publicado el 12 de marzo de 2024", "Опубликовано: 12 марта 2024", "5 min read", "Updated at 1:23 p.m."],
-    "copyright": ["(c) Copyright 2025 Harbour Times", "Harbour Times © 2025", "Impressum · Datenschutz · Cookie-Einstellungen", "© 2024 Harbour Times. All rights reserved.", "Copyright © 2024 Courier Media Group", "Privacy Policy | Terms of Use | Contact Us",
+    "copyright": ["Alle Rechte beim Autor", "Prohibida su reproducción", "(c) Copyright 2025 Harbour Times", "Harbour Times © 2025", "Impressum · Datenschutz · Cookie-Einstellungen", "© 2024 Harbour Times. All rights reserved.", "Copyright © 2024 Courier Media Group", "Privacy Policy | Terms of Use | Contact Us",
                   "© 2024 Nachrichten. Alle Rechte vorbehalten.", "Tous droits réservés.", "Todos los derechos reservados.", "Все права защищены.",
                   "This material may not be published, broadcast, rewritten or redistributed."],
-    "syndication-footer": ["Originally posted on Medium.", "Die Meinung des Autors muss nicht mit der Redaktion übereinstimmen.", "Мнение автора может не совпадать с позицией редакции.", 
+    "syndication-footer": ["Reprinted with permission", "Mit freundlicher Genehmigung der Hafenzeitung", "Reproducido con permiso de El Puerto", "Cet article est paru dans Le Port.", "Este texto se publicó primero en El Puerto.", "Материал впервые опубликован в «Гавани».", "Erschienen in der Hafenzeitung vom 14.11.2025", "Publié initialement sur Le Port.", "Originally posted on Medium.", "Die Meinung des Autors muss nicht mit der Redaktion übereinstimmen.", "Мнение автора может не совпадать с позицией редакции.", 
         "Original article: https://www.toutiao.com/article/7577196771714253321/",
         "Statement: This article represents the views of the author. Please express your attitude by clicking on the [top/vote] buttons below.",
         "Statement: This article represents the views of the author. Please express your attitude in the 【up/down】 buttons below.",
@@ -158,6 +158,16 @@ NEAR_MISSES = [
     "Реклама на улицах города будет ограничена, сообщили в мэрии.",
     "Compartir el coche es cada vez más habitual en la ciudad.",
     "(c) the minister shall publish the report within three months.",
+    # short subheadings made of everyday words that also appear on buttons
+    "Share of the vote", "A link to the past", "Sign of the times", "News of the arrest", "Free trade under pressure",
+    "Latest figures", "Read between the lines", "Follow the money", "Members of parliament react", "Send in the army?",
+    "Kommentar der Redaktion", "Las claves del acuerdo", "Comments from Brussels",
+    "Follow us, the protesters chanted as they marched to the harbour.",
+    "Share the road, say the new signs on the coastal route.",
+    "Sponsored by the regional government, the festival drew 20,000 visitors.",
+    "Map of the harbour",
+    "Redacción del informe final: el ministerio lo publicará en marzo.",
+    "Reporter Jane Doe asked the minister about the delays.",
     "By contrast, the opposition wants the money spent on schools.",
     "Q: When will the bridge open?",
     "- the second phase will start in 2027.",
@@ -333,3 +343,18 @@ def test_marker_line_before_a_lower_case_line_is_not_joined() -> None:
     c = clean_text(doc("Advertisement\nthe minister said that nothing had been decided yet."))
     assert "the minister said that nothing had been decided yet." in c.paragraphs
     assert c.removed_by("advertisement") == ["Advertisement"]
+
+
+def test_unknown_furniture_between_headline_and_body_and_after_the_last_sentence_goes() -> None:
+    raw = "\n\n".join(["Council approves harbour plan after long debate", "The vote ends thirty years of delay",
+                       "Hafen-Dossier: alle Folgen", *BODY, "Hafenzeitung Plus", "Unsere Partner im Netz"])
+    c = clean_text(raw)
+    assert c.paragraphs == BODY
+    assert c.metadata["subtitle"] == "The vote ends thirty years of delay"
+    assert c.removed_by("page-header") == ["Hafen-Dossier: alle Folgen"]
+    assert c.removed_by("page-footer") == ["Hafenzeitung Plus", "Unsere Partner im Netz"]
+
+
+def test_article_ending_on_a_list_or_a_short_sentence_keeps_it() -> None:
+    raw = "\n\n".join([*BODY, "- the first phase will cost 40 million euros", "- the second phase starts in 2027", "We will see."])
+    assert clean_text(raw).paragraphs == [*BODY, "- the first phase will cost 40 million euros", "- the second phase starts in 2027", "We will see."]

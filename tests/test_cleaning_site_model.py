@@ -16,13 +16,15 @@ WORDS = "harbour bridge ferry council budget school river station market festiva
 
 
 def story(i: int, extra: list[str] | None = None) -> str:
-    """A distinct little article (stories differ in words, not only in numbers) plus the slogan."""
+    """A distinct little article (stories differ in words, not only in numbers) with the site's
+    slogan between two paragraphs, where no generic rule would take it."""
     a, b, c = WORDS[i % len(WORDS)], WORDS[(i * 5 + 3) % len(WORDS)], WORDS[(i * 3 + 7) % len(WORDS)]
     paras = [
         f"The {a} and the {b}: what changes for residents",
         f"This is the opening paragraph about the {a}, which talks about the {b} in the town and what the {c} committee decided next.",
         f"A second paragraph on the {c} adds detail about the {a} and quotes officials about the {b} and its future.",
         SLOGAN,
+        f"{c.capitalize()} plans come next: what happens to the {b} is up to the committee on the {a}.",
         *(extra or []),
     ]
     return "\n\n".join(paras)

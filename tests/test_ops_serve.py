@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests import servers
 from tests.conftest import SEEDS, CorpusEnv
 from tests.test_ops_support import Proc, get, get_json, request, start_monitor, start_worker
+from tests.test_ops_support import cli as run_cli
 
 TOKEN = "test-token-" + uuid.uuid4().hex
 
@@ -33,9 +34,8 @@ def running(redis_server, tmp_path_factory):
         empty = root / "inputs" / "empty.html"
         empty.parent.mkdir()
         empty.write_text("<html><head><title>x</title></head><body><nav>Home</nav></body></html>")
-        for path in (SEEDS, empty):
-            result = env.run("ingest", str(path))
-            assert result.returncode == 0, result.stderr
+        result = env.run("ingest", str(SEEDS), str(empty))
+        assert result.returncode == 0, result.stderr
         servers.wait_until(lambda: get_json(base + "/api/status")[1]["documents"]["pending"] == 0, 120,
                            interval=0.3, message="the worker to settle every document")
         yield env, base
@@ -93,10 +93,10 @@ def test_metrics_parse_as_prometheus_text_with_the_fleet_figures(running):
     assert total[0].value == 6  # every settled document observed once
 
 
-def test_api_status_is_the_cli_report(running):
+def test_api_status_is_the_cli_report(running, monkeypatch):
     env, base = running
     status, api = get_json(base + "/api/status")
-    cli = json.loads(env.run("status", "--json").stdout)
+    cli = json.loads(run_cli(env, monkeypatch, "status", "--json").stdout)
     assert status == 200
     assert set(api) == set(cli)
     assert api["documents"] == cli["documents"] and api["queues"].keys() == cli["queues"].keys()
@@ -162,13 +162,13 @@ def test_is_loopback():
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3") and not is_loopback("::")
 
 
-def test_unreachable_redis_is_reported_not_crashed(sqlite_corpus, log_dir):
+def test_unreachable_redis_is_reported_not_crashed(sqlite_corpus, tmp_path):
     env = sqlite_corpus
     server = servers.start_redis()
     env.redis_url = server.url
     monitor = None
     try:
-        monitor, base = start_monitor(env, log_dir)
+        monitor, base = start_monitor(env, tmp_path)
         assert get_json(base + "/api/status")[0] == 200
         server.stop()
         status, report = get_json(base + "/api/status")
@@ -187,4 +187,3 @@ def test_unreachable_redis_is_reported_not_crashed(sqlite_corpus, log_dir):
         server.stop()
 
 
-from tests.test_ops_support import log_dir  # noqa: E402,F401 - the fixture

@@ -15,8 +15,6 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from tests import servers
 from tests.conftest import ROOT, CorpusEnv
 
@@ -230,10 +228,3 @@ def document_row(env: CorpusEnv, monkeypatch, doc_id: int) -> dict:
     with session_scope(runtime().engine) as session:
         d = session.get(Document, doc_id)
         return {"status": d.status, "error": d.error, "source": d.source}
-
-
-@pytest.fixture
-def log_dir(tmp_path) -> Path:
-    path = tmp_path / "logs"
-    path.mkdir(exist_ok=True)
-    return path

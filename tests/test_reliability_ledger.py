@@ -15,7 +15,7 @@ from models.store import NewDocument, record
 from models.tables import Article, Document, Match
 from tests.conftest import SEEDS
 from tests.test_ops_support import dead_letter_without_worker
-from tests.test_reliability_support import (assert_consistent, clusters, fleet, ledger, log_dir, pg_env,  # noqa: F401
+from tests.test_reliability_support import (assert_consistent, check, clusters, fleet, log_dir, pg_env,  # noqa: F401
                                             verify, wait_settled)
 from workers import pipeline
 
@@ -53,9 +53,10 @@ def test_verify_finds_and_repairs_stuck_documents_and_a_broken_index(sqlite_corp
     ids = recorded(rt)
     processed = [ids["full"], ids["trimmed"], ids["first-half"]]
     pipeline.process(rt, processed)  # the others were recorded but never enqueued
-    code, report = verify(env)
+    report = check(env, monkeypatch)
     stuck = set(ids.values()) - set(processed)
-    assert code == 1 and report["problems"]["stuck"]["count"] == len(stuck)
+    assert report["problems"]["stuck"]["count"] == len(stuck)
+    assert set(report["problems"]) == {"stuck"}
     assert set(report["problems"]["stuck"]["ids"]) == stuck
 
     # The index loses a record, another one is wrong, and one belongs to no document.
@@ -65,11 +66,17 @@ def test_verify_finds_and_repairs_stuck_documents_and_a_broken_index(sqlite_corp
     index.remove(ids["first-half"])
     index.insert_and_query(ids["first-half"], other_fp)  # the wrong fingerprint
     index.insert_and_query(99_999, other_fp)
-    code, report = verify(env)
-    assert code == 1
+    report = check(env, monkeypatch)
+    assert not report["ok"]
     assert report["problems"]["index_missing"]["ids"] == [ids["trimmed"]]
     assert report["problems"]["index_mismatch"]["ids"] == [ids["first-half"]]
     assert report["problems"]["index_stray"]["ids"] == [99_999]
+
+    text = env.run("verify")  # in words, exit 1
+    assert text.returncode == 1, text.stdout + text.stderr
+    words = " ".join(text.stdout.split())
+    assert "without an index record" in words and "no ready, delayed or in-flight message" in words
+    assert "corpus verify --repair" in text.stderr
 
     code, report = verify(env, "--repair")
     assert code == 0, report
@@ -86,10 +93,6 @@ def test_verify_finds_and_repairs_stuck_documents_and_a_broken_index(sqlite_corp
         stored = session.get(D, ids["first-half"]).fingerprint
     assert index.get(ids["first-half"]).to_bytes() == stored and index.get(99_999) is None
 
-    # The plain report says the same in words.
-    text = env.run("verify")
-    assert text.returncode == 0 and "consistent" in text.stdout
-
 
 def test_verify_notices_a_dead_lettered_document_and_requeues_it(sqlite_corpus, monkeypatch):
     """After a long outage dramatiq gives up on a message: its documents stay pending,
@@ -98,8 +101,8 @@ def test_verify_notices_a_dead_lettered_document_and_requeues_it(sqlite_corpus, 
     rt = runtime_for(env, monkeypatch)
     ids = recorded(rt, ["full"])
     dead_letter_without_worker(env, monkeypatch, ([ids["full"]],))
-    code, report = verify(env)
-    assert code == 1 and report["problems"]["stuck"]["ids"] == [ids["full"]]
+    report = check(env, monkeypatch)
+    assert report["problems"]["stuck"]["ids"] == [ids["full"]]
     assert report["info"]["stuck_dead_lettered"] == 1 and report["info"]["dead_letters"] == 1
     code, report = verify(env, "--repair")
     assert code == 0 and report["repaired"]["enqueued"] == 1
@@ -110,12 +113,12 @@ def test_verify_reports_what_it_cannot_mend(sqlite_corpus, monkeypatch):
     rt = runtime_for(env, monkeypatch)
     ids = recorded(rt, ["full", "trimmed"])
     pipeline.process(rt, list(ids.values()))
-    assert verify(env)[0] == 0
+    assert check(env, monkeypatch)["ok"]
     with session_scope(rt.engine) as session:
         session.execute(update(Document).where(Document.id == ids["full"]).values(status="duplicate", kind="near"))
         session.execute(update(Document).where(Document.id == ids["trimmed"]).values(status="failed", error=None))
     code, report = verify(env, "--repair")
-    assert code == 1
+    assert code == 1  # exit 1: something is off, and --repair could not mend it
     assert set(report["problems"]) >= {"duplicate_without_canonical", "canonical_not_canonical",
                                        "failed_without_reason"}
 
@@ -127,8 +130,8 @@ def test_reindex_rebuilds_the_index_from_the_store(sqlite_corpus, monkeypatch):
     pipeline.process(rt, list(ids.values()))
     before = {doc_id: rt.index.get(doc_id).to_bytes() for doc_id in ids.values()}
     rt.index.clear()
-    code, report = verify(env)
-    assert code == 1 and report["problems"]["index_missing"]["count"] == len(ids)
+    report = check(env, monkeypatch)
+    assert report["problems"]["index_missing"]["count"] == len(ids)
 
     result = env.run("reindex")
     assert result.returncode == 0, result.stderr

@@ -215,6 +215,15 @@ def verify(env: CorpusEnv, *args: str, timeout: float = 300) -> tuple[int, dict]
     return result.returncode, report
 
 
+def check(env: CorpusEnv, monkeypatch) -> dict:
+    """The same report in this process (cheaper than the CLI for intermediate looks)."""
+    from workers.runtime import runtime
+    from workers.verify import check as run_check
+
+    env.activate(monkeypatch)
+    return run_check(runtime()).to_json()
+
+
 def assert_consistent(env: CorpusEnv) -> dict:
     code, report = verify(env)
     assert code == 0 and report["ok"], report
@@ -276,3 +285,48 @@ def deadline_for(env: CorpusEnv) -> float:
 
 def now() -> float:
     return time.monotonic()
+
+
+def start_calm_run(env: CorpusEnv, paths: list[Path], out: Path):
+    """:func:`calm_clusters` in a subprocess (so that it runs beside a chaotic run); its
+    clusters are written to ``out`` as JSON. Returns the Popen."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    listing = out.with_suffix(".paths")
+    listing.write_text("\n".join(str(p) for p in paths), encoding="utf-8")
+    return subprocess.Popen([sys.executable, "-m", "tests.test_reliability_support", str(listing), str(out)],
+                            env=env.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def read_calm_run(process, out: Path, timeout: float = 300) -> set[tuple[str, frozenset[str]]]:
+    _, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
+    return {(canonical, frozenset(members)) for canonical, members in json.loads(out.read_text())}
+
+
+def _calm_main(listing: str, out: str) -> None:
+    from ingest import readers
+    from models.db import session_scope
+    from models.store import record
+    from workers import pipeline
+    from workers.runtime import runtime
+
+    rt = runtime()
+    paths = [Path(p) for p in Path(listing).read_text(encoding="utf-8").splitlines()]
+    with session_scope(rt.engine) as session:
+        ids = [doc_id for doc_id, _ in record(session, [readers.read(p) for p in paths])]
+    for start in range(0, len(ids), 16):
+        pipeline.process(rt, ids[start : start + 16])
+    env = CorpusEnv(data_dir=rt.settings.data_dir, redis_url=None, database_url=rt.settings.database_url,
+                    namespace=rt.settings.namespace)
+    Path(out).write_text(json.dumps([[c, sorted(m)] for c, m in clusters(env)]), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    import sys
+
+    _calm_main(sys.argv[1], sys.argv[2])

@@ -14,11 +14,11 @@ import redis
 
 from tests import servers
 from tests.conftest import SEEDS
-from tests.test_reliability_support import (acked, alive_pids, assert_consistent, children, deadline_for,  # noqa: F401
+from tests.test_reliability_support import (acked, alive_pids, assert_consistent, check, children, deadline_for,  # noqa: F401
                                             fleet, ledger, log_dir, wait_settled)
 
 #: Big enough that cleaning one takes a few seconds, so a worker is caught holding them.
-SLOW_DOC_BYTES = 600_000
+SLOW_DOC_BYTES = 400_000
 
 
 def slow_documents(folder, n: int, seed: int = 0) -> None:
@@ -55,8 +55,8 @@ def test_a_sigkilled_workers_messages_are_delivered_again_within_the_deadline(sq
     env.extra["CORPUS_BATCH_SIZE"] = "1"  # one document per message: four messages in flight
     slow_documents(tmp_path / "in", 4)
     client = redis.Redis.from_url(env.redis_url)
-    victim = fleet.start(env)  # 2 threads: prefetches 4 messages, works on 2
     assert env.run("ingest", str(tmp_path / "in")).returncode == 0
+    victim = fleet.start(env)  # 2 threads: fetches the 4 messages at once, works on 2
     victim_id, in_flight = caught_holding(env, client, 4)
     assert ledger(env)["unsettled"] == 4, "the documents must still be in the worker's hands"
 
@@ -81,13 +81,13 @@ def test_a_sigkilled_workers_messages_are_delivered_again_within_the_deadline(sq
     assert rescuer.alive()
 
 
-def test_sigterm_finishes_or_returns_in_flight_work(sqlite_corpus, fleet, tmp_path):
+def test_sigterm_finishes_or_returns_in_flight_work(sqlite_corpus, fleet, tmp_path, monkeypatch):
     env = sqlite_corpus
     env.extra["CORPUS_BATCH_SIZE"] = "1"
     slow_documents(tmp_path / "in", 4, seed=1)
     client = redis.Redis.from_url(env.redis_url)
-    worker = fleet.start(env)
     assert env.run("ingest", str(tmp_path / "in")).returncode == 0
+    worker = fleet.start(env)
     broker_id, _ = caught_holding(env, client, 4)
 
     worker.stop(timeout=120)  # SIGTERM to the group; dramatiq finishes what it started
@@ -97,7 +97,8 @@ def test_sigterm_finishes_or_returns_in_flight_work(sqlite_corpus, fleet, tmp_pa
     assert not client.exists(f"{env.namespace}:dq:__acks__.{broker_id}.documents")
     state = ledger(env)
     assert state["unsettled"] < 4, "the two documents being cleaned were finished"
-    assert_consistent(env)  # every unsettled document rides on a ready message
+    report = check(env, monkeypatch)
+    assert report["ok"], report  # every unsettled document rides on a ready message
 
     fleet.start(env)
     state = wait_settled(env, 4, 120, fleet=fleet)

@@ -15,7 +15,7 @@ from models.tables import Document
 from tests.conftest import SEEDS
 from workers import pipeline
 
-SLOGAN = "Feed Example brings you independent reporting from Central Asia every single day"
+SLOGAN = "Feed Example brings you independent reporting from Central Asia, every single day."
 PARAGRAPHS = [p for f in sorted(SEEDS.iterdir()) for p in f.read_text(encoding="utf-8").split("\n") if len(p) > 300]
 
 

@@ -222,7 +222,7 @@ def test_ten_thousand_small_files_at_once(sqlite_corpus, procs, tmp_path):
     for n in range(10_000):
         (drop / f"{n:05}.txt").write_text(f"Item {n}: the market closed at {n} points, brokers said {n * 7}.\n")
     os.rename(drop, inbox)  # the whole folder appears at once
-    procs.worker(sqlite_corpus, processes=4, threads=2)
+    procs.worker(sqlite_corpus, processes=2, threads=2)
     watcher = procs.watcher(sqlite_corpus, inbox, interval=1.0, log=tmp_path / "watch.log")
     client = redis.Redis.from_url(sqlite_corpus.redis_url)
     backlogs = []

@@ -2,8 +2,10 @@
 
 dramatiq's defaults recover a dead worker's messages only after a rare random maintenance
 run (one command in a thousand) past a 60 s heartbeat timeout: many minutes in practice.
-We shorten the heartbeat timeout and make maintenance frequent so that a SIGKILLed
-worker's in-flight messages come back within seconds.
+We shorten the heartbeat timeout and make maintenance frequent; and since that
+maintenance only ever looks at the queue being dispatched, and only when a live consumer
+dispatches on it, every worker also runs a janitor (``workers.verify.Janitor``) that hands
+a dead worker's messages back within 2 s of its heartbeat timeout.
 """
 
 from __future__ import annotations

@@ -133,7 +133,18 @@ def decode(data: bytes, *, declared: str | None = None) -> str:
                 return data.decode(codec)
             except (UnicodeDecodeError, LookupError):
                 pass  # a wrong declaration: detect instead
-    best = from_bytes(data).best()
-    if best is None:
+    return str(_detect(data))
+
+
+#: When charset-normalizer cannot tell single-byte encodings apart (short texts often tie:
+#: French in latin-1 reads as well in cp1250 to it), the more common one wins.
+_PREFERRED = ("cp1252", "cp1251", "cp1250", "iso8859_15", "iso8859_2", "koi8_r", "cp1257")
+
+
+def _detect(data: bytes):
+    matches = list(from_bytes(data))
+    if not matches:
         raise BadInput("bytes that no supported text encoding explains")
-    return str(best)
+    best = matches[0]
+    tied = [m for m in matches if m.chaos == best.chaos and m.coherence == best.coherence]
+    return min(tied, key=lambda m: _PREFERRED.index(m.encoding) if m.encoding in _PREFERRED else len(_PREFERRED))

@@ -268,8 +268,10 @@ def _copy_originals(runtime, todo, copies, originals, cleaned_rows, failed_rows)
         elif original.fingerprint is not None:
             cleaned_rows.append(copied_fields(by_id[copy_id], _stored_values(original)))
         else:  # an original that is itself a copy, or in a state no writer leaves: clean the copy
+            copy = by_id[copy_id]
+            version, site_model = runtime.site_models.latest(copy.site) or (None, None)
             try:
-                cleaned, fingerprint = prepare(by_id[copy_id], runtime.settings.max_document_bytes)
-                cleaned_rows.append(cleaned_fields(by_id[copy_id], cleaned, fingerprint))
+                cleaned, fingerprint = prepare(copy, runtime.settings.max_document_bytes, site_model)
+                cleaned_rows.append(cleaned_fields(copy, cleaned, fingerprint, version))
             except BadInput as exc:
                 failed_rows.append({"doc_id": copy_id, "reason": str(exc), "now": utcnow()})

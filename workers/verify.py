@@ -247,6 +247,8 @@ def check(runtime, *, settle_s: float = 1.0) -> Report:
     bns = broker_namespace(runtime.settings)
 
     with session_scope(engine) as session:
+        if engine.dialect.name == "postgresql":  # one snapshot for all the reads below
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         report.ledger = counts(session)
         unsettled = set(session.scalars(
             select(Document.id).where(Document.status != FAILED, Document.stage != LINKED)))

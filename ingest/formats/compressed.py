@@ -1,5 +1,5 @@
 """Opening a file as a stream of bytes, gzip-decompressed on the fly when its name ends
-in ``.gz``, with the errors of a damaged stream turned into ``CorruptStream``."""
+in ``.gz``; ``STREAM_ERRORS`` are what a damaged or cut stream raises while reading."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.formats import ReadError, open_error
-
-
-class CorruptStream(ValueError):
-    """The compressed stream is damaged or cut short; what came before it was read."""
-
+from ingest.formats import open_error
 
 STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 

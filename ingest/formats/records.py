@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.formats import Format, ReadStats
-from ingest.formats.compressed import STREAM_ERRORS, CorruptStream, describe, open_stream
+from ingest.formats.compressed import STREAM_ERRORS, describe, open_stream
 from models.store import NewDocument
 
 FIELDS = ("text", "html", "url", "title", "published", "site", "metadata")

@@ -75,25 +75,64 @@ def read_warc(path: Path, found: Format, *, source: str, site: str | None, max_b
         raise open_error(path, exc) from exc
     http = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
     base = 0
+    read = 0  # records read so far
     with handle:
         while True:  # one pass per stretch of readable records
             handle.seek(base)
             iterator = ArchiveIterator(handle, no_record_parse=True)
             try:
                 for record in iterator:
+                    read += 1
                     document = _document(record, iterator.offset, source, site, max_bytes,
                                          stats, http, StatusAndHeadersParserException)
                     if document is not None:
                         yield document
                 return
             except (ArchiveLoadFailed, ValueError, OSError, EOFError) as exc:
-                at = iterator.offset or base  # absolute: the iterator reads the file from ``base``
+                if "non-chunked gzip" in str(exc) and base == 0:
+                    # One gzip stream around the whole WARC rather than one member per
+                    # record: read it through gzip instead (offsets are then uncompressed).
+                    handle.seek(0)
+                    yield from _whole_gzip(handle, read, source, site, max_bytes, stats, http,
+                                           StatusAndHeadersParserException)
+                    return
+                at = max(iterator.offset or 0, base)  # absolute: the iterator reads the file from ``base``
                 reason = _printable(str(exc).strip().splitlines()[0]) if str(exc).strip() else type(exc).__name__
                 yield failed(f"{source}@{at}", b"", f"offset {at}: unreadable WARC record: {reason}", "warc")
-                resume = _next_record_start(handle, at, found.gzipped)
+                try:
+                    resume = _next_record_start(handle, at, found.gzipped)
+                except OSError:
+                    return
                 if resume is None or resume <= base:
                     return
                 base = resume
+
+
+def _whole_gzip(handle, already: int, source, site, max_bytes, stats, http, parse_error) -> Iterator[NewDocument]:
+    """A ``.warc.gz`` that is one gzip stream: records after the first ``already`` (those
+    were read before warcio noticed), with offsets in the uncompressed stream."""
+    import gzip
+
+    from warcio.archiveiterator import ArchiveIterator
+
+    from ingest.formats.compressed import STREAM_ERRORS, describe
+
+    stream = gzip.GzipFile(fileobj=handle, mode="rb")
+    iterator = ArchiveIterator(stream, no_record_parse=True)
+    position = 0
+    try:
+        for record in iterator:
+            position += 1
+            if position <= already:
+                continue
+            document = _document(record, iterator.offset, source, site, max_bytes, stats, http, parse_error)
+            if document is not None:
+                yield document
+    except (*STREAM_ERRORS, ValueError, OSError) as exc:
+        at = iterator.offset or 0
+        reason = describe(exc) if isinstance(exc, STREAM_ERRORS) else _printable(str(exc).strip()[:200])
+        yield failed(f"{source}@{at}", b"", f"offset {at} (uncompressed): unreadable WARC record: {reason}; "
+                     "the rest of the file was not read", "warc")
 
 
 def _document(record, offset: int, source: str, site: str | None, max_bytes: int, stats: ReadStats, http,

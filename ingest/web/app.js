@@ -176,6 +176,9 @@ function lineChart(container, rows, series) {
       pen = true;
     });
     if (d) f.root.append(svg("path", { d, fill: "none", stroke: COLORS[name], "stroke-width": 2, "data-series": name }));
+    rows.forEach((r, i) => {  // a dot per sample: a lone minute has no line to draw
+      if (r[name] != null) f.root.append(svg("circle", { cx: f.x(i), cy: f.y(r[name]), r: 2.5, fill: COLORS[name], "data-series": name }));
+    });
   }
   container.replaceChildren(f.root, legend(series));
 }

@@ -65,7 +65,8 @@ RELATED_HEADER = (
     r"trending(?: now| stories| news)?", r"popular(?: posts| stories| now| articles| news)?",
     r"latest (?:news|stories|posts|articles|headlines|videos?)", r"further reading", r"see also",
     r"don['’]?t miss", r"do not miss", r"top stories", r"most read in .{1,30}", r"most popular in .{1,30}", r"editor'?s picks", r"in other news", r"other news",
-    r"also (?:read|see)", r"around the web", r"more stories from .{1,40}", r"further coverage", r"also trending",
+    r"also (?:read|see)", r"around the web", r"in case you missed it", r"keep reading", r"elsewhere on .{1,30}",
+    r"weiterführende links", r"zum weiterlesen", r"pour aller plus loin", r"sigue informándote", r"more stories from .{1,40}", r"further coverage", r"also trending",
     r"voir plus d'articles", r"plus d'articles", r"más artículos", r"ещё новости", r"еще новости", r"from (?:our|the) network", r"similar (?:posts|articles|stories)",
     r"weitere (?:artikel|nachrichten|beiträge|meldungen|themen)", r"mehr zum thema", r"mehr (?:aus|zu|von) .{1,30}",
     r"das könnte (?:sie|dich) auch interessieren", r"auch interessant", r"empfohlene artikel", r"meistgelesen",
@@ -115,7 +116,7 @@ SOCIAL_WORDS = (
 )
 
 SHARE_PROMPT = (
-    r"share (?:this|on|via|the|article|story|post|with)", r"click to (?:share|email|print)", r"like this (?:story|article|post)",
+    r"share (?:this|on|via|article|story|post|with)", r"share the (?:story|article|post|page)", r"click to (?:share|email|print)", r"like this (?:story|article|post)",
     r"share it with", r"spread the word", r"(?:e-?mail|send) (?:this |it )?to a friend", r"teile diesen (?:artikel|beitrag)", r"tell your friends", r"if you liked this(?: article| story)?, share",
     r"teilen sie (?:diesen|den) (?:artikel|beitrag)", r"artikel teilen", r"beitrag teilen", r"jetzt teilen",
     r"partagez (?:cet|l') ?article", r"partager (?:cet|l') ?article", r"partager sur",
@@ -128,7 +129,7 @@ FOLLOW_VERB = (
     r"stay connected", r"stay in touch", r"keep up with",
     r"folgen sie", r"folge", r"folgt", r"besuchen sie uns auf",
     r"suivez", r"retrouvez-nous", r"rejoignez-nous",
-    r"síguenos", r"siguenos", r"sigue(?:nos)?", r"síganos",
+    r"síguenos", r"siguenos", r"sigue(?:nos)?", r"síganos", r"encuéntranos en",
     r"подписывайтесь", r"подпишитесь на (?:нас|наш)", r"следите за", r"читайте нас", r"присоединяйтесь",
 )
 PLATFORMS = (
@@ -152,7 +153,7 @@ SUBSCRIBE_PROMPT = (
 )
 
 NEWSLETTER_WORD = (
-    r"newsletters?|inbox|mailing list|alertes?|alerts?|e-?mail (?:alerts?|updates|briefing)|briefing|digest|(?:by|via|per|par) e-?mail|"
+    r"newsletters?|inbox|mailing list|alertes?|alerts?|(?:to|in|en|dans|an) (?:your|tu|votre|ihr|ihre) (?:e-?mail|inbox|correo|boîte|postfach)|e-?mail (?:alerts?|updates|briefing)|briefing|digest|(?:by|via|per|par) e-?mail|"
     r"por correo|на почту|"
     r"newsletter abonnieren|postfach|infolettre|lettre d'information|boletín|boletines|"
     r"рассылк\w*|дайджест"
@@ -174,7 +175,7 @@ COMMENTS = (
     r"required fields are marked", r"save my name,? email", r"post comment", r"submit comment", r"reply",
     r"cancel reply", r"log in to reply", r"\d+ repl(?:y|ies)", r"be the first to comment", r"no comments yet",
     r"comments are closed", r"discussion", r"conversation", r"(?:add|post) your comment", r"kommentar verfassen",
-    r"ajouter un commentaire", r"comentar(?: la| esta)? noticia", r"написать комментарий",
+    r"ajouter un commentaire", r"leave your comment", r"comentar(?: la| esta)? noticia", r"написать комментарий",
     r"kommentare?", r"\d+ kommentare?", r"kommentar schreiben", r"kommentieren", r"diskutieren sie mit", r"leserkommentare",
     r"commentaires?", r"\d+ commentaires?", r"laisser un commentaire", r"laissez un commentaire", r"réagir", r"réagissez",
     r"comentarios?", r"\d+ comentarios?", r"deja un comentario", r"dejar un comentario", r"escribe un comentario",
@@ -221,8 +222,39 @@ aceptar todo todas configuración privacidad aviso legal contacto nosotros compa
 comentarios leer más tarde volver arriba inicio buscar iniciar sesión suscribirse seguir ver
 принять все настройки политика конфиденциальности контакты о нас поделиться печать сохранить комментировать
 комментарии читать позже наверх главная поиск войти подписаться ещё еще
+related stories story people also editors editor's editors' picks pick top popular headlines headline trending
+most read viewed shared latest recent recommended suggested you might may enjoy want missed sponsored promoted content
+ad ads choices advertisement advertising partner paid trial free start unlock full access subscriber subscribers
+subscriber-only members member only premium plus offer day days month year week newsletter newsletters daily weekly
+edition inbox alerts alert notifications push report leave add post view load write navigation homepage portal
+front landing link links copy copied send friend whatsapp messenger
+meistgelesen meistgelesene beliebt beliebteste neueste empfohlen empfehlungen abo abonnieren abschließen testen
+ressort aus dem der die das anzeigen kommentar verfassen weiterleiten senden freund
+découvrir lu lus populaires récents recommandés abonnement abonnez lisez suite pour essai gratuit lettre
+voir afficher signaler envoyer ami portada último últimos más leído leídas populares recomendado suscripción
+suscríbete prueba gratis por ver mostrar enviar amigo volver a la lo el los
+популярные новости последние читаемое рекомендуем подписка подписке полностью читайте читать бесплатно
+показать скрыть отправить другу на главную по
+le les à l'accueil des du by von par
+other others stories articles beliebte autres otras noticias также читайте мы в digital subscription subscriptions from
+ab euro offre d'essai essai gratuite gratuit подписка рубля responses response kommentieren sie diesen dieser diese
+cet cette esta este эту этот réagir comenta обсудить main skip advert lokales lokal regionales régions région regional
+region regiones регион регионы local от noticia feature
+try continue reading exclusive nur für abonnenten réservé aux abonnés exclusivo para suscriptores только для
+подписчиков inscrivez-vous gratuitement apúntate gratis sort ihr votre commentaire tu comentario ваш комментарий
+sitemap site map breadcrumb hauptmenü principal главное меню gesponserter inhalt contenu partenaire contenido marca
+партнерский материал соцсетях menú
 """.split())
 UI_CORE = frozenset("""
+related popular trending picks headlines recommended sponsored promoted ad ads advertisement advertising trial
+unlock subscriber subscribers subscriber-only members premium newsletter inbox alerts navigation homepage link
+friend comment meistgelesen meistgelesene abo abonnieren ressort anzeigen kommentar découvrir lu abonnement
+lisez commentaires portada último leído suscripción suscríbete популярные подписке подписка главную комментарии
+показать отправить другу новости news read comments comentarios comentar kommentare commenter
+stories articles artikel noticias читайте send telegram subscription offre responses kommentieren réagir comenta
+обсудить navigation skip advert try exclusive abonnenten abonnés suscriptores подписчиков inscrivez-vous apúntate
+commentaire comentario комментарий sitemap map breadcrumb hauptmenü меню menú gesponserter partenaire marca партнерский
+соцсетях accueil l'accueil
 cookies cookie consent preferences privacy terms print email e-mail share save bookmark like loading comment comments
 reply audio video listen watch menu search login sign register subscribe follow rss contact about later home
 akzeptieren einstellungen datenschutz impressum kontakt teilen drucken speichern kommentieren startseite suche anmelden merken vorlesen
@@ -252,7 +284,7 @@ TAGS_PREFIX = (
 )
 
 BYLINE_PREFIX = (
-    r"by", r"written by", r"words by", r"words", r"ein beitrag von", r"un article de", r"reportage", r"texto", r"автор материала", r"story by", r"posted by", r"published by", r"author", r"authors",
+    r"by", r"story", r"texte", r"autor/in", r"rédaction", r"redacción", r"корреспондент", r"written by", r"words by", r"words", r"ein beitrag von", r"un article de", r"reportage", r"texto", r"автор материала", r"story by", r"posted by", r"published by", r"author", r"authors",
     r"reporter", r"von", r"autor(?:in)?", r"text", r"par", r"auteur", r"por", r"escrito por", r"redacción",
     r"автор", r"текст", r"publicado por",
 )
@@ -263,14 +295,14 @@ BYLINE_ROLES = (
     r"periodista|corresponsal|redactor(?:a)?|корреспондент|журналист|редактор"
 )
 NAME_CONNECTORS = frozenset(
-    "and & und et y и , de da van von der del la le di du al bin ibn of the".split()
+    "and & und et y и , de da van von der del la le di du al bin ibn of the on el am vom".split()
 )
 
 DATE_PREFIX = (
     r"published", r"updated", r"posted", r"last updated", r"last modified", r"modified", r"created", r"date",
     r"first published", r"published on", r"updated on", r"posted on",
     r"veröffentlicht(?: am)?", r"aktualisiert(?: am)?", r"stand", r"erstellt", r"datum",
-    r"publié(?: le)?", r"mis à jour(?: le)?", r"modifié(?: le)?", r"date de publication",
+    r"publié(?: le)?", r"mis à jour(?: le)?", r"modifié(?: le)?", r"date de publication", r"mis en ligne(?: le)?",
     r"publicado(?: el)?", r"actualizado(?: el)?", r"fecha",
     r"опубликовано", r"обновлено", r"дата публикации", r"изменено", r"создано",
 )
@@ -304,7 +336,8 @@ READ_TIME = (
 
 COPYRIGHT = (
     r"©", r"\(c\)(?=\s*(?:\d{4}|copyright))", r"copyright\b", r"all rights reserved", r"alle rechte vorbehalten",
-    r"tous droits réservés", r"todos los derechos reservados", r"все права защищены",
+    r"tous droits réservés", r"todos los derechos reservados", r"все права защищены", r"alle rechte\b",
+    r"droits de reproduction", r"prohibida su reproducción", r"reproducción prohibida",
     r"this material may not be published", r"no part of this (?:publication|article)",
     r"reproduction (?:interdite|prohibida|forbidden)", r"nachdruck (?:nur|verboten)", r"перепечатка",
     r"при (?:использовании|цитировании) материалов", r"использование материалов",
@@ -319,10 +352,14 @@ LEGAL_WORDS = (
 )
 
 SYNDICATION = (
-    r"original article", r"original(?: source| story| post)?", r"originally (?:posted|appeared|ran)(?: on| in| at)?",
+    r"original article", r"original(?: source| story| post)?", r"originally (?:posted|appeared|ran)(?: on| in| at)?", r"erschienen in", r"publié initialement", r"publicado inicialmente",
+    r"(?:cet|ce) (?:article|texte) (?:est paru|a paru|a été publié)", r"este (?:texto|artículo) se publicó",
+    r"материал (?:впервые )?опубликован",
     r"die meinung des autors", r"l'opinion de l'auteur", r"la opinión del autor", r"source", r"sources?", r"originally published(?: at| on| in| by)?",
     r"this (?:article|story|post|piece|column|report) (?:was |is |first )?(?:originally |first )?(?:published|appeared|posted|ran)",
     r"this (?:article|story) is (?:republished|reproduced|syndicated)", r"republished (?:with permission|from|under)",
+    r"reprinted (?:with permission|from)", r"mit freundlicher genehmigung", r"reproduit avec l'autorisation",
+    r"reproducido con (?:el )?permiso", r"перепечатано с разрешения",
     r"first published (?:in|on|at|by)", r"(?:statement|disclaimer)\s*:", r"the views (?:and opinions )?expressed",
     r"the opinions expressed", r"views expressed", r"editor'?s note\s*:",
     r"dieser (?:artikel|beitrag|text) (?:erschien|ist) (?:zuerst|ursprünglich|erstmals)", r"zuerst erschienen",

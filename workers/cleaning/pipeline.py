@@ -8,8 +8,11 @@ Order matters and each step has one job:
 3. :func:`title.find_title` takes the headline, page title, section labels and repeats;
 4. blocks: a related/recommended header (or a comments header) after the body has started
    takes the teaser items listed under it, up to the first paragraph that reads like body;
-5. the site model, when given, removes that site's learned boilerplate;
-6. what the removed lines say about the article (author, date, original URL, site) goes to
+5. page edges (raw text only): short unpunctuated lines left between the headline and the first
+   sentence, or after the last one, are furniture whatever their wording, which is what catches
+   chrome no phrase list knows;
+6. the site model, when given, removes that site's learned boilerplate;
+7. what the removed lines say about the article (author, date, original URL, site) goes to
    metadata.
 """
 
@@ -69,6 +72,38 @@ def _consume_block(texts: list[str], rules: list[str | None], start: int, rule: 
     return len(texts)
 
 
+HEADER = "page-header"
+FOOTER = "page-footer"
+_HEAD_RULES = frozenset({"title", "page-title", "repeated-headline", "subtitle"})
+
+
+def _page_edges(texts: list[str], rules: list[str | None]) -> None:
+    """Short unpunctuated lines between the headline and the first body paragraph, and after the
+    last body paragraph, are page furniture whatever they say (``page-header``/``page-footer``):
+    an article's own text is sentences, and it starts after its headline and ends with one.
+    Bullets at the end are left alone (a story may end on a list)."""
+    body = [i for i, t in enumerate(texts) if rules[i] is None and _sentence(t)]
+    if not body:
+        return
+    first, last = body[0], body[-1]
+    head = [i for i in range(first) if rules[i] in _HEAD_RULES]
+    if head:
+        for i in range(max(head) + 1, first):
+            if rules[i] is None and _furniture(texts[i]):
+                rules[i] = HEADER
+    for i in range(last + 1, len(texts)):
+        if rules[i] is None and _furniture(texts[i]) and not _BULLET.match(texts[i]):
+            rules[i] = FOOTER
+
+
+def _sentence(text: str) -> bool:
+    return R.ends_sentence(text) and R.word_count(text) >= 12 or R.word_count(text) >= 45
+
+
+def _furniture(text: str) -> bool:
+    return R.word_count(text) <= 12 and not R.ends_sentence(text)
+
+
 def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
     if site_model is not None and site is not None and site_model.site != site:
         raise ValueError(f"site model is for {site_model.site!r}, not {site!r}")
@@ -121,6 +156,11 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
             i = max(i + 1, _consume_block(texts, rules, i, rule, True, False))
         else:
             i += 1
+
+    if unwrap:
+        # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
+        # (link lists, sign-offs) are more often the article's own.
+        _page_edges(texts, rules)
 
     if site_model is not None:
         for i, t in enumerate(texts):

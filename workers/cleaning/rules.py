@@ -84,6 +84,11 @@ _SOCIAL_CORE = frozenset(
     "teilen partager compartir поделиться flipboard messenger viber copy link pin".split()
 )
 _FOLLOW = _prefix(P.FOLLOW_VERB)
+_WE_WORDS = frozenset({"us", "uns", "nous", "nosotros", "нас"})
+_PRIVACY_BANNER = re.compile(
+    r"we (?:value|respect|care about) your privacy|nous respectons votre vie privée|wir respektieren ihre privatsphäre|"
+    r"respetamos tu privacidad|мы уважаем вашу конфиденциальность|your privacy choices|ihre privatsphäre ist uns wichtig"
+)
 _PLATFORM = re.compile(r"(?<!\w)(?:" + P.PLATFORMS + r")", F)
 _SUBSCRIBE = _prefix(P.SUBSCRIBE_PROMPT)
 _NEWSLETTER = re.compile(r"(?<!\w)(?:" + P.NEWSLETTER_WORD + r")")
@@ -103,11 +108,12 @@ _PHOTO = re.compile(r"^[(\[]?" + P.alternation(P.PHOTO_PREFIX) + r"\s*(?:[:：|]
 _AGENCY = re.compile(r"(?<!\w)(?:" + P.PHOTO_AGENCIES + r")(?!\w)", F)
 _TAGS = re.compile(r"^" + P.alternation(P.TAGS_PREFIX) + r"\s*(?:[:：]|\s*$)", F)
 _TAGS_BARE = re.compile(r"^(?:posted in|tagged(?: with| as)?|filed under|categories|category|topics|themen|thèmes|temas|темы)\s+[A-ZÀ-ÝА-Я0-9]", F)
-_CAPTION_BARE = re.compile(r"^(?:image|media|video|photo) (?:caption|copyright|source|credit)\b", F)
+_CAPTION_BARE = re.compile(r"^(?:(?:image|media|video|photo) (?:caption|copyright|source|credit)\b|(?:photo|photograph|image|picture|foto|bild) (?:by|von|de|par) [A-ZÀ-Ý])", F)
+_YOU_ARE_HERE = re.compile(r"^(?:you are here|sie sind hier|vous êtes ici|usted está aquí|estás aquí|вы здесь)\s*:", F)
 _BIO = re.compile(
     r"^(?:[A-ZÀ-Ý][\w'’.-]+\s){1,3}is (?:a|an|the) (?:[\w-]+ ){0,4}?(?:" + P.BYLINE_ROLES + r")\b.{0,40}?\b(?:at|for|with|of) (?:the )?[A-Z]"
 )
-_COOKIE_SHORT = re.compile(r"(?:accept|reject|allow|manage|settings|preferences|policy|consent|akzeptieren|ablehnen|einstellungen|accepter|refuser|paramètres|aceptar|rechazar|configuración|принять|отклонить|настройки)", F)
+_COOKIE_SHORT = re.compile(r"(?:accept|reject|allow|manage|settings|preferences|policy|consent|choices|gestion|preferencias|настроить|hinweis|akzeptieren|ablehnen|einstellungen|accepter|refuser|paramètres|aceptar|rechazar|configuración|принять|отклонить|настройки)", F)
 _BYLINE = re.compile(r"^" + P.alternation(P.BYLINE_PREFIX) + r"\s*[:：]?\s+(.+)$", F)
 _META_SEPARATORS = ("|", " - ", " – ", " — ", "•", "·", "   ")
 _BREADCRUMB_MARKS = ("|", "•", "·", "»", "›", "→", "::", " > ", " / ", " \\ ")
@@ -118,6 +124,7 @@ _READ_MORE_RELATED = re.compile(r"^" + P.alternation(P.RELATED_HEADER) + r"\s*[:
 _REPORTING = re.compile(r"^[(\[]?\s*" + P.alternation(P.REPORTING_CREDIT) + r"\s*[:：]?\s*[\w(]", F)
 _CONTRIBUTED = re.compile(P.CONTRIBUTED)
 _CONTACT = re.compile(r"(?<!\w)(?:" + P.CONTACT + r")")
+_OUR = re.compile(r"(?:our|unser\w*|notre|nos|nuestr\w+|наш\w*)\b")
 _CONTACT_LABEL = re.compile(r"^(?:e-?mail|contact|kontakt|почта)\s*:?", F)
 _CTA = re.compile(P.CALL_TO_ACTION)
 _COPYRIGHT_START = re.compile(r"^\W{0,3}" + P.alternation(P.COPYRIGHT[:3]), F)
@@ -228,10 +235,25 @@ def date_only(text: str) -> str | None:
     return body.strip() if not rest else None
 
 
+def _strip_dates(text: str) -> str:
+    """``text`` without its date/time tokens, case kept (matched on the lower-cased twin)."""
+    low = text.lower()
+    if len(low) != len(text):
+        return _DATE_TOKEN.sub(" ", text)
+    out, last = [], 0
+    for m in _DATE_TOKEN_L.finditer(low):
+        out.append(text[last : m.start()])
+        out.append(" ")
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def byline_names(rest: str) -> str | None:
     """The author names if ``rest`` (what follows "By") is a short run of names."""
-    rest = _DATE_TOKEN.sub(" ", rest)
-    cut = re.split(r"\s*[,/]\s*", rest, maxsplit=1)
+    if _HAS_DIGIT.search(rest) or len(rest) > 40:
+        rest = _strip_dates(rest)
+    cut = re.split(r"\s*[,/]\s*|\s+(?:in|for|at|à|en|aus|für|для|из)\s+", rest, maxsplit=1)
     if len(cut) == 2 and word_count(cut[1]) <= 6:
         head = [t for t in cut[0].split() if t]
         if 2 <= len(head) <= 4 and all(t[:1].isupper() or t.lower() in P.NAME_CONNECTORS for t in head):
@@ -271,6 +293,8 @@ def _meta_segment(seg: str) -> tuple[str, str] | None:
         return ("date", d)
     if _TAGS.match(seg) and word_count(seg) <= 6:
         return ("", "")
+    if _TIME_ONLY.fullmatch(seg):
+        return ("", "")
     if _EMAIL.fullmatch(seg):
         return ("", "")
     return None
@@ -278,7 +302,8 @@ def _meta_segment(seg: str) -> tuple[str, str] | None:
 
 _GATE_COPYRIGHT = (
     "©", "(c)", "copyright", "rights reserved", "rechte vorbehalten", "droits réservés", "derechos reservados",
-    "права защищены", "may not be published", "no part of this", "reproduction", "nachdruck", "перепечатка",
+    "права защищены", "may not be published", "no part of this", "reproduction", "reproducción", "alle rechte",
+    "nachdruck", "перепечатка",
     "материалов",
 )
 _GATE_COOKIE = ("cookie", "куки")
@@ -473,6 +498,8 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
                 return Verdict(COPYRIGHT)
         if n <= 25 and ("|" in line or "·" in line or "•" in line) and _legal_links(low):
             return Verdict(COPYRIGHT)
+        if n <= 60 and _PRIVACY_BANNER.search(low) and not is_guarded(line):
+            return Verdict(COOKIE)
         if n <= 150 and _any(low, _GATE_COOKIE) and not is_guarded(line):
             address, consent = _COOKIE_ADDRESS.search(low), _COOKIE_CONSENT.search(low)
             # A short line needs one of the two signals, a long one both.
@@ -528,11 +555,10 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
         return Verdict(TAGS)
     if "tags" in fam and n <= 15 and not ends_sentence(line) and _TAGS_BARE.match(line):
         return Verdict(TAGS)
-    if n <= 5 and (not line.endswith(".") or line.endswith("...")):
-        words = [w.strip(".,:;!?()[]|•·-–—»«\"'") for w in low.split()]
-        words = [w for w in words if w]
-        if words and all(w in P.UI_WORDS for w in words) and any(w in P.UI_CORE for w in words):
-            return Verdict(NAVIGATION)
+    if n <= 15 and _YOU_ARE_HERE.match(line):
+        return Verdict(NAVIGATION)
+    if n <= 7 and (not line.endswith(".") or line.endswith("...")) and _ui_line(line):
+        return Verdict(NAVIGATION)
     if n <= 40 or position > 0.7 or not ends_sentence(line):
         joins = camel_joins(line)
         if joins >= 3 and joins >= 0.2 * n:
@@ -540,12 +566,13 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
     return None
 
 
-def _long(line: str, low: str, n: int, position: float, pre: bool) -> Verdict | None:
+def _long(line: str, low: str, n: int, position: float, subscribe: bool) -> Verdict | None:
+    """Past 60 words a paragraph is chrome only as a run of tags or a long subscription pitch."""
     if position > 0.7 or not ends_sentence(line):
         joins = camel_joins(line)
         if joins >= 3 and joins >= 0.2 * n:
             return Verdict(TAGS)
-    if pre and n <= 120 and _SUBSCRIBE.match(line) and _YOU.search(low) and not is_guarded(line):
+    if subscribe and n <= 120 and _SUBSCRIBE.match(line) and _YOU.search(low) and not is_guarded(line):
         return Verdict(SUBSCRIBE)
     return None
 
@@ -647,11 +674,13 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
     if "share" in fam and n <= 30 and _SHARE.match(line):
         return Verdict(SOCIAL)
     if "follow" in fam:
-        if n <= 40 and _FOLLOW.match(line) and _PLATFORM.search(line):
+        platform = _PLATFORM.search(line)
+        # "Follow us" alone is a prompt; "Follow us, the protesters chanted" is a story.
+        if n <= 40 and _FOLLOW.match(line) and platform and (n <= 8 or platform.group(0).lower() not in _WE_WORDS):
             return Verdict(SOCIAL)
 
     if (needle or n <= 12) and n <= 50 and _any(low, _GATE_NEWSLETTER) and _NEWSLETTER.search(low):
-        if _NEWSLETTER_ACTION.match(line) or (n <= 25 and _YOU.search(low)) or n <= 5:
+        if _NEWSLETTER_ACTION.match(line) or (n <= 25 and (_YOU.search(low) or _OUR.match(low))) or n <= 5:
             return Verdict(NEWSLETTER)
     if "sub" in fam and _SUBSCRIBE.match(line):
         if n <= 8 or not ends_sentence(line) or _YOU.search(low) or (_any(low, _GATE_CTA) and _CTA.search(low)):
@@ -659,6 +688,41 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
     if needle and n <= 40 and _any(low, _GATE_CTA) and _CTA.search(low) and _YOU.search(low):
         return Verdict(SUBSCRIBE)
     return None
+
+
+_FUNCTION_WORDS = frozenset(
+    "a an the to of for on in and & or with by at from your our my this all "
+    "le la les des du de à au el los las lo por en da die der das dem den aus zu von im am "
+    "на по от в и".split()
+)
+_NAME_AFTER = frozenset("by on auf sur von par por на".split())
+
+
+def _ui_line(line: str) -> bool:
+    """A button or menu entry: a few words, nearly all interface vocabulary (``UI_WORDS``), one of
+    them a telling one (``UI_CORE``). Numbers ("30-day", "1€") do not count, and neither do the
+    capitalised name after "by"/"on" ("Popular on Harbour Times", "Sponsored by Acme")."""
+    raw = [w.strip(".,:;!?()[]|•·–—»«\"'") for w in line.split()]
+    raw = [w for w in raw if w]
+    words: list[str] = []
+    for i, w in enumerate(raw):
+        if i > 0 and w[:1].isupper() and (raw[i - 1].lower() in _NAME_AFTER or (words and words[-1] == "")):
+            words.append("")  # part of a trailing proper name
+            continue
+        words.append(w.lower())
+    words = [w for w in words if w and not _HAS_DIGIT.search(w)]
+    if not words:
+        return False
+    parts = [p for w in words for p in (w.split("-") if w not in P.UI_WORDS else [w]) if p]
+    known = sum(1 for p in parts if p in P.UI_WORDS)
+    core = any(p in P.UI_CORE for p in parts)
+    if not core:
+        return False
+    if known == len(parts):
+        return True
+    # One stray word is allowed when at least two telling words carry the line.
+    content = sum(1 for p in parts if p in P.UI_WORDS and p not in _FUNCTION_WORDS)
+    return len(parts) - known == 1 and len(parts) >= 3 and content >= 2
 
 
 def _legal_links(low: str) -> bool:

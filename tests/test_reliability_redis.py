@@ -1,0 +1,82 @@
+"""Redis goes away: restarted mid-run (workers and the inbox watcher reconnect, nothing is
+lost), or emptied (``corpus reindex`` restores the index from the store and ``corpus
+verify --repair`` finds the un-acked work again). A Redis of the test's own, with AOF."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import redis
+
+from bench.corpus import generate
+from tests import servers
+from tests.conftest import CorpusEnv
+from tests.test_ops_support import Proc
+from tests.test_reliability_support import (assert_consistent, calm_clusters, clusters, fleet, ledger, log_dir,  # noqa: F401
+                                            own_redis, verify, wait_settled, write_texts)
+
+
+def env_on(server, tmp_path, name: str) -> CorpusEnv:
+    return CorpusEnv(data_dir=tmp_path / name, redis_url=server.url, database_url=None,
+                     namespace=f"test-{uuid.uuid4().hex[:10]}")
+
+
+def drop(files, inbox) -> None:
+    """Move finished files into the inbox (a rename: the watcher never sees half a file)."""
+    for path in files:
+        target = inbox / path.parent.name / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(path, target)
+
+
+def test_redis_restarted_mid_run_loses_nothing(own_redis, fleet, log_dir, tmp_path):
+    env = env_on(own_redis, tmp_path, "data")
+    env.extra["CORPUS_HEARTBEAT_TIMEOUT_MS"] = "15000"
+    staged = write_texts(tmp_path / "staged", generate(240, seed=11, copy_ratio=0.4))
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    fleet.start(env)
+    watcher = Proc.start(env, "watch", "watch", str(inbox), "--interval", "0.5", log_dir=log_dir)
+    try:
+        drop(staged[:120], inbox)
+        servers.wait_until(lambda: ledger(env).get("total", 0) >= 40, 120, interval=0.3,
+                           message="the first documents to be recorded")
+        own_redis.stop()  # SIGTERM: AOF flushed; workers and the watcher lose their connections
+        own_redis.start()
+        drop(staged[120:], inbox)
+        state = wait_settled(env, 240, 240, fleet=fleet)
+        assert state["total"] == 240 and state.get("failed", 0) == 0, state
+        servers.wait_until(lambda: not any((inbox / "processing").rglob("*.txt")), 60, interval=0.5,
+                           message="the watcher to finish its files")
+        assert len(list((inbox / "done").rglob("*.txt"))) == 240
+        assert watcher.alive() and all(p.alive() for p in fleet.procs)
+    finally:
+        watcher.stop()
+    assert_consistent(env)
+
+
+def test_redis_emptied_reindex_and_repair_restore_everything(own_redis, redis_server, fleet, tmp_path, monkeypatch):
+    env = env_on(own_redis, tmp_path, "data")
+    docs = generate(160, seed=12, copy_ratio=0.5)
+    paths = write_texts(tmp_path / "in", docs)
+    assert env.run("ingest", str(tmp_path / "in")).returncode == 0
+    fleet.start(env)
+    servers.wait_until(lambda: ledger(env).get("unsettled", 160) <= 100, 120, interval=0.2,
+                       message="a part of the documents to be processed")
+    redis.Redis.from_url(own_redis.url).flushdb()  # queue, in-flight messages and the index: gone
+
+    result = env.run("reindex")
+    assert result.returncode == 0, result.stderr
+    code, report = verify(env, "--repair")
+    assert code == 0, report
+    assert report["found"].get("stuck", 0) > 0 and report["repaired"]["enqueued"] > 0
+    wait_settled(env, 160, 180, fleet=fleet)
+    assert_consistent(env)
+
+    calm = env_on(redis_server, tmp_path, "calm")
+    try:
+        expected = calm_clusters(calm, monkeypatch, paths)
+    finally:
+        servers.delete_namespace(redis_server.url, calm.namespace)
+    assert clusters(env) == expected
