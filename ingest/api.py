@@ -44,7 +44,6 @@ __all__ = ["Changes", "Corpus", "Handle", "Handles", "Outcome", "RedisUnavailabl
 BATCH = 500  # documents per store transaction
 _CHUNK = 900  # ids per IN (...) query
 _PAGE = 500  # articles per read transaction in ``changes``
-_ACTOR = "process_documents"  # workers.actors.process_documents
 
 
 @dataclass(frozen=True)
@@ -311,18 +310,9 @@ class Corpus:
         return ids
 
     def _send(self, ids: list[int]) -> None:
-        """Messages on this corpus's own broker (not the process-wide actor's, which is
-        bound to whichever runtime imported ``workers.actors`` first), batched like
-        ``workers.actors.enqueue``."""
-        from dramatiq import Message
+        from workers.actors import enqueue
 
-        from workers.broker import QUEUE
-
-        broker = self.runtime.broker
-        size = max(1, int(getattr(self.runtime.settings, "batch_size", 16)))
-        for start in range(0, len(ids), size):
-            broker.enqueue(Message(queue_name=QUEUE, actor_name=_ACTOR, args=(ids[start : start + size],),
-                                   kwargs={}, options={}))
+        enqueue(ids, rt=self.runtime)
 
     # ------------------------------------------------------------------- read
 

@@ -23,10 +23,14 @@ def process_documents(document_ids: list[int]) -> None:
     metrics.record_outcome(runtime(), outcome)
 
 
-def enqueue(document_ids: Iterable[int]) -> None:
+def enqueue(document_ids: Iterable[int], *, rt=None) -> None:
     """Send ids to the workers in the order given, ``CORPUS_BATCH_SIZE`` per message:
-    enough to share transactions, few enough to spread over the workers."""
+    enough to share transactions, few enough to spread over the workers.
+
+    Sent on the broker of ``rt`` (default: this process's runtime), not the one the actor
+    was declared with, so a process that changes its configuration sends to the right place."""
+    rt = rt or runtime()
     ids = list(document_ids)
-    size = runtime().settings.batch_size
+    size = rt.settings.batch_size
     for start in range(0, len(ids), size):
-        process_documents.send(ids[start : start + size])
+        rt.broker.enqueue(process_documents.message(ids[start : start + size]))

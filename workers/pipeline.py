@@ -105,7 +105,7 @@ def cleaned_fields(document: Document, cleaned: cleaning.Cleaned, fingerprint: d
     hints = {k: v for k, v in document.hints.items() if k not in INTERNAL_HINTS}
     metadata = {**hints.pop("metadata", {}), **hints, **cleaned.metadata}
     values = {
-        "title": cleaned.title or metadata.get("title"),
+        "title": hints.get("title") or cleaned.title or metadata.get("title"),  # the record's own title wins
         "text": cleaned.text,
         "removed": [{"text": r.text, "rule": r.rule} for r in cleaned.removed],
         "metadata": metadata,
