@@ -10,7 +10,11 @@ a dead worker's messages back within 2 s of its heartbeat timeout.
 
 from __future__ import annotations
 
+import logging
+import time
+
 import dramatiq
+import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.encoder import JSONEncoder
 from dramatiq.middleware import default_middleware
@@ -21,8 +25,27 @@ from workers.heartbeat import WorkerRegistry
 from workers.settings import Settings
 from workers.verify import Janitor
 
+log = logging.getLogger("corpus.broker")
+
 QUEUE = "documents"
 MAINTENANCE_CHANCE = 50_000  # per million broker commands; idle consumers poll every second
+
+
+class RedisSafeRetries(Retries):
+    """dramatiq's Retries, except that a retry which cannot be enqueued because Redis is
+    restarting is tried again until Redis answers (as dramatiq does for the ack that
+    follows). Otherwise the ack drops the failed message, and its documents with it."""
+
+    def after_process_message(self, broker, message, *, result=None, exception=None):
+        options = dict(message.options)
+        while True:
+            try:
+                return super().after_process_message(broker, message, result=result, exception=exception)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                log.warning("could not enqueue the retry of %s (%s); trying again", message.message_id, exc)
+                message.options.clear()
+                message.options.update(options)
+                time.sleep(1.0)
 
 
 def broker_namespace(settings: Settings) -> str:
@@ -31,7 +54,7 @@ def broker_namespace(settings: Settings) -> str:
 
 def make_broker(settings: Settings, client: Redis) -> RedisBroker:
     middleware = [m() for m in default_middleware if m is not Retries]
-    middleware.append(Retries(max_retries=8, min_backoff=1_000, max_backoff=60_000))
+    middleware.append(RedisSafeRetries(max_retries=8, min_backoff=1_000, max_backoff=60_000))
     broker = RedisBroker(
         client=client,
         namespace=broker_namespace(settings),

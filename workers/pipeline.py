@@ -237,6 +237,8 @@ def process(runtime, document_ids: list[int]) -> Outcome:
         if original_id is not None and all(other != original_id for other, _, _ in matches):
             matches.append((original_id, "exact", 1.0))  # the exact edge, even past a full LSH bucket
         to_link.append((doc_id, matches))
+    if to_link:  # Redis emptied while we inserted: the matches may be missing, wait for the reindex
+        require_index(runtime, [d.id for d in todo])
     outcome.timed("index", started)
 
     if to_link:

@@ -1,6 +1,6 @@
 """HTML to clean text: trafilatura for the main content, then the raw-text chrome rules.
 
-Settings were chosen by measuring on ``/work/shared/benchmarks/article-extraction`` (see
+Settings were chosen by measuring on ``../shared/benchmarks/article-extraction`` (see
 ``bench/clean.py``): ``favor_precision=True`` with comments excluded measured best (F1 0.964
 against 0.960 for defaults); ``include_tables=False`` loses body text. trafilatura still leaves
 chrome inside what it extracts ("Read more:" and "Related:" lines, subscribe prompts,
