@@ -68,6 +68,10 @@ def ingest(
         unreadable: list[str] = []
         ids: dict[int, str] = {}
         batch: list = []
+        # The first flushes are small so that workers start while the rest is still being read
+        # (a 500-file first flush left warm workers idle for its whole read + record); then
+        # 500 at a time, where a flush's fixed cost no longer shows.
+        flush_at = [32]
 
         def flush() -> None:
             with session_scope(engine) as session:
@@ -77,6 +81,7 @@ def ingest(
             # Records failed at the door (a bad JSONL line, a broken WARC record) are settled already.
             enqueue(doc_id for document, (doc_id, _) in zip(batch, recorded) if document.error is None)
             batch.clear()
+            flush_at[0] = min(500, flush_at[0] * 2)
 
         with progress(transient=True) as bar:
             task = bar.add_task("recording", total=len(files))
@@ -84,7 +89,7 @@ def ingest(
                 try:
                     for document in readers.documents(path, stats=stats):
                         batch.append(document)
-                        if len(batch) >= 500:
+                        if len(batch) >= flush_at[0]:
                             flush()
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
@@ -119,7 +124,7 @@ def progress(**kwargs) -> Progress:
 def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str]:
     """Poll the store until every id is canonical, duplicate or failed; run local
     workers meanwhile if no worker is alive."""
-    from models.db import session_scope
+    from models.db import read_scope
     from models.store import statuses
     from workers.heartbeat import alive_workers
 
@@ -128,12 +133,14 @@ def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str
         local = start_local_workers()
     deadline = None if timeout is None else time.monotonic() + timeout
     current: dict[int, str] = {}
+    waiting = list(ids)  # settled documents stay settled: ask only about the others
     try:
         with progress() as bar:
             task = bar.add_task("processing", total=len(ids))
             while True:
-                with session_scope(rt.engine) as session:
-                    current = statuses(session, ids)
+                with read_scope(rt.engine) as session:  # polls without taking the workers' write lock
+                    current.update(statuses(session, waiting))
+                waiting = [i for i in waiting if current.get(i, "pending") == "pending"]
                 done = sum(1 for s in current.values() if s != "pending")
                 bar.update(task, completed=done)
                 if done == len(ids):
@@ -318,7 +325,8 @@ def worker(
     """
     with services() as rt:
         rt.redis, rt.engine, rt.index  # fail here, clearly, rather than inside dramatiq
-    command = [sys.executable, "-m", "dramatiq", "workers.actors", "--processes", str(processes),
+    # workers.pipeline too: imported at boot (trafilatura, datasketch), not by the first message.
+    command = [sys.executable, "-m", "dramatiq", "workers.actors", "workers.pipeline", "--processes", str(processes),
                "--threads", str(threads)]
     # dramatiq re-execs itself as plain "python" on SIGHUP: let that name this interpreter.
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])

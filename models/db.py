@@ -50,7 +50,9 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only unit of work (``read_scope``) takes no write lock: in WAL mode it reads
+            # a snapshot while a writer commits, instead of queueing behind every writer.
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("corpus_read_only") else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -65,6 +67,15 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     with sessions(engine)() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads. On SQLite it starts with a deferred ``BEGIN``: it
+    neither waits for nor blocks the writers (``session_scope`` takes the write lock at once).
+    Writing in it may fail with "database is locked"; use ``session_scope`` to write."""
+    with sessions(engine.execution_options(corpus_read_only=True))() as session, session.begin():
         yield session
 
 

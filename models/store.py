@@ -74,6 +74,9 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
                                               if item.error is None})
     created: dict[tuple[str, str], Document] = {}
     copies: list[tuple[Document, tuple[str, str]]] = []  # copies of a document created in this batch
+    # (content hash, format) -> key of the first document created in this batch with those
+    # bytes: a dict, not a scan of ``created`` per item (quadratic in the batch size).
+    first_created: dict[tuple[str, str], tuple[str, str]] = {}
     now = utcnow()
     for key, item in fresh.items():
         hints = dict(item.hints)
@@ -92,14 +95,14 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
         if item.error is not None:
             document.status, document.error, document.processed_at = FAILED, item.error, now
         else:
-            content = (item.content_hash, item.format)
+            content = (key[1], item.format)
             if content in originals:
                 hints["copy_of"] = originals[content]
             else:
-                first = next((k for k, d in created.items() if d.error is None
-                              and (d.content_hash, d.format) == content), None)
+                first = first_created.get(content)
                 if first is not None:
                     copies.append((document, first))
+            first_created.setdefault(content, key)
         created[key] = document
     session.add_all(created.values())
     session.flush()

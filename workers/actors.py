@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import dramatiq
 
-from workers import metrics, pipeline
 from workers.broker import QUEUE
 from workers.runtime import runtime
 
@@ -19,6 +18,12 @@ broker = runtime().broker
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=8, time_limit=10 * 60 * 1000)
 def process_documents(document_ids: list[int]) -> None:
+    # Imported here, not at the top: producers (``corpus ingest``, the API, the watcher) import
+    # this module only to send, and the pipeline pulls in trafilatura, the cleaning rules and
+    # datasketch (which imports scipy): ~1 s of CPU on every ``corpus ingest``. Worker processes
+    # import it at boot (``corpus worker`` names it to dramatiq), so no message waits for it.
+    from workers import metrics, pipeline
+
     outcome = pipeline.process(runtime(), document_ids)
     metrics.record_outcome(runtime(), outcome)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select, update
 
-from models.db import lock_clusters, session_scope
+from models.db import lock_clusters, read_scope, session_scope
 from models.store import INTERNAL_HINTS, raw_bytes
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document, utcnow
 from workers import cleaning, dedup
@@ -91,7 +91,7 @@ def require_index(runtime, batch: list[int]) -> None:
     fingerprint) or lost (then wait for ``corpus reindex``)."""
     if runtime.redis.hexists(f"{runtime.index.prefix}meta", "params"):
         return
-    with session_scope(runtime.engine) as session:
+    with read_scope(runtime.engine) as session:
         others = session.scalar(select(Document.id).where(Document.fingerprint.is_not(None),
                                                           Document.id.not_in(batch)).limit(1))
     if others is not None:
@@ -160,7 +160,7 @@ def _load_originals(runtime, todo: list[Document]) -> tuple[dict[int, int], dict
     copies = {d.id: int(d.hints["copy_of"]) for d in todo if d.stage == RECEIVED and d.hints.get("copy_of")}
     if not copies:
         return {}, {}
-    with session_scope(runtime.engine) as session:
+    with read_scope(runtime.engine) as session:
         originals = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(set(copies.values()))))}
         session.expunge_all()
     return copies, originals
@@ -169,7 +169,7 @@ def _load_originals(runtime, todo: list[Document]) -> tuple[dict[int, int], dict
 def process(runtime, document_ids: list[int]) -> Outcome:
     outcome = Outcome()
     started = time.perf_counter()
-    with session_scope(runtime.engine) as session:
+    with read_scope(runtime.engine) as session:
         documents = session.scalars(select(Document).where(Document.id.in_(document_ids)).order_by(Document.id)).all()
         session.expunge_all()
     missing = set(document_ids) - {d.id for d in documents}
@@ -223,13 +223,18 @@ def process(runtime, document_ids: list[int]) -> Outcome:
         require_index(runtime, [d.id for d in todo])
     to_link: list[tuple[int, list[tuple[int, str, float]]]] = []
     exact_copies = {d.id: int(d.hints["copy_of"]) for d in todo if d.hints.get("copy_of")}
+    indexed = []
     for doc_id, status, stored_fingerprint in stored:
         if status == FAILED or stored_fingerprint is None:
             outcome.statuses[doc_id] = status
             continue
-        fingerprint = dedup.Fingerprint.from_bytes(stored_fingerprint)
+        indexed.append((doc_id, dedup.Fingerprint.from_bytes(stored_fingerprint)))
+    # One round trip for the batch: each document is still its own atomic insert+query script,
+    # run in id order, so a later document of the batch sees the earlier ones as candidates.
+    candidates = runtime.index.insert_many(indexed) if indexed else []
+    for (doc_id, fingerprint), found in zip(indexed, candidates):
         matches = []
-        for other_id, other in runtime.index.insert_and_query(doc_id, fingerprint):
+        for other_id, other in found:
             match = dedup.compare(fingerprint, other)
             if match is not None:
                 matches.append((other_id, match.kind, float(match.similarity)))
