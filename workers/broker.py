@@ -24,6 +24,7 @@ from redis import Redis
 from workers.heartbeat import WorkerRegistry
 from workers.settings import Settings
 from workers.verify import Janitor
+from workers.window import IndexWindow
 
 log = logging.getLogger("corpus.broker")
 
@@ -65,6 +66,8 @@ def make_broker(settings: Settings, client: Redis) -> RedisBroker:
     broker.add_middleware(WorkerRegistry(client, settings.namespace))
     # dramatiq's maintenance alone leaves a SIGKILLed worker's messages waiting for minutes.
     broker.add_middleware(Janitor(client, broker.namespace, settings.heartbeat_timeout_ms, [QUEUE, f"{QUEUE}.DQ"]))
+    if settings.dedup_window_days > 0:
+        broker.add_middleware(IndexWindow(settings.dedup_window_days))
     dramatiq.set_encoder(JSONEncoder())
     dramatiq.set_broker(broker)
     return broker

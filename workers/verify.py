@@ -329,24 +329,41 @@ def _index_records(index) -> dict[int, bytes]:
     return records
 
 
+def _aware(moment):
+    """SQLite hands back naive UTC datetimes; PostgreSQL aware ones."""
+    from datetime import timezone
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _check_index(runtime, report: Report) -> None:
     from sqlalchemy import select
 
     from models.db import session_scope
     from models.tables import Document
 
+    import time
+    from datetime import datetime, timezone
+
     records = _index_records(runtime.index)
     missing, mismatch = [], []
+    window_days = runtime.settings.dedup_window_days
+    # With a dedup window, entries of documents settled before it have expired on purpose
+    # (a minute's margin: an entry's time is its insert, a little before the document settled).
+    expired_before = (datetime.fromtimestamp(time.time() - window_days * 86400 + 60, timezone.utc)
+                      if window_days > 0 else None)
     with session_scope(runtime.engine) as session:
         stored = session.execute(
-            select(Document.id, Document.fingerprint).where(Document.fingerprint.is_not(None))
+            select(Document.id, Document.fingerprint, Document.processed_at).where(Document.fingerprint.is_not(None))
             .execution_options(yield_per=1000)
         )
         fingerprinted = set()
-        for doc_id, fingerprint in stored:
+        for doc_id, fingerprint, processed_at in stored:
             fingerprinted.add(doc_id)
             have = records.get(doc_id)
             if have is None:
+                if expired_before is not None and processed_at is not None and _aware(processed_at) < expired_before:
+                    continue
                 missing.append(doc_id)
             elif have != bytes(fingerprint):
                 mismatch.append(doc_id)

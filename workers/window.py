@@ -1,0 +1,48 @@
+"""The dedup window: index entries older than ``CORPUS_DEDUP_WINDOW_DAYS`` expire.
+
+News streams never stop, so an unbounded index grows forever while copies of a story
+arrive within days of it. With a window set, every worker runs this small middleware that
+now and then removes the index entries inserted before the window (each removal is atomic,
+so several workers doing it at once is harmless). A copy arriving after its original left
+the window becomes a new article. The store keeps everything; `corpus reindex` rebuilds the
+whole index from it, and the next sweeps trim it back to the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from dramatiq.middleware import Middleware
+
+log = logging.getLogger("corpus.window")
+
+
+def expiry_interval_s(window_days: float) -> float:
+    """How often to sweep: a quarter of the window, between 1 second and 10 minutes."""
+    return min(600.0, max(1.0, window_days * 86400 / 4))
+
+
+class IndexWindow(Middleware):
+    def __init__(self, window_days: float) -> None:
+        self.window_s = window_days * 86400
+        self.interval = expiry_interval_s(window_days)
+        self.stop = threading.Event()
+
+    def after_worker_boot(self, broker, worker) -> None:
+        threading.Thread(target=self._run, name="corpus-index-window", daemon=True).start()
+
+    def before_worker_shutdown(self, broker, worker) -> None:
+        self.stop.set()
+
+    def _run(self) -> None:
+        from workers.runtime import runtime
+
+        while not self.stop.wait(self.interval):
+            try:
+                removed = runtime().index.expire_before(time.time() - self.window_s)
+                if removed:
+                    log.info("expired %d index entries older than the dedup window", removed)
+            except Exception as exc:  # Redis away: the next sweep will do
+                log.debug("index window sweep skipped: %s", exc)
