@@ -137,3 +137,31 @@ def test_clean_reports_unreadable_files_and_goes_on(sqlite_corpus, tmp_path):
     cleaned = lines[2]
     assert set(cleaned) == {"source", "title", "text", "removed", "metadata"}
     assert cleaned["removed"] == []
+
+
+def test_the_embedded_default_runs_the_seeds_and_leaves_nothing_running(tmp_path):
+    """`make demo`'s path: no CORPUS_REDIS_URL, no CORPUS_DATABASE_URL."""
+    import subprocess
+    import time
+
+    from tests.conftest import CorpusEnv
+
+    embedded = CorpusEnv(data_dir=tmp_path / "demo", redis_url=None, database_url=None, namespace="corpus")
+    result = embedded.run("ingest", str(SEEDS), "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["summary"]["canonical"] == 5
+    assert (tmp_path / "demo" / "corpus.db").exists()
+
+    def servers_for_this_dir() -> list[str]:
+        listing = subprocess.run(["ps", "-eo", "stat=,args="], capture_output=True, text=True).stdout
+        return [line for line in listing.splitlines()
+                if str(tmp_path / "demo") in line and not line.lstrip().startswith("Z")]
+
+    deadline = time.monotonic() + 20
+    while servers_for_this_dir() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert servers_for_this_dir() == []
+    # Back-to-back commands find the data again (the embedded Redis persisted, SQLite is there).
+    status = embedded.run("status", "--json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert json.loads(status.stdout)["documents"]["canonical"] == 5
