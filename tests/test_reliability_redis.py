@@ -5,6 +5,7 @@ verify --repair`` finds the un-acked work again). A Redis of the test's own, wit
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import redis
@@ -59,18 +60,22 @@ def test_redis_restarted_mid_run_loses_nothing(own_redis, fleet, log_dir, tmp_pa
 def test_redis_emptied_reindex_and_repair_restore_everything(own_redis, redis_server, fleet, tmp_path, monkeypatch):
     env = env_on(own_redis, tmp_path, "data")
     docs = generate(160, seed=12, copy_ratio=0.5)
-    paths = write_texts(tmp_path / "in", docs)
-    assert env.run("ingest", str(tmp_path / "in")).returncode == 0
+    # Half processed (in the index), half waiting in the queue when Redis is emptied: whatever
+    # the machine's speed, the flush takes both an index and queued work with it.
+    paths = write_texts(tmp_path / "processed", docs[:80]) + write_texts(tmp_path / "queued", docs[80:])
+    assert env.run("ingest", str(tmp_path / "processed")).returncode == 0
     fleet.start(env)
-    servers.wait_until(lambda: ledger(env).get("unsettled", 160) <= 100, 120, interval=0.2,
-                       message="a part of the documents to be processed")
-    redis.Redis.from_url(own_redis.url).flushdb()  # queue, in-flight messages and the index: gone
+    wait_settled(env, 80, 180, fleet=fleet)
+    fleet.stop_all()
+    assert env.run("ingest", str(tmp_path / "queued")).returncode == 0
+    redis.Redis.from_url(own_redis.url).flushdb()  # the queue and the index: gone
 
     result = env.run("reindex")
     assert result.returncode == 0, result.stderr
     code, report = verify(env, "--repair")
     assert code == 0, report
-    assert report["found"].get("stuck", 0) > 0 and report["repaired"]["enqueued"] > 0
+    assert report["found"].get("stuck", 0) == 80 and report["repaired"]["enqueued"] == 80, report
+    fleet.start(env)
     wait_settled(env, 160, 180, fleet=fleet)
     assert_consistent(env)
 
@@ -80,3 +85,30 @@ def test_redis_emptied_reindex_and_repair_restore_everything(own_redis, redis_se
     finally:
         servers.delete_namespace(redis_server.url, calm.namespace)
     assert clusters(env) == expected
+
+
+def test_a_delayed_retry_is_not_stranded_when_redis_restarts(own_redis, fleet, tmp_path, monkeypatch):
+    """A retry waiting out its backoff lives in the worker's memory, its id in the worker's
+    ack set. Redis going away makes dramatiq's consumer drop that memory; the worker stays
+    alive, so no janitor would ever hand the message back. It must still be processed."""
+    from ingest.api import Corpus
+    from workers.actors import process_documents
+    from workers.runtime import runtime
+
+    env = env_on(own_redis, tmp_path, "data")
+    env.activate(monkeypatch)
+    worker = fleet.start(env)
+    corpus = Corpus(runtime())
+    monkeypatch.setattr(corpus, "_send", lambda ids: None)  # recorded only: the test sends it delayed
+    handle = corpus.enqueue_text(generate(1, seed=14)[0]["text"], url="https://example.com/delayed")
+    delay_s = 6
+    runtime().broker.enqueue(process_documents.message([handle.document_id]), delay=delay_s * 1000)
+    client = redis.Redis.from_url(own_redis.url)
+    held = f"{runtime().broker.namespace}:__acks__.*.documents.DQ"
+    servers.wait_until(lambda: any(client.smembers(k) for k in client.keys(held)), 30, interval=0.1,
+                       message="the worker to hold the delayed message")
+    own_redis.stop()
+    time.sleep(3)  # long enough for the worker's consumers to meet the outage, not only a retry
+    own_redis.start()
+    assert handle.wait(timeout=delay_s + 45).status == "canonical"
+    assert worker.alive()

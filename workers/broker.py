@@ -11,6 +11,7 @@ a dead worker's messages back within 2 s of its heartbeat timeout.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import dramatiq
@@ -49,6 +50,38 @@ class RedisSafeRetries(Retries):
                 time.sleep(1.0)
 
 
+class CorpusBroker(RedisBroker):
+    """dramatiq's RedisBroker, except that a delay-queue consumer starting again hands back
+    the delayed messages its thread no longer holds.
+
+    dramatiq keeps delayed messages (retries waiting out their backoff) in the consumer
+    thread's memory, their ids in this worker's ack set in Redis. A connection error (Redis
+    restarted) makes the thread drop that memory and start a new consumer; the ids would stay
+    in the ack set of a live worker, which no janitor touches, until the worker exits."""
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000):
+        consumer = super().consume(queue_name, prefetch, timeout)
+        if queue_name.endswith(".DQ"):
+            try:
+                self.requeue_dropped_delayed(queue_name)
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise dramatiq.ConnectionClosed(exc) from None  # dramatiq's consumer thread retries
+        return consumer
+
+    def requeue_dropped_delayed(self, queue_name: str) -> int:
+        """Requeue the ids in this worker's ack set of ``queue_name`` that the calling consumer
+        thread does not hold; returns how many."""
+        delay_queue = getattr(threading.current_thread(), "delay_queue", None)
+        held = {item.message.options.get("redis_message_id") for item in list(getattr(delay_queue, "queue", ()))}
+        acked = self.client.smembers(f"{self.namespace}:__acks__.{self.broker_id}.{queue_name}")
+        lost = [m.decode() if isinstance(m, bytes) else m for m in acked]
+        lost = [m for m in lost if m not in held]
+        if lost:
+            log.warning("requeueing %d delayed message(s) dropped by a reconnecting consumer", len(lost))
+            self.do_requeue(queue_name, *lost)
+        return len(lost)
+
+
 def broker_namespace(settings: Settings) -> str:
     return f"{settings.namespace}:dq"
 
@@ -56,7 +89,7 @@ def broker_namespace(settings: Settings) -> str:
 def make_broker(settings: Settings, client: Redis) -> RedisBroker:
     middleware = [m() for m in default_middleware if m is not Retries]
     middleware.append(RedisSafeRetries(max_retries=8, min_backoff=1_000, max_backoff=60_000))
-    broker = RedisBroker(
+    broker = CorpusBroker(
         client=client,
         namespace=broker_namespace(settings),
         middleware=middleware,
