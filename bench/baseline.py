@@ -44,6 +44,15 @@ def files(paths: list[str]) -> list[str]:
     return found
 
 
+def minhash_of(text: str, *, num_perm: int = 128, shingle: int = 5, hashfunc=None) -> tuple[list[str], MinHash]:
+    """The script's fingerprint: lower-cased word ``shingle``-grams, one ``update_batch``."""
+    words = text.lower().split()
+    shingles = {" ".join(words[i:i + shingle]).encode("utf-8") for i in range(max(1, len(words) - shingle + 1))}
+    m = MinHash(num_perm=num_perm, **({"hashfunc": hashfunc} if hashfunc else {}))
+    m.update_batch(list(shingles))
+    return words, m
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("paths", nargs="+")
@@ -70,10 +79,7 @@ def main(argv=None) -> None:
         if name.removesuffix(".gz").endswith((".html", ".htm")):
             text = trafilatura.extract(text) or ""
         t2 = time.perf_counter()
-        words = text.lower().split()
-        shingles = {" ".join(words[i:i + a.shingle]).encode("utf-8") for i in range(max(1, len(words) - a.shingle + 1))}
-        m = MinHash(num_perm=a.num_perm)
-        m.update_batch(list(shingles))
+        words, m = minhash_of(text, num_perm=a.num_perm, shingle=a.shingle)
         t3 = time.perf_counter()
         if not words:
             empty += 1

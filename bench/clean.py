@@ -16,7 +16,8 @@
    chrome lines still in the output: equal to an output paragraph, or, with 4+ words, contained
    in it; chrome text that also occurs inside a body line is not counted).
 3. Speed: raw-text ``clean_text`` on 5 KB documents, one core, documents per second, for the
-   seeds (ordinary articles) and for the chrome-dense labelled corpus; by wall clock and by CPU
+   seeds (ordinary articles), for the chrome-dense labelled corpus and for the text documents of
+   ``bench/corpus.py`` as generated (median ~5.9 KB, every site's chrome); by wall clock and by CPU
    time (the CPU figure is the fair one on a shared machine), with a calibration loop so figures
    from different machines can be compared.
 """
@@ -219,9 +220,13 @@ def _rate(docs: list[str], target: int = 3000) -> tuple[float, float, int]:
 def bench_speed(path: Path) -> None:
     seeds = [five_kb(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "seeds").glob("*.txt"))]
     dense = five_kb_documents(path)
+    from bench.corpus import generate
+
+    generated = [d["text"] for d in generate(1000, seed=0) if "text" in d]
     print(f"\n[speed] clean_text on 5 KB raw-text documents, one process, one core "
           f"(calibration: sum(range(100000)) = {calibration():.0f} us)")
-    for name, docs in (("seeds (articles, little chrome)", seeds), ("labelled corpus (~40% chrome lines)", dense)):
+    for name, docs in (("seeds (articles, little chrome)", seeds), ("labelled corpus (~40% chrome lines)", dense),
+                       ("bench/corpus.py (sites' chrome, as is)", generated)):
         wall, cpu, n = _rate(docs)
         avg = statistics.fmean(len(d.encode()) for d in docs)
         print(f"  {name:38} {n:5d} docs of {avg / 1024:.2f} KB: {wall:7,.0f} docs/s wall, {cpu:7,.0f} docs/s CPU time")
