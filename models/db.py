@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CLUSTER_LOCK_KEY = 0x636F72707573  # "corpus"
+SQLITE_LOCK_TIMEOUT_S = 60.0  # how long a SQLite writer waits for the write lock
 
 
 class StoreUnavailable(RuntimeError):
@@ -36,7 +39,7 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_LOCK_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -45,19 +48,48 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # A read-only unit of work (``read_scope``) takes no write lock: in WAL mode it reads
             # a snapshot while a writer commits, instead of queueing behind every writer.
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("corpus_read_only") else "BEGIN IMMEDIATE")
+            if conn.get_execution_options().get("corpus_read_only"):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                _begin_immediate(conn.connection.driver_connection)
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _begin_immediate(dbapi_connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting for the write lock in steps of at most 2 ms.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms between
+    tries: with two workers and an ingest taking turns at the lock, a writer kept sleeping
+    long after the lock was free. Polling instead made two workers 25% faster on text
+    (``bench/throughput.py --corpora text --docs 3000``: 452 against 355-365 docs/s). Only the
+    first statement of a transaction waits here; the busy timeout covers everything else."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        deadline = time.monotonic() + SQLITE_LOCK_TIMEOUT_S
+        pause = 0.0002
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc  # as SQLAlchemy raises
+            time.sleep(pause)
+            pause = min(2 * pause, 0.002)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_TIMEOUT_S * 1000)}")
+        cursor.close()
 
 
 def sessions(engine: Engine) -> sessionmaker[Session]:
