@@ -91,18 +91,21 @@ def test_a_delayed_retry_is_not_stranded_when_redis_restarts(own_redis, fleet, t
     """A retry waiting out its backoff lives in the worker's memory, its id in the worker's
     ack set. Redis going away makes dramatiq's consumer drop that memory; the worker stays
     alive, so no janitor would ever hand the message back. It must still be processed."""
-    from ingest.api import Corpus
+    from ingest.api import Corpus, Handle
+    from models.db import session_scope
+    from models.store import NewDocument, record
     from workers.actors import process_documents
     from workers.runtime import runtime
 
     env = env_on(own_redis, tmp_path, "data")
     env.activate(monkeypatch)
     worker = fleet.start(env)
-    corpus = Corpus(runtime())
-    monkeypatch.setattr(corpus, "_send", lambda ids: None)  # recorded only: the test sends it delayed
-    handle = corpus.enqueue_text(generate(1, seed=14)[0]["text"], url="https://example.com/delayed")
+    with session_scope(runtime().engine) as session:  # recorded, not sent: the test sends it delayed
+        [(document_id, _)] = record(session, [NewDocument(source="https://example.com/delayed", format="text",
+                                                          data=generate(1, seed=14)[0]["text"].encode())])
+    handle = Handle(Corpus(runtime()), document_id)
     delay_s = 6
-    runtime().broker.enqueue(process_documents.message([handle.document_id]), delay=delay_s * 1000)
+    runtime().broker.enqueue(process_documents.message([document_id]), delay=delay_s * 1000)
     client = redis.Redis.from_url(own_redis.url)
     held = f"{runtime().broker.namespace}:__acks__.*.documents.DQ"
     servers.wait_until(lambda: any(client.smembers(k) for k in client.keys(held)), 30, interval=0.1,
