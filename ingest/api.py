@@ -306,13 +306,10 @@ class Corpus:
                 recorded = record(session, documents)
         ids = [doc_id for doc_id, _ in recorded]
         with self._redis():
-            self._send([doc_id for document, doc_id in zip(documents, ids) if document.error is None])
+            from workers.actors import enqueue
+
+            enqueue((doc_id for document, doc_id in zip(documents, ids) if document.error is None), rt=self.runtime)
         return ids
-
-    def _send(self, ids: list[int]) -> None:
-        from workers.actors import enqueue
-
-        enqueue(ids, rt=self.runtime)
 
     # ------------------------------------------------------------------- read
 

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from dramatiq.middleware import Middleware
+from workers.periodic import PeriodicTask
 
 log = logging.getLogger("corpus.verify")
 
@@ -74,33 +73,23 @@ def janitor_interval_s(heartbeat_timeout_ms: int) -> float:
     return max(0.2, min(2.0, heartbeat_timeout_ms / 4000))
 
 
-class Janitor(Middleware):
+class Janitor(PeriodicTask):
     """In every worker process: every couple of seconds, give the messages of workers
     silent for longer than the heartbeat timeout back to their queues."""
 
+    name = "corpus-janitor"
+
     def __init__(self, client, broker_namespace: str, heartbeat_timeout_ms: int, queues: Iterable[str]) -> None:
+        super().__init__(janitor_interval_s(heartbeat_timeout_ms))
         self.client = client
         self.broker_namespace = broker_namespace
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
         self.queues = list(queues)
-        self.stop = threading.Event()
 
-    def after_worker_boot(self, broker, worker) -> None:
-        threading.Thread(target=self._run, name="corpus-janitor", daemon=True).start()
-
-    def before_worker_shutdown(self, broker, worker) -> None:
-        self.stop.set()
-
-    def _run(self) -> None:
-        interval = janitor_interval_s(self.heartbeat_timeout_ms)
-        while not self.stop.wait(interval):
-            try:
-                moved = requeue_dead_workers(self.client, self.broker_namespace, self.heartbeat_timeout_ms,
-                                             self.queues)
-                if moved:
-                    log.warning("gave %d message(s) of dead workers back to the queue", moved)
-            except Exception as exc:  # Redis restarting: the next round will do
-                log.debug("janitor round skipped: %s", exc)
+    def run_once(self) -> None:
+        moved = requeue_dead_workers(self.client, self.broker_namespace, self.heartbeat_timeout_ms, self.queues)
+        if moved:
+            log.warning("gave %d message(s) of dead workers back to the queue", moved)
 
 
 # ------------------------------------------------------------------- queue snapshot

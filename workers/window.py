@@ -11,10 +11,9 @@ whole index from it, and the next sweeps trim it back to the window.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
-from dramatiq.middleware import Middleware
+from workers.periodic import PeriodicTask
 
 log = logging.getLogger("corpus.window")
 
@@ -24,25 +23,16 @@ def expiry_interval_s(window_days: float) -> float:
     return min(600.0, max(1.0, window_days * 86400 / 4))
 
 
-class IndexWindow(Middleware):
+class IndexWindow(PeriodicTask):
+    name = "corpus-index-window"
+
     def __init__(self, window_days: float) -> None:
+        super().__init__(expiry_interval_s(window_days))
         self.window_s = window_days * 86400
-        self.interval = expiry_interval_s(window_days)
-        self.stop = threading.Event()
 
-    def after_worker_boot(self, broker, worker) -> None:
-        threading.Thread(target=self._run, name="corpus-index-window", daemon=True).start()
-
-    def before_worker_shutdown(self, broker, worker) -> None:
-        self.stop.set()
-
-    def _run(self) -> None:
+    def run_once(self) -> None:
         from workers.runtime import runtime
 
-        while not self.stop.wait(self.interval):
-            try:
-                removed = runtime().index.expire_before(time.time() - self.window_s)
-                if removed:
-                    log.info("expired %d index entries older than the dedup window", removed)
-            except Exception as exc:  # Redis away: the next sweep will do
-                log.debug("index window sweep skipped: %s", exc)
+        removed = runtime().index.expire_before(time.time() - self.window_s)
+        if removed:
+            log.info("expired %d index entries older than the dedup window", removed)
