@@ -44,8 +44,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             dbapi_connection.isolation_level = None  # let the begin hook below drive transactions
+            _when_unlocked(dbapi_connection, "PRAGMA journal_mode=WAL")
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -57,7 +57,7 @@ def make_engine(url: str) -> Engine:
             if conn.get_execution_options().get("corpus_read_only"):
                 conn.exec_driver_sql("BEGIN")
             else:
-                _begin_immediate(conn.connection.driver_connection)
+                _when_unlocked(conn.connection.driver_connection, "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -65,14 +65,17 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def _begin_immediate(dbapi_connection) -> None:
-    """``BEGIN IMMEDIATE``, waiting for the write lock in steps of at most 2 ms.
+def _when_unlocked(dbapi_connection, sql: str) -> None:
+    """Execute ``sql``, trying again every 2 ms at most while SQLite says "database is locked",
+    for up to ``SQLITE_LOCK_TIMEOUT_S``.
 
-    SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 ms between
-    tries: with two workers and an ingest taking turns at the lock, a writer kept sleeping
-    long after the lock was free. Polling instead made two workers 25% faster on text
-    (``bench/throughput.py --corpora text --docs 3000``: 452 against 355-365 docs/s). Only the
-    first statement of a transaction waits here; the busy timeout covers everything else."""
+    For the two statements SQLite's own busy handling serves badly: ``BEGIN IMMEDIATE``, for
+    which the handler sleeps 1, 2, 5, 10 ... 100 ms between tries, so that with two workers
+    and an ingest taking turns a writer kept sleeping long after the lock was free (polling
+    made two workers 25% faster on text: ``bench/throughput.py --corpora text --docs 3000``,
+    452 against 355-365 docs/s); and ``PRAGMA journal_mode=WAL``, which on a new database
+    opened by several processes at once fails at once, busy timeout or not. Everything else
+    waits on the connection's busy timeout."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA busy_timeout=0")
@@ -80,11 +83,11 @@ def _begin_immediate(dbapi_connection) -> None:
         pause = 0.0002
         while True:
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(sql)
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                    raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc  # as SQLAlchemy raises
+                    raise OperationalError(sql, None, exc) from exc  # as SQLAlchemy raises
             time.sleep(pause)
             pause = min(2 * pause, 0.002)
     finally:

@@ -4,6 +4,8 @@ and readers never wait for writers."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 
@@ -73,3 +75,30 @@ def test_a_writer_gives_up_after_the_lock_timeout(engine, monkeypatch):
     with session_scope(engine) as session:  # the connection is usable again afterwards
         record(session, [_doc(2)])
         assert session.scalar(select(func.count()).select_from(Document)) == 2
+
+
+def _open_and_write(url: str, results) -> None:
+    try:
+        engine = db.open_store(url)
+        with session_scope(engine) as session:
+            record(session, [_doc(os.getpid())])
+        results.put("ok")
+    except Exception as exc:  # reported to the test, which names it
+        results.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_processes_opening_a_new_store_at_once_all_get_in(tmp_path):
+    """A worker and an ingest started together on a fresh data dir both open the store:
+    switching a new database to WAL fails at once for all but one of them unless retried."""
+    context = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(40):
+        url = f"sqlite:///{tmp_path / f'round-{round_}' / 'corpus.db'}"
+        results = context.Queue()
+        processes = [context.Process(target=_open_and_write, args=(url, results)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(120)
+        outcomes += [results.get(timeout=10) for _ in processes]
+    assert [o for o in outcomes if o != "ok"] == []
