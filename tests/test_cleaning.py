@@ -358,3 +358,28 @@ def test_unknown_furniture_between_headline_and_body_and_after_the_last_sentence
 def test_article_ending_on_a_list_or_a_short_sentence_keeps_it() -> None:
     raw = "\n\n".join([*BODY, "- the first phase will cost 40 million euros", "- the second phase starts in 2027", "We will see."])
     assert clean_text(raw).paragraphs == [*BODY, "- the first phase will cost 40 million euros", "- the second phase starts in 2027", "We will see."]
+
+
+def test_every_prefix_phrase_is_seen_by_the_per_letter_dispatch():
+    """The prefix test splits ~700 phrases by opening letter for speed; a phrase filed under the
+    wrong letter would silently stop removing its chrome. Every line of the labelled corpus, bare
+    and decorated, must get the answer the single anchored alternation gives."""
+    import json
+    import re
+
+    from workers.cleaning import phrases as P
+    from workers.cleaning import rules as R
+
+    anchored = re.compile(r"^[\s(\[\-–—•·*»›>|#]{0,3}" + P.alternation(R._PREFIX_PHRASES))
+    corpus = Path(__file__).resolve().parents[1] / "bench" / "data" / "clean" / "corpus.jsonl"
+    lines = {
+        line.strip().lower()[:120]
+        for record in corpus.read_text(encoding="utf-8").splitlines()
+        if record.strip()
+        for line in json.loads(record).get("text", "").splitlines()
+        if line.strip()
+    }
+    lines |= {f"{decoration}{line}" for line in list(lines) for decoration in ("» ", "- ", "[", "— ", "•• ", "(c) ")}
+    disagree = [line for line in sorted(lines) if R.opens_like_chrome(line) != (anchored.match(line) is not None)]
+    assert not disagree, disagree[:10]
+    assert sum(R.opens_like_chrome(line) for line in lines) > 1000  # the corpus is full of chrome

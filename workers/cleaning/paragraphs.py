@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 
-_TERMINAL = re.compile(r"[.!?…:;。](?:[\"”’»')\]]*)$")
+_TERMINALS = ".!?…:;。"
+_CLOSERS = "\"”’»')]"
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
 
@@ -43,6 +44,12 @@ def clean_line(line: str) -> str:
     if "  " in s or not s.isprintable():
         s = " ".join(s.replace("\u200b", "").split())
     return s
+
+
+def _ends(line: str) -> bool:
+    """Ends a sentence or a clause (``.!?…:;``, closing quotes after it allowed) in its last 8 characters."""
+    tail = line[-8:].rstrip(_CLOSERS)
+    return tail != "" and tail[-1] in _TERMINALS
 
 
 def wrap_width(lines: list[str]) -> int | None:
@@ -73,7 +80,7 @@ def _joins(
         return False  # unwrapped text: only a lower-case continuation joins
     if _BULLET.match(nxt):
         return False
-    ended = bool(_TERMINAL.search(prev[-8:]))
+    ended = _ends(prev)
     if not ended and nxt[:1].islower():
         # "Advertisement" followed by a lower-case line is a marker, not a broken sentence.
         return marker is None or len(prev) > 40 or not marker(prev)
@@ -102,8 +109,12 @@ def split_paragraphs(
     ``breaker(line)`` says a line is chrome on its own, so a full-width sentence end before it
     is a paragraph end, not a wrap. Returns ``(paragraphs, dropped)``.
     """
-    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = [clean_line(l) for l in raw]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw = text.split("\n")
+    if "  " not in text and text.replace("\n", "").isprintable():
+        lines = [l.strip() for l in raw]  # what clean_line does to each line of such a text
+    else:
+        lines = [clean_line(l) for l in raw]
     width = wrap_width(lines) if unwrap else None
     paras: list[Paragraph] = []
     parts: list[list[str]] = []  # text pieces per paragraph, joined once at the end
@@ -113,8 +124,13 @@ def split_paragraphs(
         if not line:
             cur = None
             continue
-        continues = cur is not None and not _TERMINAL.search(cur.lines[-1][-8:]) and _TERMINAL.search(line[-8:])
-        if width is not None and marker is not None and len(line) < 0.7 * width and not line[:1].islower() and not continues:
+        if (
+            width is not None
+            and marker is not None
+            and len(line) < 0.7 * width
+            and not line[:1].islower()
+            and not (cur is not None and not _ends(cur.lines[-1]) and _ends(line))
+        ):
             # ("... said in a statement on" + "Facebook." ends a sentence; it is no share button.)
             rule = marker(line)
             if rule:

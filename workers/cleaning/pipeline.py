@@ -82,10 +82,11 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
     last body paragraph, are page furniture whatever they say (``page-header``/``page-footer``):
     an article's own text is sentences, and it starts after its headline and ends with one.
     Bullets at the end are left alone (a story may end on a list)."""
-    body = [i for i, t in enumerate(texts) if rules[i] is None and _sentence(t)]
-    if not body:
+    n = len(texts)
+    first = next((i for i in range(n) if rules[i] is None and _sentence(texts[i])), None)
+    if first is None:
         return
-    first, last = body[0], body[-1]
+    last = next(i for i in range(n - 1, first - 1, -1) if rules[i] is None and _sentence(texts[i]))
     head = [i for i in range(first) if rules[i] in _HEAD_RULES]
     if head:
         for i in range(max(head) + 1, first):
@@ -113,9 +114,8 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     rules: list[str | None] = [None] * n
     meta: dict = {}
 
-    needles = R.active_needles(text)
     for i, t in enumerate(texts):
-        v = R.classify(t, position=(i + 0.5) / n, needles=needles)
+        v = R.classify_paragraph(t, (i + 0.5) / n)
         if v is not None:
             rules[i] = v.rule
             for k, val in v.meta:

@@ -45,7 +45,8 @@ _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", F)
 _URL = re.compile(r"(?:https?://|www\.)\S+", F)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", F)
-_TERMINAL = re.compile(r"[.!?…。](?:[\"”’»')\]]*)$")
+_TERMINALS = ".!?…。"
+_CLOSERS = "\"”’»')]"
 _QUOTE_START = re.compile(r"^[\"“”„«‘‚‹'\u2018\u201c]")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|tells|according to|asked|added|explained|wrote|argued|"
@@ -183,7 +184,9 @@ def strip_decoration(text: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(_TERMINAL.search(text[-8:]))
+    """Ends in ``.!?…`` (closing quotes and brackets after it allowed), within its last 8 characters."""
+    tail = text[-8:].rstrip(_CLOSERS)
+    return tail != "" and tail[-1] in _TERMINALS
 
 
 def is_guarded(text: str) -> bool:
@@ -332,17 +335,17 @@ NEEDLES = (
     "ights reserved", "ights Reserved", "IGHTS RESERVED", "orbehalten", "éservés", "eservados", "рава защищены", "ay not be published",
     "ontribu", "trugen zu", "ассылк",
 )
-_LONG_NEEDLES = frozenset({"ookie", "уки"})
-_ANY_PREFIX = re.compile(
-    r"^[\s(\[\-–—•·*»›>|#]{0,3}"
-    + P.alternation(
-        P.SYNDICATION + P.PHOTO_PREFIX + P.REPORTING_CREDIT + P.SUBSCRIBE_PROMPT + P.SHARE_PROMPT + P.FOLLOW_VERB
-        + P.READ_MORE + P.RELATED_HEADER + P.TAGS_PREFIX + P.BYLINE_PREFIX + P.DATE_PREFIX + P.COMMENTS
-        + P.COPYRIGHT + P.NEWSLETTER_ACTION + P.ADVERTISEMENT + P.NAV_LINE + P.READ_MORE_ALONE
-        + ("your email address", "you must be", "save my name", "required fields", "ваш адрес", "votre adresse",
-           "tu dirección", "ihre e-mail", "this site uses", "statement", "disclaimer", "editor")
-    )
+_LONG_NEEDLES = ("ookie", "уки")
+_PREFIX_PHRASES = (
+    P.SYNDICATION + P.PHOTO_PREFIX + P.REPORTING_CREDIT + P.SUBSCRIBE_PROMPT + P.SHARE_PROMPT + P.FOLLOW_VERB
+    + P.READ_MORE + P.RELATED_HEADER + P.TAGS_PREFIX + P.BYLINE_PREFIX + P.DATE_PREFIX + P.COMMENTS
+    + P.COPYRIGHT + P.NEWSLETTER_ACTION + P.ADVERTISEMENT + P.NAV_LINE + P.READ_MORE_ALONE
+    + ("your email address", "you must be", "save my name", "required fields", "ваш адрес", "votre adresse",
+       "tu dirección", "ihre e-mail", "this site uses", "statement", "disclaimer", "editor")
 )
+#: Leading decoration a prefix may follow (at most ``_MAX_DECORATION`` characters of it).
+_DECORATION = frozenset("([-–—•·*»›>|#")
+_MAX_DECORATION = 3
 
 
 def _first_chars(phrases: tuple[str, ...]) -> frozenset[str] | None:
@@ -401,6 +404,7 @@ _FAMILY_PHRASES = {
     "share": P.SHARE_PROMPT, "follow": P.FOLLOW_VERB,
     "comm": P.COMMENTS + ("your email", "you must", "save my", "required", "ваш", "votre", "tu dirección", "ihre", "this site"),
     "nav": P.NAV_LINE, "tags": P.TAGS_PREFIX + ("posted in", "tagged", "filed under", "categories", "category"),
+    "meta": P.BYLINE_PREFIX + P.DATE_PREFIX + P.TAGS_PREFIX,
 }
 _ALWAYS = frozenset(name for name, ph in _FAMILY_PHRASES.items() if _first_chars(ph) is None)
 _DISPATCH: dict[str, frozenset[str]] = {}
@@ -409,17 +413,36 @@ for _name, _phrases in _FAMILY_PHRASES.items():
         _DISPATCH[_c] = _DISPATCH.get(_c, _ALWAYS) | {_name}
 
 
+# One alternation per opening character: a line meets only the phrases that can start with its
+# first letter, instead of all ~700 of them. A phrase whose opening cannot be read off its
+# pattern joins every group (and the group for any other character).
+_PREFIX_UNREAD = tuple(p for p in _PREFIX_PHRASES if _opening(p) is None)
+_PREFIX_BY_CHAR: dict[str, re.Pattern[str]] = {
+    _c: re.compile(P.alternation(tuple(p for p in _PREFIX_PHRASES if _c in (_opening(p) or ())) + _PREFIX_UNREAD))
+    for _c in sorted(set().union(*(_opening(p) or set() for p in _PREFIX_PHRASES)))
+}
+_PREFIX_OTHER = re.compile(P.alternation(_PREFIX_UNREAD)) if _PREFIX_UNREAD else None
+
+
+def opens_like_chrome(low: str) -> bool:
+    """Whether a lower-cased line opens (after up to three decoration characters) with any
+    prefix-family phrase: the one anchored test that decides whether the prefix families run."""
+    for j in range(min(len(low), _MAX_DECORATION + 1)):
+        ch = low[j]
+        pattern = _PREFIX_BY_CHAR.get(ch, _PREFIX_OTHER)
+        if pattern is not None and pattern.match(low, j):
+            return True
+        if ch not in _DECORATION and not ch.isspace():
+            return False
+    return False
+
+
 def _candidates(line: str, bare: str) -> frozenset[str]:
     """Prefix families a line can belong to, by its first character (and its undecorated one)."""
     a = line.lstrip("([ ")[:1].lower()
     b = bare[:1].lower()
     fams = _DISPATCH.get(a, _ALWAYS)
     return fams if a == b else fams | _DISPATCH.get(b, _ALWAYS)
-
-
-def active_needles(text: str) -> tuple[str, ...]:
-    """The ``NEEDLES`` present anywhere in a document: checked once, then per line only these."""
-    return tuple(x for x in NEEDLES if x in text)
 
 
 def marker(line: str) -> str | None:
@@ -435,37 +458,48 @@ def marker(line: str) -> str | None:
         return READ_MORE
     if _NAV_FULL.match(bare):
         return NAVIGATION
-    words = [w.strip(".,:;!?()[]|•·-–—") for w in line.lower().split()]
-    words = [w for w in words if w]
-    if words and all(w in _SOCIAL_WORDS for w in words) and any(w in _SOCIAL_CORE for w in words):
-        return SOCIAL
-    return None
+    return SOCIAL if _share_bar(line.lower()) else None
 
 
-def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | None = None) -> Verdict | None:
+def _share_bar(low: str) -> bool:
+    """Nothing but share-bar words (``SOCIAL_WORDS``), one of them a telling one."""
+    core = False
+    for word in low.split():
+        word = word.strip(".,:;!?()[]|•·-–—")
+        if not word:
+            continue
+        if word not in _SOCIAL_WORDS:
+            return False
+        core = core or word in _SOCIAL_CORE
+    return core
+
+
+def classify(text: str, *, position: float = 0.5) -> Verdict | None:
     """Classify one paragraph on its own. ``position`` is its place in the document, 0..1.
 
-    Returns ``None`` for body. One anchored test (``_ANY_PREFIX``) says whether the line opens
-    like any prefix family; families found *inside* a line only run when one of the ``needles``
-    occurs in it (default: all ``NEEDLES``; a document passes :func:`active_needles` of its
-    text). A long sentence with neither is body after a handful of cheap tests, which is what
-    keeps cleaning at thousands of documents per second.
+    Returns ``None`` for body. One anchored test (:func:`opens_like_chrome`) says whether the
+    line opens like any prefix family; families found *inside* a line only run when one of the
+    ``NEEDLES`` occurs in it. A long sentence with neither is body after a handful of cheap
+    tests, which is what keeps cleaning at thousands of documents per second.
     """
     line = text if "  " not in text and "\n" not in text and "\t" not in text else normalise_space(text)
-    line = line.strip()
+    return classify_paragraph(line.strip(), position)
+
+
+def classify_paragraph(line: str, position: float) -> Verdict | None:
+    """:func:`classify` for a paragraph already stripped and single-spaced (as
+    :func:`paragraphs.split_paragraphs` returns them)."""
     if not line:
         return None
     if line[0] == "|" and line[-1] == "|":
         return None  # a table row: content, whatever its cells look like
     n = word_count(line)
-    pre = _ANY_PREFIX.match(line[:120].lower()) is not None
-    hay = NEEDLES if needles is None else needles
+    pre = opens_like_chrome(line[:120].lower())
     if n > 12 and not pre:
         ended = ends_sentence(line)
         if n > 30 or ended:
             # Past 60 words only a cookie banner can hide inside a line.
-            gates = hay if n <= 60 else tuple(x for x in hay if x in _LONG_NEEDLES)
-            if not gates or not _any(line, gates):
+            if not _any(line, NEEDLES if n <= 60 else _LONG_NEEDLES):
                 # Tags run together read as one long "sentence"; prose has several.
                 if (position > 0.7 or not ended) and line.count(". ") <= 1:
                     joins = camel_joins(line)
@@ -474,7 +508,7 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
                 return None
     low = line.lower()
     # Short lines are few: they meet every family, whatever their case.
-    needle = n <= 12 or (bool(hay) and _any(line, hay))
+    needle = n <= 12 or _any(line, NEEDLES)
     bare = strip_decoration(line) if pre else line
     fam = _candidates(line, bare) if pre else frozenset()
 
@@ -498,7 +532,7 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
                 return Verdict(COPYRIGHT)
         if n <= 25 and ("|" in line or "·" in line or "•" in line) and _legal_links(low):
             return Verdict(COPYRIGHT)
-        if n <= 60 and _PRIVACY_BANNER.search(low) and not is_guarded(line):
+        if n <= 60 and ("priv" in low or "конфиденц" in low) and _PRIVACY_BANNER.search(low) and not is_guarded(line):
             return Verdict(COOKIE)
         if n <= 150 and _any(low, _GATE_COOKIE) and not is_guarded(line):
             address, consent = _COOKIE_ADDRESS.search(low), _COOKIE_CONSENT.search(low)
@@ -512,7 +546,7 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
 
     if "photo" in fam and n <= 90 and _PHOTO.match(line):
         return Verdict(PHOTO)
-    if n <= 90 and _CAPTION_BARE.match(line):
+    if n <= 90 and line[:1] in "IiMmVvPpFfBb" and _CAPTION_BARE.match(line):
         return Verdict(PHOTO)
     if n <= 8 and "ookie" in low and _COOKIE_SHORT.search(low):
         return Verdict(COOKIE)
@@ -530,7 +564,7 @@ def classify(text: str, *, position: float = 0.5, needles: tuple[str, ...] | Non
     if n > 60:
         return _long(line, low, n, position, "sub" in fam)
 
-    v = _byline_or_date(line, low, n, pre)
+    v = _byline_or_date(line, low, n, "meta" in fam)
     if v:
         return v
 
@@ -599,7 +633,9 @@ def _syndication(line: str, rest: str, n: int) -> Verdict | None:
     return Verdict(SYNDICATION, meta)
 
 
-def _byline_or_date(line: str, low: str, n: int, pre: bool) -> Verdict | None:
+def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool) -> Verdict | None:
+    """A byline, date or e-mail line. Without a comma, pipe or digit it must open like one
+    (``meta_prefix``: "By", "Updated", "Tags" and their kin)."""
     if "@" in line:
         emails = _EMAIL.findall(line)
         if emails:
@@ -613,7 +649,7 @@ def _byline_or_date(line: str, low: str, n: int, pre: bool) -> Verdict | None:
         return Verdict(BYLINE)
     if n > 20:
         return None
-    if not pre and "," not in line and "|" not in line and not _HAS_DIGIT.search(line):
+    if not meta_prefix and "," not in line and "|" not in line and not _HAS_DIGIT.search(line):
         return None
     if _any(line, _META_SEPARATORS) or " by " in line or " von " in line:
         segments = [s for s in _META_SPLIT.split(line) if s.strip()]
@@ -624,9 +660,14 @@ def _byline_or_date(line: str, low: str, n: int, pre: bool) -> Verdict | None:
         if names:
             return Verdict(BYLINE, (("author", names),))
     if 1 <= len(segments) <= 6:
-        found = [_meta_segment(s) for s in segments]
-        if all(f is not None for f in found):
-            meta = tuple((k, v) for k, v in found if k)  # type: ignore[misc]
+        found = []
+        for segment in segments:
+            f = _meta_segment(segment)
+            if f is None:
+                return None
+            found.append(f)
+        if found:
+            meta = tuple((k, v) for k, v in found if k)
             if any(k == "author" for k, _ in meta):
                 return Verdict(BYLINE, meta)
             if any(k == "date" for k, _ in meta):
@@ -661,16 +702,13 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
             return Verdict(READ_MORE)
         if _SHORTCODE.search(line):
             return Verdict(NAVIGATION)
-    if needle and _LINK_LABEL.match(line):
+    if needle and ("http" in low or "www." in low) and _LINK_LABEL.match(line):
         return Verdict(NAVIGATION)
     if "." in line and "/" in line and _SOCIAL_URL.match(line):
         return Verdict(SOCIAL)
 
-    if n <= 16:
-        words = [w.strip(".,:;!?()[]|•·-–—") for w in low.split()]
-        words = [w for w in words if w]
-        if words and all(w in _SOCIAL_WORDS for w in words) and any(w in _SOCIAL_CORE for w in words):
-            return Verdict(SOCIAL)
+    if n <= 16 and _share_bar(low):
+        return Verdict(SOCIAL)
     if "share" in fam and n <= 30 and _SHARE.match(line):
         return Verdict(SOCIAL)
     if "follow" in fam:
@@ -703,6 +741,8 @@ def _ui_line(line: str) -> bool:
     them a telling one (``UI_CORE``). Numbers ("30-day", "1€") do not count, and neither do the
     capitalised name after "by"/"on" ("Popular on Harbour Times", "Sponsored by Acme")."""
     raw = [w.strip(".,:;!?()[]|•·–—»«\"'") for w in line.split()]
+    if not any(w.lower() in P.UI_CORE or ("-" in w and any(p in P.UI_CORE for p in w.lower().split("-"))) for w in raw):
+        return False
     raw = [w for w in raw if w]
     words: list[str] = []
     for i, w in enumerate(raw):
