@@ -1,4 +1,5 @@
-"""Line folding shared by repetition checks and the per-site model.
+"""Line-level text helpers: sentence ends, and the folding shared by repetition checks and the
+per-site model.
 
 Two renderings of the same chrome line differ in case, numbers (``Comments (14)`` vs
 ``Comments (3)``), bracket styles (``[top/vote]`` vs ``【up/down】``) and punctuation. Folding
@@ -13,6 +14,16 @@ import re
 _BRACKETED = re.compile(r"[\[【(（{<〔「『][^\]】)）}>〕」』]{0,40}[\]】)）}>〕」』]")
 _DIGITS = re.compile(r"\d+")
 _NONWORD = re.compile(r"[\W_]+", re.UNICODE)
+
+_CLOSERS = "\"”’»')]"
+
+
+def ends_with(text: str, terminals: str) -> bool:
+    """Whether ``text`` ends in one of ``terminals``, closing quotes and brackets after it
+    allowed, within its last 8 characters."""
+    tail = text[-8:].rstrip(_CLOSERS)
+    return tail != "" and tail[-1] in terminals
+
 
 #: Lines longer than this many folded tokens are keyed by their head and tail only.
 KEY_HEAD = 8

@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .normalise import ends_with
 
-_TERMINALS = ".!?…:;。"
-_CLOSERS = "\"”’»')]"
+
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
 
@@ -46,10 +46,8 @@ def clean_line(line: str) -> str:
     return s
 
 
-def _ends(line: str) -> bool:
-    """Ends a sentence or a clause (``.!?…:;``, closing quotes after it allowed) in its last 8 characters."""
-    tail = line[-8:].rstrip(_CLOSERS)
-    return tail != "" and tail[-1] in _TERMINALS
+def _ends_clause(line: str) -> bool:
+    return ends_with(line, ".!?…:;。")
 
 
 def wrap_width(lines: list[str]) -> int | None:
@@ -80,7 +78,7 @@ def _joins(
         return False  # unwrapped text: only a lower-case continuation joins
     if _BULLET.match(nxt):
         return False
-    ended = _ends(prev)
+    ended = _ends_clause(prev)
     if not ended and nxt[:1].islower():
         # "Advertisement" followed by a lower-case line is a marker, not a broken sentence.
         return marker is None or len(prev) > 40 or not marker(prev)
@@ -129,7 +127,7 @@ def split_paragraphs(
             and marker is not None
             and len(line) < 0.7 * width
             and not line[:1].islower()
-            and not (cur is not None and not _ends(cur.lines[-1]) and _ends(line))
+            and not (cur is not None and not _ends_clause(cur.lines[-1]) and _ends_clause(line))
         ):
             # ("... said in a statement on" + "Facebook." ends a sentence; it is no share button.)
             rule = marker(line)

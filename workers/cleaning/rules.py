@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from . import phrases as P
+from .normalise import ends_with
 
 F = P.FLAGS
 
@@ -45,8 +46,6 @@ _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", F)
 _URL = re.compile(r"(?:https?://|www\.)\S+", F)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", F)
-_TERMINALS = ".!?…。"
-_CLOSERS = "\"”’»')]"
 _QUOTE_START = re.compile(r"^[\"“”„«‘‚‹'\u2018\u201c]")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|told|tells|according to|asked|added|explained|wrote|argued|"
@@ -184,9 +183,7 @@ def strip_decoration(text: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    """Ends in ``.!?…`` (closing quotes and brackets after it allowed), within its last 8 characters."""
-    tail = text[-8:].rstrip(_CLOSERS)
-    return tail != "" and tail[-1] in _TERMINALS
+    return ends_with(text, ".!?…。")
 
 
 def is_guarded(text: str) -> bool:
@@ -416,10 +413,11 @@ for _name, _phrases in _FAMILY_PHRASES.items():
 # One alternation per opening character: a line meets only the phrases that can start with its
 # first letter, instead of all ~700 of them. A phrase whose opening cannot be read off its
 # pattern joins every group (and the group for any other character).
-_PREFIX_UNREAD = tuple(p for p in _PREFIX_PHRASES if _opening(p) is None)
+_PREFIX_OPENINGS = {p: _opening(p) for p in _PREFIX_PHRASES}
+_PREFIX_UNREAD = tuple(p for p, chars in _PREFIX_OPENINGS.items() if chars is None)
 _PREFIX_BY_CHAR: dict[str, re.Pattern[str]] = {
-    _c: re.compile(P.alternation(tuple(p for p in _PREFIX_PHRASES if _c in (_opening(p) or ())) + _PREFIX_UNREAD))
-    for _c in sorted(set().union(*(_opening(p) or set() for p in _PREFIX_PHRASES)))
+    _c: re.compile(P.alternation(tuple(p for p, chars in _PREFIX_OPENINGS.items() if chars and _c in chars) + _PREFIX_UNREAD))
+    for _c in sorted(set().union(*(chars for chars in _PREFIX_OPENINGS.values() if chars)))
 }
 _PREFIX_OTHER = re.compile(P.alternation(_PREFIX_UNREAD)) if _PREFIX_UNREAD else None
 
@@ -666,12 +664,11 @@ def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool) -> Verdict |
             if f is None:
                 return None
             found.append(f)
-        if found:
-            meta = tuple((k, v) for k, v in found if k)
-            if any(k == "author" for k, _ in meta):
-                return Verdict(BYLINE, meta)
-            if any(k == "date" for k, _ in meta):
-                return Verdict(DATE, meta)
+        meta = tuple((k, v) for k, v in found if k)
+        if any(k == "author" for k, _ in meta):
+            return Verdict(BYLINE, meta)
+        if any(k == "date" for k, _ in meta):
+            return Verdict(DATE, meta)
     return None
 
 
