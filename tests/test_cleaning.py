@@ -70,6 +70,12 @@ MUST_GO = {
         "Читайте также: Цены на бензин выросли за неделю",
         "[Related: Salesforce Keynote: AI, Integration And Protestors]",
         "Also on rt.com Journalists threatened with sedition arrests",
+        "Continue reading at www.harbour-times.com …",
+        "Read the full story at nytimes.com",
+        "Weiterlesen auf spiegel.de",
+        "Lire la suite sur lemonde.fr...",
+        "Seguir leyendo en elpais.com",
+        "Читать далее на lenta.ru",
     ],
     "social-prompt": ["Email to a friend", "Teile diesen Artikel", "Like us on Facebook", "Join us on Telegram", 
         "Share this article", "Share on Facebook Share on Twitter Email", "Facebook Twitter WhatsApp Email Print",
@@ -137,6 +143,9 @@ NEAR_MISSES = [
     "Read more carefully, the judge warned the lawyers, because the contract says something quite different.",
     "Related talks between the two ministries are expected to continue into the next year, officials said.",
     "More than 2,000 people attended the rally in the city centre on Saturday afternoon.",
+    "Read more at the library, the council urges parents.",
+    "Continue reading in bed, the doctors advise, but not on a screen.",
+    "Watch in 4.30 minutes",
     # subscribe / share / follow in news context
     "Subscribers to the ferry service lost patience with the council after eleven weeks without a boat.",
     "The streaming service said it would raise prices for people who subscribe after the first of March.",
@@ -383,3 +392,36 @@ def test_every_prefix_phrase_is_seen_by_the_per_letter_dispatch():
     disagree = [line for line in sorted(lines) if R.opens_like_chrome(line) != (anchored.match(line) is not None)]
     assert not disagree, disagree[:10]
     assert sum(R.opens_like_chrome(line) for line in lines) > 1000  # the corpus is full of chrome
+
+
+def test_fast_paths_give_the_answer_of_the_plain_rule():
+    """Two shortcuts skip a regex when it cannot change the answer: ``strip_decoration`` when
+    neither end of a line is decoration, ``tags_run_together`` when a cheaper over-count of
+    lower-to-upper joins is already too small. Both must agree with the plain rule, or a
+    decorated marker or a run of tags would stay in the body."""
+    import itertools
+    import random
+
+    from workers.cleaning import rules as R
+
+    def plain_strip(text: str) -> str:
+        s = R._DECOR_R.sub("", R._DECOR_L.sub("", text))
+        m = R._BRACKETED.match(s)
+        return m.group(1) if m else s
+
+    def plain_tags(text: str, n: int) -> bool:
+        joins = len(R._CAMEL.findall(text))
+        return joins >= 3 and joins >= 0.2 * n
+
+    alphabet = "-–—•·*»›>|#=~_▶►→«‹<:◀←[](){}【】 \t\u00a0aZ.é"
+    rng = random.Random(7)
+    texts = ["".join(p) for k in range(4) for p in itertools.product("-[]( a»:", repeat=k)]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    texts += [f"{left}Advertisement{right}" for left in ("", "- ", "[ ", "» ", "(") for right in ("", " -", " ]", ":", ")")]
+    assert [R.strip_decoration(t) for t in texts] == [plain_strip(t) for t in texts]
+
+    words = ["Politics", "World", "Europe", "the", "iPhone", "McDonald", "abCdEf", "abcDefGh", "ПолитикаМир", "x"]
+    runs = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))).replace(" ", rng.choice(["", " "])) for _ in range(5000)]
+    runs += ["PoliticsWorldEuropeBusinessTechnology", "abcDefGhiJklMno", "The iPhone and the iPad sold well"]
+    assert [R.tags_run_together(t, R.word_count(t)) for t in runs] == [plain_tags(t, R.word_count(t)) for t in runs]
+    assert sum(R.tags_run_together(t, R.word_count(t)) for t in runs) > 100

@@ -21,7 +21,7 @@ from .pipeline import clean as _clean
 from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
 
-CLEANER_VERSION = "2026.11.24-1"
+CLEANER_VERSION = "2026.11.24-2"
 
 __all__ = [
     "CLEANER_VERSION",

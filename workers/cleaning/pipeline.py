@@ -173,8 +173,9 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     removed: list[Removed] = []
     body: list[str] = []
     events = [(p.first_line, 1, p.text, rules[i]) for i, p in enumerate(paras)]
-    events += [(idx, 0, line, rule) for idx, line, rule in dropped]
-    events.sort(key=lambda e: (e[0], e[1]))
+    if dropped:  # paragraphs are already in line order; dropped marker lines go between them
+        events += [(idx, 0, line, rule) for idx, line, rule in dropped]
+        events.sort(key=lambda e: (e[0], e[1]))
     for _, _, t, rule in events:
         if rule is None:
             body.append(t)

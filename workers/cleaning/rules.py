@@ -42,6 +42,9 @@ RELATED_HEADER = "related-block"
 _DECOR_L = re.compile(r"^[\s\-–—•·*»›>|#=~_\u25b6\u25ba\u2192\u2014]+")
 _DECOR_R = re.compile(r"[\s\-–—•·*«‹<|#=~_:\u25c0\u2190]+$")
 _BRACKETED = re.compile(r"^[\[(【{]\s*(.*?)\s*[\])】}]$")
+#: First and last characters that :func:`strip_decoration` can take away (besides whitespace).
+_DECOR_OPENERS = frozenset("-–—•·*»›>|#=~_\u25b6\u25ba\u2192\u2014" "[(【{")
+_DECOR_CLOSERS = frozenset("-–—•·*«‹<|#=~_:\u25c0\u2190")
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", F)
 _URL = re.compile(r"(?:https?://|www\.)\S+", F)
@@ -54,6 +57,9 @@ _ATTRIBUTION = re.compile(
 )
 _INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
 _CAMEL = re.compile(r"[a-zа-яё]{2}[A-ZА-ЯЁ][a-zа-яё]")
+# Every capital that _CAMEL can match, counted from the capital (overlaps included, so never
+# fewer): opening on a character class lets the engine skip to capitals in C.
+_CAMEL_CAPITAL = re.compile(r"[A-ZА-ЯЁ](?<=[a-zа-яё]{2}[A-ZА-ЯЁ])(?=[a-zа-яё])")
 _ALPHA = re.compile(r"[^\W\d_]", F)
 
 
@@ -72,6 +78,13 @@ _COOKIE_CONSENT = re.compile(P.COOKIE_CONSENT)
 _RELATED_FULL = _full(P.RELATED_HEADER)
 _READ_MORE = re.compile(r"^" + P.alternation(P.READ_MORE) + r"\s*(?:[:：»›→>|…]|\.\.\.|\s[-–—]\s|\s*$)\s*(.*)$", F)
 _READ_MORE_LOOSE = re.compile(r"^(?:read more|see more|also read|read also|see also|also on \S+\.\w+)\s+(.*)$", F)
+# "Continue reading at example.com …": a read-more link naming where the rest of the story is.
+# Only a web address counts as the place ("Read more at the meeting" is prose).
+_READ_MORE_AT = re.compile(
+    r"^" + P.alternation(P.READ_MORE) + r"\s+(?:at|on|in|from|via|auf|bei|unter|sur|chez|en|на|в)\s+"
+    r"(?:https?://)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}(?:/\S*)?\s*(?:…|\.\.\.|[.»›→])?$",
+    F,
+)
 _TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{2,15}\]\W*$")
 _LINK_LABEL = re.compile(r"^[\w' ]{1,25}\s*[:：]\s*(?:https?://|www\.)\S+$", F)
 _SHORTCODE = re.compile(r"\[/?\w+(?:\s[^\]]*)?\].*\[/\w+\]")
@@ -177,6 +190,8 @@ def normalise_space(text: str) -> str:
 
 def strip_decoration(text: str) -> str:
     """``- Advertisement -`` and ``[ Advertisement ]`` are the same marker as ``Advertisement``."""
+    if not text or (text[0] not in _DECOR_OPENERS and text[-1] not in _DECOR_CLOSERS and not text[0].isspace() and not text[-1].isspace()):
+        return text  # most lines: nothing to strip, and no regex needs to look
     s = _DECOR_R.sub("", _DECOR_L.sub("", text))
     m = _BRACKETED.match(s)
     return m.group(1) if m else s
@@ -217,8 +232,11 @@ def find_url(text: str) -> str | None:
     return m.group(0).rstrip(".,;)]>") if m else None
 
 
-def camel_joins(text: str) -> int:
-    return len(_CAMEL.findall(text))
+def tags_run_together(text: str, n: int) -> bool:
+    """Tags with no separators read as one long word chain ("PoliticsWorldEurope"): at least
+    three lower-to-upper joins, one per five words."""
+    need = max(3, 0.2 * n)
+    return len(_CAMEL_CAPITAL.findall(text)) >= need and len(_CAMEL.findall(text)) >= need
 
 
 def date_only(text: str) -> str | None:
@@ -500,8 +518,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
             if not _any(line, NEEDLES if n <= 60 else _LONG_NEEDLES):
                 # Tags run together read as one long "sentence"; prose has several.
                 if (position > 0.7 or not ended) and line.count(". ") <= 1:
-                    joins = camel_joins(line)
-                    if joins >= 3 and joins >= 0.2 * n:
+                    if tags_run_together(line, n):
                         return Verdict(TAGS)
                 return None
     low = line.lower()
@@ -592,8 +609,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     if n <= 7 and (not line.endswith(".") or line.endswith("...")) and _ui_line(line):
         return Verdict(NAVIGATION)
     if n <= 40 or position > 0.7 or not ends_sentence(line):
-        joins = camel_joins(line)
-        if joins >= 3 and joins >= 0.2 * n:
+        if tags_run_together(line, n):
             return Verdict(TAGS)
     return None
 
@@ -601,8 +617,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
 def _long(line: str, low: str, n: int, position: float, subscribe: bool) -> Verdict | None:
     """Past 60 words a paragraph is chrome only as a run of tags or a long subscription pitch."""
     if position > 0.7 or not ends_sentence(line):
-        joins = camel_joins(line)
-        if joins >= 3 and joins >= 0.2 * n:
+        if tags_run_together(line, n):
             return Verdict(TAGS)
     if subscribe and n <= 120 and _SUBSCRIBE.match(line) and _YOU.search(low) and not is_guarded(line):
         return Verdict(SUBSCRIBE)
@@ -694,6 +709,8 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
         m = _READ_MORE_LOOSE.match(bare)
         if m and (headline_shaped(m.group(1), 25) or only_url(m.group(1))):
             return Verdict(READ_MORE)
+        if n <= 12 and _READ_MORE_AT.match(bare):
+            return Verdict(READ_MORE)
     if "[" in line:
         if n <= 30 and _TEASER_TAG.search(line) and headline_shaped(_TEASER_TAG.sub("", line).strip(), 30):
             return Verdict(READ_MORE)
@@ -709,10 +726,11 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
     if "share" in fam and n <= 30 and _SHARE.match(line):
         return Verdict(SOCIAL)
     if "follow" in fam:
-        platform = _PLATFORM.search(line)
         # "Follow us" alone is a prompt; "Follow us, the protesters chanted" is a story.
-        if n <= 40 and _FOLLOW.match(line) and platform and (n <= 8 or platform.group(0).lower() not in _WE_WORDS):
-            return Verdict(SOCIAL)
+        if n <= 40 and _FOLLOW.match(line):
+            platform = _PLATFORM.search(line)
+            if platform and (n <= 8 or platform.group(0).lower() not in _WE_WORDS):
+                return Verdict(SOCIAL)
 
     if (needle or n <= 12) and n <= 50 and _any(low, _GATE_NEWSLETTER) and _NEWSLETTER.search(low):
         if _NEWSLETTER_ACTION.match(line) or (n <= 25 and (_YOU.search(low) or _OUR.match(low))) or n <= 5:
@@ -773,7 +791,9 @@ def _legal_links(low: str) -> bool:
 def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
     if "nav" in fam and n <= 6 and _NAV_FULL.match(bare):
         return Verdict(NAVIGATION)
-    if n <= 25 and ("|" in line or "·" in line or "•" in line or n <= 8) and _legal_links(low):
+    separated = "|" in line or "·" in line or "•" in line
+    # (a separated line with a needle was already tested in classify)
+    if n <= 25 and (not needle if separated else n <= 8) and _legal_links(low):
         return Verdict(COPYRIGHT)
     if n <= 30 and not ends_sentence(line):
         parts = [p for p in _BREADCRUMB_SPLIT.split(line) if p.strip()] if _any(line, _BREADCRUMB_MARKS) else [line]
