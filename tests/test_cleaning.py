@@ -425,3 +425,38 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     runs += ["PoliticsWorldEuropeBusinessTechnology", "abcDefGhiJklMno", "The iPhone and the iPad sold well"]
     assert [R.tags_run_together(t, R.word_count(t)) for t in runs] == [plain_tags(t, R.word_count(t)) for t in runs]
     assert sum(R.tags_run_together(t, R.word_count(t)) for t in runs) > 100
+
+
+def _corpus_lines() -> list[str]:
+    import json
+
+    lines = []
+    for name in ("corpus.jsonl", "heldout.jsonl"):
+        path = Path(__file__).resolve().parents[1] / "bench" / "data" / "clean" / name
+        for record in path.read_text(encoding="utf-8").splitlines():
+            if record.strip():
+                lines += [line.strip() for line in json.loads(record).get("text", "").splitlines() if line.strip()]
+    return lines
+
+
+def test_gates_never_skip_a_pattern_that_would_match():
+    """A regex is skipped when none of its alternatives' opening texts occurs in the line (one
+    Aho-Corasick pass finds them all); date tokens are looked for only where one can start. A
+    line that the pattern matches must never be skipped, and date tokens must come out as the
+    plain ``findall`` gives them."""
+    from workers.cleaning import rules as R
+
+    dates = ["Updated 12 March 2024, 10:32 GMT", "Monday, March 4th, 2024 at 9 a.m. EST", "2024-03-12T09:30:00Z",
+             "vor 3 Stunden", "il y a 2 heures", "hace 5 minutos", "3 min read", "Lesezeit: 4 Minuten", "вчера, 12 марта 2024 г.",
+             "Publié le 4 avril 2024 à 10h30", "12.03.2024 | 5 minutes de lecture", "yesterday", "sábado 2 de marzo de 2024"]
+    lines = _corpus_lines() + dates
+    gates = [(R.G_LEGAL, lambda line: R._LEGAL.search(line.lower())), (R.G_AGENCY, lambda line: R._AGENCY.search(line)),
+             (R.G_ATTRIBUTION, lambda line: R._ATTRIBUTION.search(line.lower()))]
+    for bit, pattern in gates:
+        matched = [line for line in lines if pattern(line)]
+        assert matched, bit
+        assert [line for line in matched if not R._signals(line.lower()) & bit] == []
+    folded = [line.lower() for line in lines]
+    assert [[m.group() for m in R._date_tokens(f)] for f in folded] == [R._DATE_TOKEN_L.findall(f) for f in folded]
+    assert all(R._date_tokens(d.lower()) for d in dates)
+    assert R.date_only("Updated 12 March 2024, 10:32 GMT") == "12 March 2024, 10:32 GMT"

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
 from . import phrases as P
 from .normalise import ends_with
 
@@ -50,11 +52,12 @@ _WORD = re.compile(r"\w+", F)
 _URL = re.compile(r"(?:https?://|www\.)\S+", F)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", F)
 _QUOTE_START = re.compile(r"^[\"“”„«‘‚‹'\u2018\u201c]")
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|told|tells|according to|asked|added|explained|wrote|argued|"
+_ATTRIBUTION_WORDS = (
+    r"said|says|told|tells|according to|asked|added|explained|wrote|argued|"
     r"sagte|sagt|erklärte|schrieb|laut|a déclaré|a dit|selon|explique|dijo|dice|según|afirmó|explicó|"
-    r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*)\b"
+    r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*"
 )
+_ATTRIBUTION = re.compile(r"\b(?:" + _ATTRIBUTION_WORDS + r")\b")
 _INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
 _CAMEL = re.compile(r"[a-zа-яё]{2}[A-ZА-ЯЁ][a-zа-яё]")
 # Every capital that _CAMEL can match, counted from the capital (overlaps included, so never
@@ -150,8 +153,7 @@ _DISCLAIMER_VOCAB = re.compile(P.DISCLAIMER_VOCAB, F)
 _SOURCE_HEAD = re.compile(r"^[(\[]?\s*(?:sources?|original(?: source| story| post)?|quelle|fuente|источник|оригинал)\b", F)
 
 _DATE_PREFIX = re.compile(r"^" + P.alternation(P.DATE_PREFIX) + r"(?!\w)\s*[:：]?\s*", F)
-_DATE_TOKEN = re.compile(
-    r"(?<!\w)(?:"
+_DATE_TOKEN_ALTERNATIVES = (
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
     r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + P.MONTHS + r")\.?(?:,?\s+(?:de\s+)?\d{4}(?:\s*г\.?)?)?"
@@ -160,10 +162,9 @@ _DATE_TOKEN = re.compile(
     r"|\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?"
     r"|\d{1,2}\s*[ap]\.?m\.?"
     r"|(?:" + P.WEEKDAYS + r")\.?"
-    r"|" + P.RELATIVE_TIME + r"|" + P.READ_TIME + r""
-    r")(?!\w)",
-    F,
+    r"|" + P.RELATIVE_TIME + r"|" + P.READ_TIME
 )
+_DATE_TOKEN = re.compile(r"(?<!\w)(?:" + _DATE_TOKEN_ALTERNATIVES + r")(?!\w)", F)
 _DATE_FILLER = re.compile(
     r"(?<!\w)(?:at|on|um|uhr|à|le|el|a las|a la|de|del|в|г|года|the|gmt|utc|bst|cet|cest|msk|et|est|edt|pt|pst|pdt|ist|"
     r"mez|mesz|hrs?|h|updated|published|posted|aktualisiert|publié|publicado|actualizado|обновлено|опубликовано|"
@@ -175,7 +176,9 @@ _DATE_TOKEN_L = re.compile(_DATE_TOKEN.pattern.replace("[T ]", "[t ]").replace("
 _DATE_FILLER_L = re.compile(_DATE_FILLER.pattern)
 _TIME_ONLY = re.compile(r"\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?|\d{1,2}\s*[ap]\.?m\.?", F)
 _META_SPLIT = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
-_ZONE_ABBR = re.compile(r"(?<!\w)[A-Z]{2,4}(?!\w)")
+# Two to four capitals standing alone ("GMT"); written to open on a capital so the engine can
+# skip to one, with the "not after a word character" test behind it.
+_ZONE_ABBR = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,3}(?!\w)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +204,14 @@ def ends_sentence(text: str) -> bool:
     return ends_with(text, ".!?…。")
 
 
-def is_guarded(text: str) -> bool:
-    """Quotes and reported speech are the story talking, not the page."""
-    return bool(_QUOTE_START.match(text) or _ATTRIBUTION.search(text.lower()))
+def is_guarded(text: str, signals: int | None = None) -> bool:
+    """Quotes and reported speech are the story talking, not the page. ``signals`` (of
+    :func:`_signals`, for this text) lets the attribution search be skipped."""
+    if _QUOTE_START.match(text):
+        return True
+    if signals is not None and not signals & G_ATTRIBUTION:
+        return False
+    return bool(_ATTRIBUTION.search(text.lower()))
 
 
 def word_count(text: str) -> int:
@@ -246,11 +254,38 @@ def date_only(text: str) -> str | None:
     """
     body = _DATE_PREFIX.sub("", text, count=1)
     folded = _ZONE_ABBR.sub(" ", body).lower()
-    dates = _DATE_TOKEN_L.findall(folded)
-    if not dates or (body == text and all(_TIME_ONLY.fullmatch(d.strip()) for d in dates)):
+    dates = _date_tokens(folded)
+    if not dates or (body == text and all(_TIME_ONLY.fullmatch(d.group().strip()) for d in dates)):
         return None
-    rest = _DATE_FILLER_L.sub("", _DATE_TOKEN_L.sub(" ", folded))
+    rest = _DATE_FILLER_L.sub("", _replace_spans(folded, dates, " "))
     return body.strip() if not rest else None
+
+
+def _date_tokens(folded: str) -> list[re.Match[str]]:
+    """``_DATE_TOKEN_L.finditer(folded)``, trying the big pattern only where a token can start:
+    at a digit or at the opening of a month, weekday or time phrase (found in one pass). The
+    plain search tries all its alternatives at every character of a line."""
+    found: list[re.Match[str]] = []
+    pos = 0
+    for start in sorted({end - size + 1 for end, size in _DATE_OPENINGS.iter(folded)}):
+        if start < pos:
+            continue
+        m = _DATE_TOKEN_L.match(folded, start)
+        if m:
+            found.append(m)
+            pos = m.end()
+    return found
+
+
+def _replace_spans(text: str, spans: list[re.Match[str]], by: str) -> str:
+    """``text`` with each matched span (found in ``text`` or a same-length twin) replaced."""
+    out, last = [], 0
+    for m in spans:
+        out.append(text[last : m.start()])
+        out.append(by)
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _strip_dates(text: str) -> str:
@@ -258,13 +293,7 @@ def _strip_dates(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         return _DATE_TOKEN.sub(" ", text)
-    out, last = [], 0
-    for m in _DATE_TOKEN_L.finditer(low):
-        out.append(text[last : m.start()])
-        out.append(" ")
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
+    return _replace_spans(text, _date_tokens(low), " ")
 
 
 def byline_names(rest: str) -> str | None:
@@ -332,6 +361,87 @@ _GATE_NEWSLETTER = (
 )
 _GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "нажмите", " app", "скачайте")
 _HAS_DIGIT = re.compile(r"\d")
+
+
+
+def _alternatives(alternation: str) -> list[str]:
+    """The top-level alternatives of a regex alternation."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(alternation):
+        ch = alternation[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "|" and depth == 0:
+            out.append(alternation[start:i])
+            start = i + 1
+        i += 1
+    out.append(alternation[start:])
+    return out
+
+
+def literal_heads(alternation: str) -> tuple[str, ...]:
+    """The literal text each alternative of a regex alternation opens with (``terms of
+    (?:use|service)`` gives ``terms of ``; a leading group gives its own alternatives' heads, a
+    leading ``\\d`` the ten digits): one of them occurs wherever the regex matches, so their
+    absence lets the regex be skipped. Raises ``ValueError`` for an alternative that opens with no
+    literal text, so a phrase list that cannot be gated fails at import."""
+    heads: list[str] = []
+    for alt in _alternatives(alternation):
+        if alt.startswith("\\d"):
+            heads.extend("0123456789")
+            continue
+        if alt.startswith("(?:"):
+            depth = 0
+            for close, ch in enumerate(alt):
+                depth += ch == "("
+                depth -= ch == ")"
+                if depth == 0:
+                    break
+            if alt[close + 1 : close + 2] in ("?", "*", "{"):
+                raise ValueError(f"alternative {alt!r} opens with an optional group")
+            heads.extend(literal_heads(alt[3:close]))
+            continue
+        head = ""
+        for j, ch in enumerate(alt):
+            if ch in "\\()[]{}.^$|?*+" or alt[j + 1 : j + 2] in ("?", "*", "{"):
+                break
+            head += ch
+        if not head:
+            raise ValueError(f"alternative {alt!r} opens with no literal text")
+        heads.append(head.lower())
+    return tuple(heads)
+
+
+#: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
+(G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
+ G_ATTRIBUTION) = (1 << i for i in range(11))
+_SIGNAL_AUTOMATON = ahocorasick.Automaton()
+for _bit, _needles in (
+    (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
+    (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
+    (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
+    (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
+):
+    for _needle in _needles:
+        _SIGNAL_AUTOMATON.add_word(_needle, _SIGNAL_AUTOMATON.get(_needle, 0) | _bit)
+_SIGNAL_AUTOMATON.make_automaton()
+#: Where a date token can start (each opening with its length), for :func:`_date_tokens`.
+_DATE_OPENINGS = ahocorasick.Automaton()
+for _head in set(literal_heads(_DATE_TOKEN_ALTERNATIVES)):
+    _DATE_OPENINGS.add_word(_head, len(_head))
+_DATE_OPENINGS.make_automaton()
+
+
+def _signals(low: str) -> int:
+    """Every gate list that has a phrase in ``low``, found in one pass (Aho-Corasick) instead of
+    one substring test per phrase per list."""
+    bits = 0
+    for _, bit in _SIGNAL_AUTOMATON.iter(low):
+        bits |= bit
+    return bits
 
 
 def _any(haystack: str, needles: tuple[str, ...]) -> bool:
@@ -522,6 +632,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
                         return Verdict(TAGS)
                 return None
     low = line.lower()
+    sig = _signals(low)
     # Short lines are few: they meet every family, whatever their case.
     needle = n <= 12 or _any(line, NEEDLES)
     bare = strip_decoration(line) if pre else line
@@ -540,16 +651,16 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     if needle:
         if (
             n <= 60
-            and _any(low, _GATE_COPYRIGHT)
+            and sig & G_COPYRIGHT
             and ((_COPYRIGHT_START.match(line) and not _COPYRIGHT_PROSE.match(line)) or _COPYRIGHT_ANY.search(low))
         ):
-            if line.startswith("©") or not is_guarded(line):
+            if line.startswith("©") or not is_guarded(line, sig):
                 return Verdict(COPYRIGHT)
-        if n <= 25 and ("|" in line or "·" in line or "•" in line) and _legal_links(low):
+        if n <= 25 and ("|" in line or "·" in line or "•" in line) and sig & G_LEGAL and _legal_links(low):
             return Verdict(COPYRIGHT)
-        if n <= 60 and ("priv" in low or "конфиденц" in low) and _PRIVACY_BANNER.search(low) and not is_guarded(line):
+        if n <= 60 and sig & G_PRIVACY and _PRIVACY_BANNER.search(low) and not is_guarded(line, sig):
             return Verdict(COOKIE)
-        if n <= 150 and _any(low, _GATE_COOKIE) and not is_guarded(line):
+        if n <= 150 and sig & G_COOKIE and not is_guarded(line, sig):
             address, consent = _COOKIE_ADDRESS.search(low), _COOKIE_CONSENT.search(low)
             # A short line needs one of the two signals, a long one both.
             if (address and consent) or (n <= 30 and (address or consent)):
@@ -567,26 +678,26 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         return Verdict(COOKIE)
     if n <= 30 and position > 0.6 and " is " in line and _BIO.match(line):
         return Verdict(BYLINE)
-    if n <= 10 and not line.endswith(".") and (line[:1] in "©(" or "/" in line or n <= 4) and _AGENCY.search(line):
+    if n <= 10 and not line.endswith(".") and (line[:1] in "©(" or "/" in line or n <= 4) and sig & G_AGENCY and _AGENCY.search(line):
         return Verdict(PHOTO)
 
     if n <= 60 and (
         ("rep" in fam and _REPORTING.match(line))
-        or (needle and _any(low, _GATE_CONTRIBUTED) and _CONTRIBUTED.search(low) and not is_guarded(line))
+        or (needle and sig & G_CONTRIBUTED and _CONTRIBUTED.search(low) and not is_guarded(line, sig))
     ):
         return Verdict(REPORTING)
 
     if n > 60:
         return _long(line, low, n, position, "sub" in fam)
 
-    v = _byline_or_date(line, low, n, "meta" in fam)
+    v = _byline_or_date(line, low, n, "meta" in fam, sig)
     if v:
         return v
 
     if "rel" in fam and n <= 8 and _RELATED_FULL.match(bare):
         return Verdict(RELATED_HEADER)
 
-    v = _prompts(line, low, n, fam, needle, bare)
+    v = _prompts(line, low, n, fam, needle, bare, sig)
     if v:
         return v
 
@@ -596,7 +707,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         if _COMMENT_FORM.match(line):
             return Verdict(COMMENTS)
 
-    v = _navigation(line, low, n, position, fam, needle, bare)
+    v = _navigation(line, low, n, position, fam, needle, bare, sig)
     if v:
         return v
 
@@ -646,7 +757,7 @@ def _syndication(line: str, rest: str, n: int) -> Verdict | None:
     return Verdict(SYNDICATION, meta)
 
 
-def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool) -> Verdict | None:
+def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool, sig: int) -> Verdict | None:
     """A byline, date or e-mail line. Without a comma, pipe or digit it must open like one
     (``meta_prefix``: "By", "Updated", "Tags" and their kin)."""
     if "@" in line:
@@ -664,7 +775,7 @@ def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool) -> Verdict |
         return None
     if not meta_prefix and "," not in line and "|" not in line and not _HAS_DIGIT.search(line):
         return None
-    if _any(line, _META_SEPARATORS) or " by " in line or " von " in line:
+    if sig & G_META_SEP or " by " in line or " von " in line:
         segments = [s for s in _META_SPLIT.split(line) if s.strip()]
     else:
         segments = [line]
@@ -687,14 +798,14 @@ def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool) -> Verdict |
     return None
 
 
-def _prompts(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
-    v = _prompt(line, low, n, fam, needle, bare)
-    if v is not None and v.rule in (READ_MORE, SOCIAL, SUBSCRIBE, NEWSLETTER) and is_guarded(line):
+def _prompts(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
+    v = _prompt(line, low, n, fam, needle, bare, sig)
+    if v is not None and v.rule in (READ_MORE, SOCIAL, SUBSCRIBE, NEWSLETTER) and is_guarded(line, sig):
         return None
     return v
 
 
-def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
+def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     if "rm" in fam:
         if _READ_MORE_ALONE.match(line):
             return Verdict(READ_MORE)
@@ -732,13 +843,13 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
             if platform and (n <= 8 or platform.group(0).lower() not in _WE_WORDS):
                 return Verdict(SOCIAL)
 
-    if (needle or n <= 12) and n <= 50 and _any(low, _GATE_NEWSLETTER) and _NEWSLETTER.search(low):
+    if (needle or n <= 12) and n <= 50 and sig & G_NEWSLETTER and _NEWSLETTER.search(low):
         if _NEWSLETTER_ACTION.match(line) or (n <= 25 and (_YOU.search(low) or _OUR.match(low))) or n <= 5:
             return Verdict(NEWSLETTER)
     if "sub" in fam and _SUBSCRIBE.match(line):
-        if n <= 8 or not ends_sentence(line) or _YOU.search(low) or (_any(low, _GATE_CTA) and _CTA.search(low)):
+        if n <= 8 or not ends_sentence(line) or _YOU.search(low) or (sig & G_CTA and _CTA.search(low)):
             return Verdict(SUBSCRIBE)
-    if needle and n <= 40 and _any(low, _GATE_CTA) and _CTA.search(low) and _YOU.search(low):
+    if needle and n <= 40 and sig & G_CTA and _CTA.search(low) and _YOU.search(low):
         return Verdict(SUBSCRIBE)
     return None
 
@@ -788,15 +899,15 @@ def _legal_links(low: str) -> bool:
     return word_count(re.sub(r"[\W\d_]+", " ", residue).strip()) <= 3
 
 
-def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str) -> Verdict | None:
+def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     if "nav" in fam and n <= 6 and _NAV_FULL.match(bare):
         return Verdict(NAVIGATION)
     separated = "|" in line or "·" in line or "•" in line
     # (a separated line with a needle was already tested in classify)
-    if n <= 25 and (not needle if separated else n <= 8) and _legal_links(low):
+    if n <= 25 and (not needle if separated else n <= 8) and sig & G_LEGAL and _legal_links(low):
         return Verdict(COPYRIGHT)
     if n <= 30 and not ends_sentence(line):
-        parts = [p for p in _BREADCRUMB_SPLIT.split(line) if p.strip()] if _any(line, _BREADCRUMB_MARKS) else [line]
+        parts = [p for p in _BREADCRUMB_SPLIT.split(line) if p.strip()] if sig & G_CRUMB else [line]
         if len(parts) >= 2 and (parts[0].strip().lower() in _HOME_WORDS or all(_NAV_FULL.match(p.strip()) for p in parts)):
             return Verdict(NAVIGATION)
         if len(parts) >= 3 and all(word_count(p) <= 5 for p in parts) and not _URL.search(line):
