@@ -440,8 +440,8 @@ def _corpus_lines() -> list[str]:
 
 
 def test_gates_never_skip_a_pattern_that_would_match():
-    """A regex is skipped when none of its alternatives' opening texts occurs in the line (one
-    Aho-Corasick pass finds them all); date tokens are looked for only where one can start. A
+    """A regex or word test is skipped when none of its alternatives' opening texts (or telling
+    words) occurs in the line (one Aho-Corasick pass finds them all); date tokens are looked for only where one can start. A
     line that the pattern matches must never be skipped, and date tokens must come out as the
     plain ``findall`` gives them."""
     from workers.cleaning import rules as R
@@ -451,7 +451,8 @@ def test_gates_never_skip_a_pattern_that_would_match():
              "Publié le 4 avril 2024 à 10h30", "12.03.2024 | 5 minutes de lecture", "yesterday", "sábado 2 de marzo de 2024"]
     lines = _corpus_lines() + dates
     gates = [(R.G_LEGAL, lambda line: R._LEGAL.search(line.lower())), (R.G_AGENCY, lambda line: R._AGENCY.search(line)),
-             (R.G_ATTRIBUTION, lambda line: R._ATTRIBUTION.search(line.lower()))]
+             (R.G_ATTRIBUTION, lambda line: R._ATTRIBUTION.search(line.lower())),
+             (R.G_UI_CORE, R._ui_line), (R.G_SOCIAL_CORE, lambda line: R._share_bar(line.lower()))]
     for bit, pattern in gates:
         matched = [line for line in lines if pattern(line)]
         assert matched, bit

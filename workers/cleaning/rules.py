@@ -417,13 +417,14 @@ def literal_heads(alternation: str) -> tuple[str, ...]:
 
 #: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
 (G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
- G_ATTRIBUTION) = (1 << i for i in range(11))
+ G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE) = (1 << i for i in range(13))
 _SIGNAL_AUTOMATON = ahocorasick.Automaton()
 for _bit, _needles in (
     (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
     (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
     (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
     (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
+    (G_UI_CORE, tuple(P.UI_CORE)), (G_SOCIAL_CORE, tuple(_SOCIAL_CORE)),
 ):
     for _needle in _needles:
         _SIGNAL_AUTOMATON.add_word(_needle, _SIGNAL_AUTOMATON.get(_needle, 0) | _bit)
@@ -717,7 +718,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         return Verdict(TAGS)
     if n <= 15 and _YOU_ARE_HERE.match(line):
         return Verdict(NAVIGATION)
-    if n <= 7 and (not line.endswith(".") or line.endswith("...")) and _ui_line(line):
+    if n <= 7 and sig & G_UI_CORE and (not line.endswith(".") or line.endswith("...")) and _ui_line(line):
         return Verdict(NAVIGATION)
     if n <= 40 or position > 0.7 or not ends_sentence(line):
         if tags_run_together(line, n):
@@ -832,7 +833,7 @@ def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare
     if "." in line and "/" in line and _SOCIAL_URL.match(line):
         return Verdict(SOCIAL)
 
-    if n <= 16 and _share_bar(low):
+    if n <= 16 and sig & G_SOCIAL_CORE and _share_bar(low):
         return Verdict(SOCIAL)
     if "share" in fam and n <= 30 and _SHARE.match(line):
         return Verdict(SOCIAL)
