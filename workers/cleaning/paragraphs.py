@@ -19,6 +19,7 @@ halves of the paragraph around them are joined back.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,14 +53,15 @@ def _ends_clause(line: str) -> bool:
 
 def wrap_width(lines: list[str]) -> int | None:
     """The column the document was hard-wrapped at, or ``None`` if it was not wrapped."""
-    lens = sorted(len(l) for l in lines if len(l) >= 20)
+    lens = sorted(map(len, lines))
+    lens = lens[bisect_left(lens, 20) :]  # lines of 20 characters or more
     if len(lens) < 4:
         return None
     p90 = lens[int(0.9 * (len(lens) - 1))]
     if not 40 <= p90 <= 110:
         return None
-    width = max(l for l in lens if l <= p90 + 6)
-    near = sum(1 for l in lens if width * 0.7 <= l <= width)
+    width = lens[bisect_right(lens, p90 + 6) - 1]
+    near = bisect_right(lens, width) - bisect_left(lens, width * 0.7)
     if near < 0.5 * len(lens) or near < 3:
         return None
     return width
