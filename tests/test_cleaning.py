@@ -449,10 +449,13 @@ def test_gates_never_skip_a_pattern_that_would_match():
     dates = ["Updated 12 March 2024, 10:32 GMT", "Monday, March 4th, 2024 at 9 a.m. EST", "2024-03-12T09:30:00Z",
              "vor 3 Stunden", "il y a 2 heures", "hace 5 minutos", "3 min read", "Lesezeit: 4 Minuten", "вчера, 12 марта 2024 г.",
              "Publié le 4 avril 2024 à 10h30", "12.03.2024 | 5 minutes de lecture", "yesterday", "sábado 2 de marzo de 2024"]
-    lines = _corpus_lines() + dates
+    markers = ["Read more", "Continue reading »", "— Weiterlesen —", "[ Advertisement ]", "Skip to content", "Back to top"]
+    lines = _corpus_lines() + dates + markers + [m.upper() for m in markers]
     gates = [(R.G_LEGAL, lambda line: R._LEGAL.search(line.lower())), (R.G_AGENCY, lambda line: R._AGENCY.search(line)),
              (R.G_ATTRIBUTION, lambda line: R._ATTRIBUTION.search(line.lower())),
-             (R.G_UI_CORE, R._ui_line), (R.G_SOCIAL_CORE, lambda line: R._share_bar(line.lower()))]
+             (R.G_UI_CORE, R._ui_line), (R.G_SOCIAL_CORE, lambda line: R._share_bar(line.lower())),
+             (R.G_ADS, lambda line: R._ADS.match(R.strip_decoration(line))), (R.G_READ_MORE_ALONE, R._READ_MORE_ALONE.match),
+             (R.G_NAV_LINE, lambda line: R._NAV_FULL.match(R.strip_decoration(line)))]
     for bit, pattern in gates:
         matched = [line for line in lines if pattern(line)]
         assert matched, bit

@@ -417,7 +417,7 @@ def literal_heads(alternation: str) -> tuple[str, ...]:
 
 #: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
 (G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
- G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE) = (1 << i for i in range(13))
+ G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE) = (1 << i for i in range(16))
 _SIGNAL_AUTOMATON = ahocorasick.Automaton()
 for _bit, _needles in (
     (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
@@ -425,6 +425,8 @@ for _bit, _needles in (
     (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
     (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
     (G_UI_CORE, tuple(P.UI_CORE)), (G_SOCIAL_CORE, tuple(_SOCIAL_CORE)),
+    (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT))), (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE))),
+    (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE))),
 ):
     for _needle in _needles:
         _SIGNAL_AUTOMATON.add_word(_needle, _SIGNAL_AUTOMATON.get(_needle, 0) | _bit)
@@ -578,14 +580,16 @@ def marker(line: str) -> str | None:
     paragraphs."""
     if word_count(line) > 8 or line[:1].islower():
         return None
+    low = line.lower()
+    sig = _signals(low)
     bare = strip_decoration(line)
-    if _ADS.match(bare):
+    if sig & G_ADS and _ADS.match(bare):
         return ADVERTISEMENT
-    if _READ_MORE_ALONE.match(line):
+    if sig & G_READ_MORE_ALONE and _READ_MORE_ALONE.match(line):
         return READ_MORE
-    if _NAV_FULL.match(bare):
+    if sig & G_NAV_LINE and _NAV_FULL.match(bare):
         return NAVIGATION
-    return SOCIAL if _share_bar(line.lower()) else None
+    return SOCIAL if sig & G_SOCIAL_CORE and _share_bar(low) else None
 
 
 def _share_bar(low: str) -> bool:
@@ -640,7 +644,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     fam = _candidates(line, bare) if pre else frozenset()
 
     if pre:
-        if n <= 10 and "ads" in fam and _ADS.match(bare):
+        if n <= 10 and "ads" in fam and sig & G_ADS and _ADS.match(bare):
             return Verdict(ADVERTISEMENT)
         if n <= 80 and "syn" in fam:
             m = _SYNDICATION.match(line)
@@ -808,7 +812,7 @@ def _prompts(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bar
 
 def _prompt(line: str, low: str, n: int, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     if "rm" in fam:
-        if _READ_MORE_ALONE.match(line):
+        if sig & G_READ_MORE_ALONE and _READ_MORE_ALONE.match(line):
             return Verdict(READ_MORE)
         m = _READ_MORE.match(bare)
         if m:
@@ -901,7 +905,7 @@ def _legal_links(low: str) -> bool:
 
 
 def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
-    if "nav" in fam and n <= 6 and _NAV_FULL.match(bare):
+    if "nav" in fam and n <= 6 and sig & G_NAV_LINE and _NAV_FULL.match(bare):
         return Verdict(NAVIGATION)
     separated = "|" in line or "·" in line or "•" in line
     # (a separated line with a needle was already tested in classify)
