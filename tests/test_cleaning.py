@@ -395,12 +395,14 @@ def test_every_prefix_phrase_is_seen_by_the_per_letter_dispatch():
 
 
 def test_fast_paths_give_the_answer_of_the_plain_rule():
-    """Two shortcuts skip a regex when it cannot change the answer: ``strip_decoration`` when
-    neither end of a line is decoration, ``tags_run_together`` when a cheaper over-count of
-    lower-to-upper joins is already too small. Both must agree with the plain rule, or a
-    decorated marker or a run of tags would stay in the body."""
+    """Shortcuts that skip or speed up a regex must not change its answer: ``strip_decoration``
+    when neither end of a line is decoration, ``tags_run_together`` when a cheaper over-count of
+    lower-to-upper joins is already too small, and the byline and breadcrumb splitters written
+    to open on a character class. Each must agree with the plain rule, or a decorated marker, a
+    run of tags or a byline would stay in the body."""
     import itertools
     import random
+    import re
 
     from workers.cleaning import rules as R
 
@@ -419,6 +421,17 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
     texts += [f"{left}Advertisement{right}" for left in ("", "- ", "[ ", "» ", "(") for right in ("", " -", " ]", ":", ")")]
     assert [R.strip_decoration(t) for t in texts] == [plain_strip(t) for t in texts]
+
+    meta_split = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
+    crumb_split = re.compile(r"\s*(?:[|•·»›→]|::)\s*|\s+[>/\\]\s+")
+    pieces = [" ", "  ", "   ", "|", "•", "·", "–", "—", "-", "by ", "von ", "par ", "A", "a", "1", ".", ")", "\t", "\u00a0", ":", "::", "»", ">", "/", "\\", "→"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(30000)]
+    lines += ["By Jane Doe | 12 March 2024 · 3 min read", "Home > News > World", "Startseite » Politik :: Inland", "12.03.2024 von Max Muster"]
+    assert [R._META_SPLIT.split(t) for t in lines] == [meta_split.split(t) for t in lines]
+    assert [R._BREADCRUMB_SPLIT.split(t) for t in lines] == [crumb_split.split(t) for t in lines]
+    inner_sentence = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
+    sentences = _corpus_lines() + ["".join(rng.choice(["ab", "c", ".", "!", " ", "D", "Жё", "ё", "?"]) for _ in range(8)) for _ in range(30000)]
+    assert [bool(R._INNER_SENTENCE.search(t)) for t in sentences] == [bool(inner_sentence.search(t)) for t in sentences]
 
     words = ["Politics", "World", "Europe", "the", "iPhone", "McDonald", "abCdEf", "abcDefGh", "ПолитикаМир", "x"]
     runs = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))).replace(" ", rng.choice(["", " "])) for _ in range(5000)]

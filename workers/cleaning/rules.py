@@ -58,7 +58,9 @@ _ATTRIBUTION_WORDS = (
     r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*"
 )
 _ATTRIBUTION = re.compile(r"\b(?:" + _ATTRIBUTION_WORDS + r")\b")
-_INNER_SENTENCE = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
+# A sentence ending inside the text ("ok. The"): only ever used as a test. Opens on the
+# punctuation (letters checked behind it) so the engine can skip to candidates in C.
+_INNER_SENTENCE = re.compile(r"[.!?](?<=[a-zа-яё]{2}[.!?]) [A-ZА-ЯЁ]")
 _CAMEL = re.compile(r"[a-zа-яё]{2}[A-ZА-ЯЁ][a-zа-яё]")
 # Every capital that _CAMEL can match, counted from the capital (overlaps included, so never
 # fewer): opening on a character class lets the engine skip to capitals in C.
@@ -119,7 +121,9 @@ _COMMENT_FORM = re.compile(
     F,
 )
 _NAV_FULL = _full(P.NAV_LINE)
-_BREADCRUMB_SPLIT = re.compile(r"\s*(?:[|•·»›→]|::)\s*|\s+[>/\\]\s+")
+# A breadcrumb or menu separator (pipe, bullet, arrow, "::", or a spaced ">" "/" "\\"), written
+# after its first character like _META_SPLIT; tests/test_cleaning.py holds the plain form.
+_BREADCRUMB_SPLIT = re.compile(r"[\s|•·»›→:](?:(?<=\s)\s*(?:[|•·»›→]|::)\s*|(?<=[|•·»›→])\s*|(?<=:):\s*|(?<=\s)\s*[>/\\]\s+)")
 _PHOTO = re.compile(r"^[(\[]?" + P.alternation(P.PHOTO_PREFIX) + r"\s*(?:[:：|]|\s[-–—]\s|\s*\(|/)", F)
 _AGENCY = re.compile(r"(?<!\w)(?:" + P.PHOTO_AGENCIES + r")(?!\w)", F)
 _TAGS = re.compile(r"^" + P.alternation(P.TAGS_PREFIX) + r"\s*(?:[:：]|\s*$)", F)
@@ -175,7 +179,14 @@ _DATE_FILLER = re.compile(
 _DATE_TOKEN_L = re.compile(_DATE_TOKEN.pattern.replace("[T ]", "[t ]").replace("(?:Z|", "(?:z|"))
 _DATE_FILLER_L = re.compile(_DATE_FILLER.pattern)
 _TIME_ONLY = re.compile(r"\d{1,2}[:.h]\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?|\d{1,2}\s*[ap]\.?m\.?", F)
-_META_SPLIT = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
+# Splits "By Jane Doe | 12 March 2024 · 3 min read" into its parts. Read as: a spaced dash or bullet,
+# a pipe, three or more spaces, or the space before a "by"/"von"/"par"/"por" byline. Every branch
+# is written after its first character (a space or a pipe, checked again by a lookbehind), so
+# the engine can skip to candidates in C; tests/test_cleaning.py holds the plain form.
+_META_SPLIT = re.compile(
+    r"[\s|](?:(?<=\s)\s*[|•·–—-]\s+|(?<=\|)\s*|(?<=\s)\s*\|\s*|(?<=\s)\s{2,}"
+    r"|(?<=[\d.)A-Z]\s)\s*(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я]))"
+)
 # Two to four capitals standing alone ("GMT"); written to open on a capital so the engine can
 # skip to one, with the "not after a word character" test behind it.
 _ZONE_ABBR = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,3}(?!\w)")
@@ -666,9 +677,9 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         if n <= 60 and sig & G_PRIVACY and _PRIVACY_BANNER.search(low) and not is_guarded(line, sig):
             return Verdict(COOKIE)
         if n <= 150 and sig & G_COOKIE and not is_guarded(line, sig):
-            address, consent = _COOKIE_ADDRESS.search(low), _COOKIE_CONSENT.search(low)
-            # A short line needs one of the two signals, a long one both.
-            if (address and consent) or (n <= 30 and (address or consent)):
+            # A short line needs one of the two signals (who speaks, what is asked), a long one both.
+            address = _COOKIE_ADDRESS.search(low)
+            if (n <= 30 and address) or ((address or n <= 30) and _COOKIE_CONSENT.search(low)):
                 return Verdict(COOKIE)
     elif "copy" in fam and n <= 60 and _COPYRIGHT_START.match(line) and not _COPYRIGHT_PROSE.match(line):
         return Verdict(COPYRIGHT)
