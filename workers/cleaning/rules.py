@@ -187,6 +187,12 @@ _META_SPLIT = re.compile(
     r"[\s|](?:(?<=\s)\s*[|•·–—-]\s+|(?<=\|)\s*|(?<=\s)\s*\|\s*|(?<=\s)\s{2,}"
     r"|(?<=[\d.)A-Z]\s)\s*(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я]))"
 )
+# Where a byline's names end: a comma or slash, or "in"/"for"/"at" a place or paper.
+_NAME_CUT = re.compile(r"\s*[,/]\s*|\s+(?:in|for|at|à|en|aus|für|для|из)\s+")
+# A trailing ", Reuters" or "| The Courier" after the names.
+_NAME_TAIL = re.compile(r"\s*[,|;]\s*(?:[A-Z][\w.&' -]{1,40})?$")
+_LABEL_COLON = re.compile(r"^[(\[]?\s*\w+(?:\s\w+)?\s*[:：]")
+_NON_LETTERS = re.compile(r"[\W\d_]+")
 # Two to four capitals standing alone ("GMT"); written to open on a capital so the engine can
 # skip to one, with the "not after a word character" test behind it.
 _ZONE_ABBR = re.compile(r"[A-Z](?<!\w.)[A-Z]{1,3}(?!\w)")
@@ -311,12 +317,12 @@ def byline_names(rest: str) -> str | None:
     """The author names if ``rest`` (what follows "By") is a short run of names."""
     if _HAS_DIGIT.search(rest) or len(rest) > 40:
         rest = _strip_dates(rest)
-    cut = re.split(r"\s*[,/]\s*|\s+(?:in|for|at|à|en|aus|für|для|из)\s+", rest, maxsplit=1)
+    cut = _NAME_CUT.split(rest, maxsplit=1)
     if len(cut) == 2 and word_count(cut[1]) <= 6:
         head = [t for t in cut[0].split() if t]
         if 2 <= len(head) <= 4 and all(t[:1].isupper() or t.lower() in P.NAME_CONNECTORS for t in head):
             rest = cut[0]
-    rest = re.sub(r"\s*[,|;]\s*(?:[A-Z][\w.&' -]{1,40})?$", "", rest.strip()) if rest.count(",") == 1 and word_count(rest) > 4 else rest
+    rest = _NAME_TAIL.sub("", rest.strip()) if rest.count(",") == 1 and word_count(rest) > 4 else rest
     tokens = [t.strip(",.;:()'’") for t in rest.replace("|", " ").split()]
     tokens = [t for t in tokens if t]
     if not tokens or len(tokens) > 9:
@@ -474,6 +480,7 @@ NEEDLES = (
     "ights reserved", "ights Reserved", "IGHTS RESERVED", "orbehalten", "éservés", "eservados", "рава защищены", "ay not be published",
     "ontribu", "trugen zu", "ассылк",
 )
+_ASCII_NEEDLES = tuple(needle for needle in NEEDLES if needle.isascii())  # all a pure-ASCII line can hold
 _LONG_NEEDLES = ("ookie", "уки")
 _PREFIX_PHRASES = (
     P.SYNDICATION + P.PHOTO_PREFIX + P.REPORTING_CREDIT + P.SUBSCRIBE_PROMPT + P.SHARE_PROMPT + P.FOLLOW_VERB
@@ -567,6 +574,12 @@ _PREFIX_OTHER = re.compile(P.alternation(_PREFIX_UNREAD)) if _PREFIX_UNREAD else
 def opens_like_chrome(low: str) -> bool:
     """Whether a lower-cased line opens (after up to three decoration characters) with any
     prefix-family phrase: the one anchored test that decides whether the prefix families run."""
+    if not low:
+        return False
+    ch = low[0]
+    if ch not in _DECORATION and not ch.isspace():  # most lines: no decoration to walk
+        pattern = _PREFIX_BY_CHAR.get(ch, _PREFIX_OTHER)
+        return pattern is not None and pattern.match(low) is not None
     for j in range(min(len(low), _MAX_DECORATION + 1)):
         ch = low[j]
         pattern = _PREFIX_BY_CHAR.get(ch, _PREFIX_OTHER)
@@ -641,7 +654,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         ended = ends_sentence(line)
         if n > 30 or ended:
             # Past 60 words only a cookie banner can hide inside a line.
-            if not _any(line, NEEDLES if n <= 60 else _LONG_NEEDLES):
+            if not _any(line, (_ASCII_NEEDLES if line.isascii() else NEEDLES) if n <= 60 else _LONG_NEEDLES):
                 # Tags run together read as one long "sentence"; prose has several.
                 if (position > 0.7 or not ended) and line.count(". ") <= 1:
                     if tags_run_together(line, n):
@@ -650,7 +663,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     low = line.lower()
     sig = _signals(low)
     # Short lines are few: they meet every family, whatever their case.
-    needle = n <= 12 or _any(line, NEEDLES)
+    needle = n <= 12 or _any(line, _ASCII_NEEDLES if line.isascii() else NEEDLES)
     bare = strip_decoration(line) if pre else line
     fam = _candidates(line, bare) if pre else frozenset()
 
@@ -760,7 +773,7 @@ def _syndication(line: str, rest: str, n: int) -> Verdict | None:
     if _SOURCE_HEAD.match(line):
         # "Source: URL" or "Source: News agencies", never "Sources say the talks ..."
         stripped = rest.strip()
-        has_colon = bool(re.match(r"^[(\[]?\s*\w+(?:\s\w+)?\s*[:：]", line))
+        has_colon = bool(_LABEL_COLON.match(line))
         if not has_colon:
             return None
         if url and only_url(stripped):
@@ -912,7 +925,7 @@ def _legal_links(low: str) -> bool:
     if len(_LEGAL.findall(low)) < 2:
         return False
     residue = _LEGAL.sub(" ", low)
-    return word_count(re.sub(r"[\W\d_]+", " ", residue).strip()) <= 3
+    return word_count(_NON_LETTERS.sub(" ", residue).strip()) <= 3
 
 
 def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
