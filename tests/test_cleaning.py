@@ -433,6 +433,16 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     sentences = _corpus_lines() + ["".join(rng.choice(["ab", "c", ".", "!", " ", "D", "Жё", "ё", "?"]) for _ in range(8)) for _ in range(30000)]
     assert [bool(R._INNER_SENTENCE.search(t)) for t in sentences] == [bool(inner_sentence.search(t)) for t in sentences]
 
+    from workers.cleaning.paragraphs import clean_line, split_paragraphs
+
+    assert not [c for c in range(0x3001, 0x110000) if chr(c).isspace()]  # _ODD_SPACES stops at U+3000
+    bits = ["word", " ", "  ", "\t", "\u00a0", "\u200b", "\u00ad", "\u3000", "\n", "\r\n", "é", "x.", "\u2009"]
+    texts = ["".join(rng.choice(bits) for _ in range(rng.randint(1, 30))) for _ in range(5000)]
+    texts += ["plain text\nwith lines", "double  spaced\n line", "no\u00a0break", "soft\u00adhyphen only"]
+    for text in texts:
+        expected = [c for c in (clean_line(l) for l in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")) if c]
+        assert [p.text for p in split_paragraphs(text, unwrap=False)[0]] == expected, repr(text)
+
     words = ["Politics", "World", "Europe", "the", "iPhone", "McDonald", "abCdEf", "abcDefGh", "ПолитикаМир", "x"]
     runs = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))).replace(" ", rng.choice(["", " "])) for _ in range(5000)]
     runs += ["PoliticsWorldEuropeBusinessTechnology", "abcDefGhiJklMno", "The iPhone and the iPad sold well"]

@@ -28,6 +28,9 @@ from .normalise import ends_with
 
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
+# What clean_line folds besides double spaces: any whitespace but the space and the newline
+# (tabs, no-break and other Unicode spaces; none lies above U+3000), and the zero-width space.
+_ODD_SPACES = tuple(chr(c) for c in range(0x3001) if chr(c).isspace() and chr(c) not in " \n") + ("\u200b",)
 
 
 @dataclass
@@ -111,10 +114,12 @@ def split_paragraphs(
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     raw = text.split("\n")
-    if "  " not in text and text.replace("\n", "").isprintable():
-        lines = [l.strip() for l in raw]  # what clean_line does to each line of such a text
-    else:
+    if any(space in text for space in _ODD_SPACES):
         lines = [clean_line(l) for l in raw]
+    elif "  " in text:  # only plain spaces: what clean_line does, without its printable test
+        lines = [" ".join(l.split()) if "  " in l else l.strip() for l in raw]
+    else:
+        lines = [l.strip() for l in raw]
     width = wrap_width(lines) if unwrap else None
     paras: list[Paragraph] = []
     parts: list[list[str]] = []  # text pieces per paragraph, joined once at the end
