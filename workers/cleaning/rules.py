@@ -347,19 +347,25 @@ def _meta_segment(seg: str) -> tuple[str, str] | None:
     seg = seg.strip(" ,;")
     if not seg:
         return ("", "")
-    m = _BYLINE.match(seg) or ("," in seg and _ROLE_TAIL.match(seg[seg.rfind(",") + 1 :].strip()) and _ROLE_BYLINE.match(seg))
+    # Each pattern below is tried only when the segment can open like it (its first letter),
+    # or holds what it needs (a digit, a comma, an "@").
+    first = seg[0].lower()
+    m = (_BYLINE_OPENS is None or first in _BYLINE_OPENS) and _BYLINE.match(seg) or (
+        "," in seg and _ROLE_TAIL.match(seg[seg.rfind(",") + 1 :].strip()) and _ROLE_BYLINE.match(seg)
+    )
     if m:
         names = byline_names(m.group(1))
         if names:
             return ("author", names)
-    d = date_only(seg) if _HAS_DIGIT.search(seg) else None
+    digit = _HAS_DIGIT.search(seg)
+    d = date_only(seg) if digit else None
     if d:
         return ("date", d)
-    if _TAGS.match(seg) and word_count(seg) <= 6:
+    if (_TAGS_OPENS is None or first in _TAGS_OPENS) and _TAGS.match(seg) and word_count(seg) <= 6:
         return ("", "")
-    if _TIME_ONLY.fullmatch(seg):
+    if digit and _TIME_ONLY.fullmatch(seg):
         return ("", "")
-    if _EMAIL.fullmatch(seg):
+    if "@" in seg and _EMAIL.fullmatch(seg):
         return ("", "")
     return None
 
@@ -552,6 +558,8 @@ _FAMILY_PHRASES = {
     "nav": P.NAV_LINE, "tags": P.TAGS_PREFIX + ("posted in", "tagged", "filed under", "categories", "category"),
     "meta": P.BYLINE_PREFIX + P.DATE_PREFIX + P.TAGS_PREFIX,
 }
+_BYLINE_OPENS = _first_chars(P.BYLINE_PREFIX)
+_TAGS_OPENS = _first_chars(P.TAGS_PREFIX)
 _ALWAYS = frozenset(name for name, ph in _FAMILY_PHRASES.items() if _first_chars(ph) is None)
 _DISPATCH: dict[str, frozenset[str]] = {}
 for _name, _phrases in _FAMILY_PHRASES.items():
