@@ -487,3 +487,15 @@ def test_gates_never_skip_a_pattern_that_would_match():
     assert [[m.group() for m in R._date_tokens(f)] for f in folded] == [R._DATE_TOKEN_L.findall(f) for f in folded]
     assert all(R._date_tokens(d.lower()) for d in dates)
     assert R.date_only("Updated 12 March 2024, 10:32 GMT") == "12 March 2024, 10:32 GMT"
+
+
+def test_literal_heads_read_patterns_and_refuse_ungateable_ones():
+    from workers.cleaning.gates import literal_heads, openings
+
+    assert literal_heads(r"terms of (?:use|service)|datenschutz(?:erklärung)?|\d+ min|(?:Reading time|lesezeit)\s*:") == (
+        "terms of ", "datenschutz", *"0123456789", "reading time", "lesezeit")
+    assert literal_heads(r"hrs?|tue(?:s|sday)?") == ("hr", "tue")
+    for ungateable in (r"\w+ said", r"x?y", r"(?:a|b)?c", r"[ab]c"):
+        with pytest.raises(ValueError):
+            literal_heads(ungateable)
+    assert openings(["mar", "march", "1"])("1 march, 21 mar") == [0, 2, 10, 12]

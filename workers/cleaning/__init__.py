@@ -3,7 +3,8 @@
 Pure and queue-agnostic: every function here takes text and returns values, so it can run in a
 dramatiq actor, a CLI re-clean or a test alike. Small steps with one job each:
 :mod:`.paragraphs` (rebuild paragraphs), :mod:`.rules` (named chrome families),
-:mod:`.phrases` (their multilingual vocabulary), :mod:`.title` (headline and page furniture),
+:mod:`.phrases` (their multilingual vocabulary), :mod:`.gates` (cheap tests that skip the
+rules a line cannot meet), :mod:`.title` (headline and page furniture),
 :mod:`.site_model` (per-site learned boilerplate), :mod:`.html` (trafilatura wrapper),
 :mod:`.pipeline` (the order they run in).
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import ahocorasick
-
 from . import phrases as P
+from .gates import first_chars, literal_heads, opening, openings, signals
 from .normalise import ends_with
 
 F = P.FLAGS
@@ -284,7 +283,7 @@ def _date_tokens(folded: str) -> list[re.Match[str]]:
     plain search tries all its alternatives at every character of a line."""
     found: list[re.Match[str]] = []
     pos = 0
-    for start in sorted({end - size + 1 for end, size in _DATE_OPENINGS.iter(folded)}):
+    for start in _date_openings(folded):
         if start < pos:
             continue
         m = _DATE_TOKEN_L.match(folded, start)
@@ -386,88 +385,20 @@ _GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "наж
 _HAS_DIGIT = re.compile(r"\d")
 
 
-
-def _alternatives(alternation: str) -> list[str]:
-    """The top-level alternatives of a regex alternation."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(alternation):
-        ch = alternation[i]
-        if ch == "\\":
-            i += 2
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "|" and depth == 0:
-            out.append(alternation[start:i])
-            start = i + 1
-        i += 1
-    out.append(alternation[start:])
-    return out
-
-
-def literal_heads(alternation: str) -> tuple[str, ...]:
-    """The literal text each alternative of a regex alternation opens with (``terms of
-    (?:use|service)`` gives ``terms of ``; a leading group gives its own alternatives' heads, a
-    leading ``\\d`` the ten digits): one of them occurs wherever the regex matches, so their
-    absence lets the regex be skipped. Raises ``ValueError`` for an alternative that opens with no
-    literal text, so a phrase list that cannot be gated fails at import."""
-    heads: list[str] = []
-    for alt in _alternatives(alternation):
-        if alt.startswith("\\d"):
-            heads.extend("0123456789")
-            continue
-        if alt.startswith("(?:"):
-            depth = 0
-            for close, ch in enumerate(alt):
-                depth += ch == "("
-                depth -= ch == ")"
-                if depth == 0:
-                    break
-            if alt[close + 1 : close + 2] in ("?", "*", "{"):
-                raise ValueError(f"alternative {alt!r} opens with an optional group")
-            heads.extend(literal_heads(alt[3:close]))
-            continue
-        head = ""
-        for j, ch in enumerate(alt):
-            if ch in "\\()[]{}.^$|?*+" or alt[j + 1 : j + 2] in ("?", "*", "{"):
-                break
-            head += ch
-        if not head:
-            raise ValueError(f"alternative {alt!r} opens with no literal text")
-        heads.append(head.lower())
-    return tuple(heads)
-
-
 #: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
 (G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
  G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE) = (1 << i for i in range(16))
-_SIGNAL_AUTOMATON = ahocorasick.Automaton()
-for _bit, _needles in (
+_signals = signals((
     (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
     (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
     (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
     (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
-    (G_UI_CORE, tuple(P.UI_CORE)), (G_SOCIAL_CORE, tuple(_SOCIAL_CORE)),
+    (G_UI_CORE, P.UI_CORE), (G_SOCIAL_CORE, _SOCIAL_CORE),
     (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT))), (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE))),
     (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE))),
-):
-    for _needle in _needles:
-        _SIGNAL_AUTOMATON.add_word(_needle, _SIGNAL_AUTOMATON.get(_needle, 0) | _bit)
-_SIGNAL_AUTOMATON.make_automaton()
-#: Where a date token can start (each opening with its length), for :func:`_date_tokens`.
-_DATE_OPENINGS = ahocorasick.Automaton()
-for _head in set(literal_heads(_DATE_TOKEN_ALTERNATIVES)):
-    _DATE_OPENINGS.add_word(_head, len(_head))
-_DATE_OPENINGS.make_automaton()
-
-
-def _signals(low: str) -> int:
-    """Every gate list that has a phrase in ``low``, found in one pass (Aho-Corasick) instead of
-    one substring test per phrase per list."""
-    bits = 0
-    for _, bit in _SIGNAL_AUTOMATON.iter(low):
-        bits |= bit
-    return bits
+))
+#: Where a date token can start, for :func:`_date_tokens`.
+_date_openings = openings(literal_heads(_DATE_TOKEN_ALTERNATIVES))
 
 
 def _any(haystack: str, needles: tuple[str, ...]) -> bool:
@@ -500,55 +431,6 @@ _DECORATION = frozenset("([-–—•·*»›>|#")
 _MAX_DECORATION = 3
 
 
-def _first_chars(phrases: tuple[str, ...]) -> frozenset[str] | None:
-    """First characters a phrase can open with; ``None`` when that cannot be read off the pattern.
-
-    Understands a literal start, ``\\d``, an escaped character, and a leading ``(?:a|b)`` group
-    (also optional, ``(?:a )?b``), which covers every phrase list in :mod:`phrases`.
-    """
-    chars: set[str] = set()
-    for phrase in phrases:
-        got = _opening(phrase)
-        if got is None:
-            return None
-        chars |= got
-    return frozenset(chars)
-
-
-def _opening(pattern: str) -> set[str] | None:
-    if not pattern:
-        return None
-    head = pattern[0]
-    if pattern.startswith("\\d"):
-        return set("0123456789")
-    if head == "\\":
-        return {pattern[1:2].lower()} if pattern[1:2] and not pattern[1:2].isalnum() else None
-    if pattern.startswith("(?:"):
-        depth, i = 0, 0
-        for i, ch in enumerate(pattern):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0:
-                break
-        inner, rest = pattern[3:i], pattern[i + 1 :]
-        alternatives = [a for a in re.split(r"\|(?![^(]*\))", inner)]
-        out: set[str] = set()
-        for alt in alternatives:
-            got = _opening(alt)
-            if got is None:
-                return None
-            out |= got
-        if rest.startswith("?"):
-            got = _opening(rest[1:])
-            if got is None:
-                return None
-            out |= got
-        return out
-    if head in "([.?*+{|^$":
-        return None
-    return {head.lower()}
-
-
 _FAMILY_PHRASES = {
     "ads": P.ADVERTISEMENT, "syn": P.SYNDICATION, "copy": P.COPYRIGHT[:3], "photo": P.PHOTO_PREFIX,
     "rep": P.REPORTING_CREDIT, "sub": P.SUBSCRIBE_PROMPT, "rel": P.RELATED_HEADER,
@@ -558,19 +440,19 @@ _FAMILY_PHRASES = {
     "nav": P.NAV_LINE, "tags": P.TAGS_PREFIX + ("posted in", "tagged", "filed under", "categories", "category"),
     "meta": P.BYLINE_PREFIX + P.DATE_PREFIX + P.TAGS_PREFIX,
 }
-_BYLINE_OPENS = _first_chars(P.BYLINE_PREFIX)
-_TAGS_OPENS = _first_chars(P.TAGS_PREFIX)
-_ALWAYS = frozenset(name for name, ph in _FAMILY_PHRASES.items() if _first_chars(ph) is None)
+_BYLINE_OPENS = first_chars(P.BYLINE_PREFIX)
+_TAGS_OPENS = first_chars(P.TAGS_PREFIX)
+_ALWAYS = frozenset(name for name, ph in _FAMILY_PHRASES.items() if first_chars(ph) is None)
 _DISPATCH: dict[str, frozenset[str]] = {}
 for _name, _phrases in _FAMILY_PHRASES.items():
-    for _c in _first_chars(_phrases) or ():
+    for _c in first_chars(_phrases) or ():
         _DISPATCH[_c] = _DISPATCH.get(_c, _ALWAYS) | {_name}
 
 
 # One alternation per opening character: a line meets only the phrases that can start with its
 # first letter, instead of all ~700 of them. A phrase whose opening cannot be read off its
 # pattern joins every group (and the group for any other character).
-_PREFIX_OPENINGS = {p: _opening(p) for p in _PREFIX_PHRASES}
+_PREFIX_OPENINGS = {p: opening(p) for p in _PREFIX_PHRASES}
 _PREFIX_UNREAD = tuple(p for p, chars in _PREFIX_OPENINGS.items() if chars is None)
 _PREFIX_BY_CHAR: dict[str, re.Pattern[str]] = {
     _c: re.compile(P.alternation(tuple(p for p, chars in _PREFIX_OPENINGS.items() if chars and _c in chars) + _PREFIX_UNREAD))

@@ -1,0 +1,156 @@
+"""Gates: cheap tests that say a chrome pattern cannot match a line, so it need not run.
+
+Cleaning speed comes from not running most of the ~30 rule families on most lines. Every gate
+here is read off the phrase lists themselves, so it stays right when a list changes:
+
+- :func:`first_chars`: the letters a phrase list can open with (for anchored patterns);
+- :func:`literal_heads`: the literal text each alternative of a pattern opens with; where none
+  of them occurs in a line, the pattern cannot match there;
+- :func:`signals`: which of many such lists occur in a line, as bits, found in one
+  Aho-Corasick pass instead of one substring test per phrase per list;
+- :func:`openings`: where in a text any of some heads starts, so a big pattern is tried only
+  at those positions.
+
+A gate may let through a line its pattern then rejects; it must never stop one the pattern
+would match (``tests/test_cleaning.py`` checks each gate against its pattern).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import ahocorasick
+
+
+def alternatives(alternation: str) -> list[str]:
+    """The top-level alternatives of a regex alternation (``a|b(?:c|d)`` gives ``a``, ``b(?:c|d)``)."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(alternation):
+        ch = alternation[i]
+        if ch == "\\":
+            i += 2
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "|" and depth == 0:
+            out.append(alternation[start:i])
+            start = i + 1
+        i += 1
+    out.append(alternation[start:])
+    return out
+
+
+def _group_end(pattern: str) -> int:
+    """Index of the parenthesis closing the group ``pattern`` opens with."""
+    depth = 0
+    for i, ch in enumerate(pattern):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return i
+    raise ValueError(f"unbalanced group in {pattern!r}")
+
+
+def first_chars(phrases: Iterable[str]) -> frozenset[str] | None:
+    """First characters (lower-cased) the phrases can open with; ``None`` when that cannot be
+    read off a pattern.
+
+    Understands a literal start, ``\\d``, an escaped character, and a leading ``(?:a|b)`` group
+    (also optional, ``(?:a )?b``), which covers every phrase list in :mod:`phrases`.
+    """
+    chars: set[str] = set()
+    for phrase in phrases:
+        got = opening(phrase)
+        if got is None:
+            return None
+        chars |= got
+    return frozenset(chars)
+
+
+def opening(pattern: str) -> set[str] | None:
+    """The characters one pattern can open with, or ``None`` (see :func:`first_chars`)."""
+    if not pattern:
+        return None
+    head = pattern[0]
+    if pattern.startswith("\\d"):
+        return set("0123456789")
+    if head == "\\":
+        return {pattern[1:2].lower()} if pattern[1:2] and not pattern[1:2].isalnum() else None
+    if pattern.startswith("(?:"):
+        end = _group_end(pattern)
+        inner, rest = pattern[3:end], pattern[end + 1 :]
+        out: set[str] = set()
+        for alt in alternatives(inner):
+            got = opening(alt)
+            if got is None:
+                return None
+            out |= got
+        if rest.startswith("?"):
+            got = opening(rest[1:])
+            if got is None:
+                return None
+            out |= got
+        return out
+    if head in "([.?*+{|^$":
+        return None
+    return {head.lower()}
+
+
+def literal_heads(alternation: str) -> tuple[str, ...]:
+    """The literal text each alternative of a regex alternation opens with, lower-cased
+    (``terms of (?:use|service)`` gives ``terms of ``; a leading group gives its own
+    alternatives' heads, a leading ``\\d`` the ten digits). Raises ``ValueError`` for an
+    alternative that opens with no literal text, so a phrase list that cannot be gated fails at
+    import."""
+    heads: list[str] = []
+    for alt in alternatives(alternation):
+        if alt.startswith("\\d"):
+            heads.extend("0123456789")
+            continue
+        if alt.startswith("(?:"):
+            end = _group_end(alt)
+            if alt[end + 1 : end + 2] in ("?", "*", "{"):
+                raise ValueError(f"alternative {alt!r} opens with an optional group")
+            heads.extend(literal_heads(alt[3:end]))
+            continue
+        head = ""
+        for j, ch in enumerate(alt):
+            if ch in "\\()[]{}.^$|?*+" or alt[j + 1 : j + 2] in ("?", "*", "{"):
+                break
+            head += ch
+        if not head:
+            raise ValueError(f"alternative {alt!r} opens with no literal text")
+        heads.append(head.lower())
+    return tuple(heads)
+
+
+def signals(lists: Iterable[tuple[int, Iterable[str]]]) -> Callable[[str], int]:
+    """A function giving, for a text, the OR of the bits of every list with a phrase in it."""
+    automaton = ahocorasick.Automaton()
+    for bit, phrases in lists:
+        for phrase in phrases:
+            automaton.add_word(phrase, automaton.get(phrase, 0) | bit)
+    automaton.make_automaton()
+    found = automaton.iter
+
+    def of(text: str) -> int:
+        bits = 0
+        for _, bit in found(text):
+            bits |= bit
+        return bits
+
+    return of
+
+
+def openings(heads: Iterable[str]) -> Callable[[str], list[int]]:
+    """A function giving the positions, in order, where any of ``heads`` starts in a text."""
+    automaton = ahocorasick.Automaton()
+    for head in set(heads):
+        automaton.add_word(head, len(head))
+    automaton.make_automaton()
+    found = automaton.iter
+
+    def starts(text: str) -> list[int]:
+        return sorted({end - size + 1 for end, size in found(text)})
+
+    return starts
