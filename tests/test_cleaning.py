@@ -464,9 +464,12 @@ def _corpus_lines() -> list[str]:
 
 def test_gates_never_skip_a_pattern_that_would_match():
     """A regex or word test is skipped when none of its alternatives' opening texts (or telling
-    words) occurs in the line (one Aho-Corasick pass finds them all); date tokens are looked for only where one can start. A
-    line that the pattern matches must never be skipped, and date tokens must come out as the
-    plain ``findall`` gives them."""
+    words) occurs in the line (one Aho-Corasick pass finds them all), a prefix family when none
+    of its phrases' openings does; date tokens are looked for only where one can start. A line
+    that the pattern matches must never be skipped, and date tokens must come out as the plain
+    ``findall`` gives them."""
+    import re
+
     from workers.cleaning import rules as R
 
     dates = ["Updated 12 March 2024, 10:32 GMT", "Monday, March 4th, 2024 at 9 a.m. EST", "2024-03-12T09:30:00Z",
@@ -483,6 +486,13 @@ def test_gates_never_skip_a_pattern_that_would_match():
         matched = [line for line in lines if pattern(line)]
         assert matched, bit
         assert [line for line in matched if not R._signals(line.lower()) & bit] == []
+    from workers.cleaning import phrases as P
+
+    for name, bit in R._FAMILY_BITS.items():  # a family's phrases opening the line (after decoration)
+        opens = re.compile(r"^[\W_]{0,3}\s*" + P.alternation(R._FAMILY_PHRASES[name]), P.FLAGS)
+        matched = [line for line in lines if opens.match(line)]
+        assert matched, name
+        assert [line for line in matched if not R._signals(line.lower()) & bit] == [], name
     folded = [line.lower() for line in lines]
     assert [[m.group() for m in R._date_tokens(f)] for f in folded] == [R._DATE_TOKEN_L.findall(f) for f in folded]
     assert all(R._date_tokens(d.lower()) for d in dates)
@@ -495,7 +505,8 @@ def test_literal_heads_read_patterns_and_refuse_ungateable_ones():
     assert literal_heads(r"terms of (?:use|service)|datenschutz(?:erklärung)?|\d+ min|(?:Reading time|lesezeit)\s*:") == (
         "terms of ", "datenschutz", *"0123456789", "reading time", "lesezeit")
     assert literal_heads(r"hrs?|tue(?:s|sday)?") == ("hr", "tue")
-    for ungateable in (r"\w+ said", r"x?y", r"(?:a|b)?c", r"[ab]c"):
+    assert literal_heads(r"(?:additional )?reporting by|\(c\)(?=\s*\d{4})") == ("additional ", "reporting by", "(c)")
+    for ungateable in (r"\w+ said", r"x?y", r"(?:a|b)*c", r"[ab]c"):
         with pytest.raises(ValueError):
             literal_heads(ungateable)
     assert openings(["mar", "march", "1"])("1 march, 21 mar") == [0, 2, 10, 12]

@@ -99,7 +99,8 @@ def opening(pattern: str) -> set[str] | None:
 def literal_heads(alternation: str) -> tuple[str, ...]:
     """The literal text each alternative of a regex alternation opens with, lower-cased
     (``terms of (?:use|service)`` gives ``terms of ``; a leading group gives its own
-    alternatives' heads, a leading ``\\d`` the ten digits). Raises ``ValueError`` for an
+    alternatives' heads, and an optional one those and the rest's; a leading ``\\d`` gives the
+    ten digits; an escaped punctuation mark counts as itself). Raises ``ValueError`` for an
     alternative that opens with no literal text, so a phrase list that cannot be gated fails at
     import."""
     heads: list[str] = []
@@ -109,15 +110,24 @@ def literal_heads(alternation: str) -> tuple[str, ...]:
             continue
         if alt.startswith("(?:"):
             end = _group_end(alt)
-            if alt[end + 1 : end + 2] in ("?", "*", "{"):
-                raise ValueError(f"alternative {alt!r} opens with an optional group")
+            quantifier = alt[end + 1 : end + 2]
+            if quantifier in ("*", "{"):
+                raise ValueError(f"alternative {alt!r} opens with a repeated group")
             heads.extend(literal_heads(alt[3:end]))
+            if quantifier == "?":  # "(?:additional )?reporting by": either opening
+                heads.extend(literal_heads(alt[end + 2 :]))
             continue
-        head = ""
-        for j, ch in enumerate(alt):
-            if ch in "\\()[]{}.^$|?*+" or alt[j + 1 : j + 2] in ("?", "*", "{"):
+        head, j = "", 0
+        while j < len(alt):
+            ch, width = alt[j], 1
+            if ch == "\\" and alt[j + 1 : j + 2] and not alt[j + 1].isalnum():
+                ch, width = alt[j + 1], 2  # an escaped punctuation mark is itself
+            elif ch in "\\()[]{}.^$|?*+":
+                break
+            if alt[j + width : j + width + 1] in ("?", "*", "{"):
                 break
             head += ch
+            j += width
         if not head:
             raise ValueError(f"alternative {alt!r} opens with no literal text")
         heads.append(head.lower())

@@ -385,18 +385,6 @@ _GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "наж
 _HAS_DIGIT = re.compile(r"\d")
 
 
-#: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
-(G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
- G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE) = (1 << i for i in range(16))
-_signals = signals((
-    (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
-    (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
-    (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
-    (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
-    (G_UI_CORE, P.UI_CORE), (G_SOCIAL_CORE, _SOCIAL_CORE),
-    (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT))), (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE))),
-    (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE))),
-))
 #: Where a date token can start, for :func:`_date_tokens`.
 _date_openings = openings(literal_heads(_DATE_TOKEN_ALTERNATIVES))
 
@@ -447,6 +435,35 @@ _DISPATCH: dict[str, frozenset[str]] = {}
 for _name, _phrases in _FAMILY_PHRASES.items():
     for _c in first_chars(_phrases) or ():
         _DISPATCH[_c] = _DISPATCH.get(_c, _ALWAYS) | {_name}
+
+
+#: Bits of :func:`_signals`: which gate lists have a phrase in a lower-cased line.
+(G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
+ G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE) = (1 << i for i in range(16))
+#: One more bit per prefix family: some opening of its phrases occurs in the line.
+_FAMILY_BITS = {name: 1 << (16 + i) for i, name in enumerate(_FAMILY_PHRASES)}
+_FAMILY_MASK = sum(_FAMILY_BITS.values())
+_signals = signals((
+    (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
+    (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
+    (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
+    (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
+    (G_UI_CORE, P.UI_CORE), (G_SOCIAL_CORE, _SOCIAL_CORE),
+    (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT))), (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE))),
+    (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE))),
+    *((bit, literal_heads(P.alternation(_FAMILY_PHRASES[name]))) for name, bit in _FAMILY_BITS.items()),
+))
+_NARROWED: dict[tuple[frozenset[str], int], frozenset[str]] = {}
+
+
+def _present(fams: frozenset[str], sig: int) -> frozenset[str]:
+    """Of the families a line's first letter allows, those whose phrases' openings occur in it."""
+    key = (fams, sig & _FAMILY_MASK)
+    got = _NARROWED.get(key)
+    if got is None:
+        got = _NARROWED[key] = frozenset(name for name in fams if sig & _FAMILY_BITS[name])
+    return got
+
 
 
 # One alternation per opening character: a line meets only the phrases that can start with its
@@ -555,7 +572,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     # Short lines are few: they meet every family, whatever their case.
     needle = n <= 12 or _any(line, _ASCII_NEEDLES if line.isascii() else NEEDLES)
     bare = strip_decoration(line) if pre else line
-    fam = _candidates(line, bare) if pre else frozenset()
+    fam = _present(_candidates(line, bare), sig) if pre else frozenset()
 
     if pre:
         if n <= 10 and "ads" in fam and sig & G_ADS and _ADS.match(bare):
