@@ -117,21 +117,39 @@ def literal_heads(alternation: str) -> tuple[str, ...]:
             if quantifier == "?":  # "(?:additional )?reporting by": either opening
                 heads.extend(literal_heads(alt[end + 2 :]))
             continue
-        head, j = "", 0
+        for head in _literal_openings(alt):
+            if not head:
+                raise ValueError(f"alternative {alt!r} opens with no literal text")
+            heads.append(head.lower())
+    return tuple(heads)
+
+
+def _literal_openings(alt: str, limit: int = 8) -> list[str]:
+    """The literal texts one alternative opens with: up to the first construct that is not a
+    plain character, trying both ways round a character made optional (``e-?mail`` gives
+    ``email`` and ``e-mail``, which say more than ``e``) while that gives at most ``limit``."""
+    found: list[str] = []
+
+    def walk(j: int, head: str) -> None:
         while j < len(alt):
             ch, width = alt[j], 1
             if ch == "\\" and alt[j + 1 : j + 2] and not alt[j + 1].isalnum():
                 ch, width = alt[j + 1], 2  # an escaped punctuation mark is itself
             elif ch in "\\()[]{}.^$|?*+":
                 break
-            if alt[j + width : j + width + 1] in ("?", "*", "{"):
+            after = alt[j + width : j + width + 1]
+            if after == "?" and len(found) + 2 <= limit:
+                walk(j + width + 1, head)
+                walk(j + width + 1, head + ch)
+                return
+            if after in ("?", "*", "{"):
                 break
             head += ch
             j += width
-        if not head:
-            raise ValueError(f"alternative {alt!r} opens with no literal text")
-        heads.append(head.lower())
-    return tuple(heads)
+        found.append(head)
+
+    walk(0, "")
+    return found
 
 
 def signals(lists: Iterable[tuple[int, Iterable[str]]]) -> Callable[[str], int]:
