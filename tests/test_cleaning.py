@@ -506,6 +506,8 @@ def test_literal_heads_read_patterns_and_refuse_ungateable_ones():
         "terms of ", "datenschutz", *"0123456789", "reading time", "lesezeit")
     assert literal_heads(r"hrs?|tue(?:s|sday)?|e-?mail") == ("hr", "hrs", "tue", "email", "e-mail")
     assert literal_heads(r"(?:additional )?reporting by|\(c\)(?=\s*\d{4})") == ("additional ", "reporting by", "(c)")
+    assert literal_heads(r"\d+ comments?|(?:to )?continue reading|\d{1,2}:|\d+", anywhere=True) == (
+        " comment", " comments", "continue reading", ":", *"0123456789")
     for ungateable in (r"\w+ said", r".x", r"(?:a|b)*c", r"[ab]c"):
         with pytest.raises(ValueError):
             literal_heads(ungateable)

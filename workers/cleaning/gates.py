@@ -96,16 +96,27 @@ def opening(pattern: str) -> set[str] | None:
     return {head.lower()}
 
 
-def literal_heads(alternation: str) -> tuple[str, ...]:
+def literal_heads(alternation: str, *, anywhere: bool = False) -> tuple[str, ...]:
     """The literal text each alternative of a regex alternation opens with, lower-cased
     (``terms of (?:use|service)`` gives ``terms of ``; a leading group gives its own
     alternatives' heads, and an optional one those and the rest's; a leading ``\\d`` gives the
-    ten digits; an escaped punctuation mark counts as itself). Raises ``ValueError`` for an
-    alternative that opens with no literal text, so a phrase list that cannot be gated fails at
-    import."""
+    ten digits; an escaped punctuation mark counts as itself).
+
+    With ``anywhere`` the texts need only occur somewhere in every match, not open it, which
+    lets a gate be more telling: an optional leading group is passed over (``(?:to )?continue
+    reading`` gives ``continue reading``, not ``to ``), and so is a leading run of digits
+    (``\\d+ comments`` gives `` comments``). Raises ``ValueError`` for an alternative with no
+    literal text where one is needed, so a phrase list that cannot be gated fails at import."""
     heads: list[str] = []
     for alt in alternatives(alternation):
         if alt.startswith("\\d"):
+            rest = alt[2:]
+            if anywhere and rest[:1] in ("+", "*", "{"):
+                rest = rest[rest.index("}") + 1 :] if rest.startswith("{") else rest[1:]
+                tail = _literal_openings(rest)
+                if all(tail):
+                    heads.extend(t.lower() for t in tail)
+                    continue
             heads.extend("0123456789")
             continue
         if alt.startswith("(?:"):
@@ -113,7 +124,10 @@ def literal_heads(alternation: str) -> tuple[str, ...]:
             quantifier = alt[end + 1 : end + 2]
             if quantifier in ("*", "{"):
                 raise ValueError(f"alternative {alt!r} opens with a repeated group")
-            heads.extend(literal_heads(alt[3:end]))
+            if quantifier == "?" and anywhere:
+                heads.extend(literal_heads(alt[end + 2 :], anywhere=True))
+                continue
+            heads.extend(literal_heads(alt[3:end], anywhere=anywhere))
             if quantifier == "?":  # "(?:additional )?reporting by": either opening
                 heads.extend(literal_heads(alt[end + 2 :]))
             continue

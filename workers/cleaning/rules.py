@@ -445,13 +445,16 @@ _FAMILY_BITS = {name: 1 << (16 + i) for i, name in enumerate(_FAMILY_PHRASES)}
 _FAMILY_MASK = sum(_FAMILY_BITS.values())
 _signals = signals((
     (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
-    (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS), (G_CRUMB, _BREADCRUMB_MARKS),
-    (G_PRIVACY, ("priv", "конфиденц")), (G_LEGAL, literal_heads(P.LEGAL_WORDS)),
-    (G_AGENCY, literal_heads(P.PHOTO_AGENCIES)), (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS)),
+    (G_NEWSLETTER, _GATE_NEWSLETTER), (G_CTA, _GATE_CTA), (G_META_SEP, _META_SEPARATORS),
+    (G_CRUMB, _BREADCRUMB_MARKS), (G_PRIVACY, ("priv", "конфиденц")),
+    (G_LEGAL, literal_heads(P.LEGAL_WORDS, anywhere=True)),
+    (G_AGENCY, literal_heads(P.PHOTO_AGENCIES, anywhere=True)),
+    (G_ATTRIBUTION, literal_heads(_ATTRIBUTION_WORDS, anywhere=True)),
     (G_UI_CORE, P.UI_CORE), (G_SOCIAL_CORE, _SOCIAL_CORE),
-    (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT))), (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE))),
-    (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE))),
-    *((bit, literal_heads(P.alternation(_FAMILY_PHRASES[name]))) for name, bit in _FAMILY_BITS.items()),
+    (G_ADS, literal_heads(P.alternation(P.ADVERTISEMENT), anywhere=True)),
+    (G_READ_MORE_ALONE, literal_heads(P.alternation(P.READ_MORE_ALONE), anywhere=True)),
+    (G_NAV_LINE, literal_heads(P.alternation(P.NAV_LINE), anywhere=True)),
+    *((bit, literal_heads(P.alternation(_FAMILY_PHRASES[name]), anywhere=True)) for name, bit in _FAMILY_BITS.items()),
 ))
 _NARROWED: dict[tuple[frozenset[str], int], frozenset[str]] = {}
 
