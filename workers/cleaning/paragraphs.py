@@ -27,6 +27,7 @@ from .normalise import ends_with
 
 
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»]\s|\d{1,2}[.)]\s)")
+_BULLET_MARKS = frozenset("-•*·–—»")
 _HYPHEN_BREAK = re.compile(r"[^\W\d_]-$")
 # What clean_line folds besides double spaces: any whitespace but the space and the newline
 # (tabs, no-break and other Unicode spaces; none lies above U+3000), and the zero-width space.
@@ -81,7 +82,7 @@ def _joins(
         return False
     if width is None and nxt[:1].isupper():
         return False  # unwrapped text: only a lower-case continuation joins
-    if _BULLET.match(nxt):
+    if (nxt[0] in _BULLET_MARKS or nxt[0].isdigit()) and _BULLET.match(nxt):  # (lines come stripped)
         return False
     ended = _ends_clause(prev)
     if not ended and nxt[:1].islower():
