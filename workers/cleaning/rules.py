@@ -342,14 +342,16 @@ def byline_names(rest: str) -> str | None:
     return normalise_space(_EMAIL.sub("", rest).strip(" ,|-–—@"))
 
 
-def _meta_segment(seg: str) -> tuple[str, str] | None:
+def _meta_segment(seg: str, prefixes: bool) -> tuple[str, str] | None:
+    """What one segment of a byline/date line is. ``prefixes``: the line holds an opening of
+    some byline, date or tag prefix (without one, those patterns cannot match)."""
     seg = seg.strip(" ,;")
     if not seg:
         return ("", "")
     # Each pattern below is tried only when the segment can open like it (its first letter),
     # or holds what it needs (a digit, a comma, an "@").
     first = seg[0].lower()
-    m = (_BYLINE_OPENS is None or first in _BYLINE_OPENS) and _BYLINE.match(seg) or (
+    m = prefixes and (_BYLINE_OPENS is None or first in _BYLINE_OPENS) and _BYLINE.match(seg) or (
         "," in seg and _ROLE_TAIL.match(seg[seg.rfind(",") + 1 :].strip()) and _ROLE_BYLINE.match(seg)
     )
     if m:
@@ -360,7 +362,7 @@ def _meta_segment(seg: str) -> tuple[str, str] | None:
     d = date_only(seg) if digit else None
     if d:
         return ("date", d)
-    if (_TAGS_OPENS is None or first in _TAGS_OPENS) and _TAGS.match(seg) and word_count(seg) <= 6:
+    if prefixes and (_TAGS_OPENS is None or first in _TAGS_OPENS) and _TAGS.match(seg) and word_count(seg) <= 6:
         return ("", "")
     if digit and _TIME_ONLY.fullmatch(seg):
         return ("", "")
@@ -718,6 +720,7 @@ def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool, sig: int) ->
         segments = [s for s in _META_SPLIT.split(line) if s.strip()]
     else:
         segments = [line]
+    prefixes = bool(sig & _FAMILY_BITS["meta"])
     if len(segments) == 2 and _ROLE_TAIL.match(segments[1].strip()):
         names = byline_names(segments[0])
         if names:
@@ -725,7 +728,7 @@ def _byline_or_date(line: str, low: str, n: int, meta_prefix: bool, sig: int) ->
     if 1 <= len(segments) <= 6:
         found = []
         for segment in segments:
-            f = _meta_segment(segment)
+            f = _meta_segment(segment, prefixes)
             if f is None:
                 return None
             found.append(f)
