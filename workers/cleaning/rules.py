@@ -136,6 +136,8 @@ _COOKIE_SHORT = re.compile(r"(?:accept|reject|allow|manage|settings|preferences|
 _BYLINE = re.compile(r"^" + P.alternation(P.BYLINE_PREFIX) + r"\s*[:：]?\s+(.+)$", F)
 _META_SEPARATORS = ("|", " - ", " – ", " — ", "•", "·", "   ")
 _BREADCRUMB_MARKS = ("|", "•", "·", "»", "›", "→", "::", " > ", " / ", " \\ ")
+# A word opening in lower case: the line is not a row of capitalised menu words.
+_SPACE_LOWER = re.compile(r" [a-zа-яё]")
 _HOME_WORDS = frozenset({"home", "homepage", "startseite", "accueil", "inicio", "portada", "главная", "news"})
 _ROLE_TAIL = re.compile(r"^(?:" + P.BYLINE_ROLES + r")$", F)
 _ROLE_BYLINE = re.compile(r"^(.{3,60}?),\s*(?:" + P.BYLINE_ROLES + r")$", F)
@@ -854,7 +856,7 @@ def _navigation(line: str, low: str, n: int, position: float, fam: frozenset[str
             return Verdict(NAVIGATION)
         if len(parts) >= 3 and all(word_count(p) <= 5 for p in parts) and not _URL.search(line):
             return Verdict(NAVIGATION if position < 0.5 else TAGS)
-        if 3 <= n <= 20 and "," not in line:
+        if 3 <= n <= 20 and "," not in line and not _SPACE_LOWER.search(line):
             words = line.split()
             if all(w[:1].isupper() or w == "&" for w in words):
                 navs = sum(1 for w in words if w.lower().strip("&") in P.NAV_WORDS)
