@@ -505,6 +505,7 @@ def test_literal_heads_read_patterns_and_refuse_ungateable_ones():
     assert literal_heads(r"terms of (?:use|service)|datenschutz(?:erklärung)?|\d+ min|(?:Reading time|lesezeit)\s*:") == (
         "terms of ", "datenschutz", *"0123456789", "reading time", "lesezeit")
     assert literal_heads(r"hrs?|tue(?:s|sday)?|e-?mail") == ("hr", "hrs", "tue", "email", "e-mail")
+    assert literal_heads(r"(?:\(c\)|x)y") == ("(c)", "x")  # an escaped parenthesis does not close the group
     assert literal_heads(r"(?:additional )?reporting by|\(c\)(?=\s*\d{4})") == ("additional ", "reporting by", "(c)")
     assert literal_heads(r"\d+ comments?|(?:to )?continue reading|\d{1,2}:|\d+", anywhere=True) == (
         " comment", " comments", "continue reading", ":", *"0123456789")

@@ -4,8 +4,8 @@ Cleaning speed comes from not running most of the ~30 rule families on most line
 here is read off the phrase lists themselves, so it stays right when a list changes:
 
 - :func:`first_chars`: the letters a phrase list can open with (for anchored patterns);
-- :func:`literal_heads`: the literal text each alternative of a pattern opens with; where none
-  of them occurs in a line, the pattern cannot match there;
+- :func:`literal_heads`: the literal text each alternative of a pattern opens with (or must
+  hold somewhere); where none of them occurs in a line, the pattern cannot match there;
 - :func:`signals`: which of many such lists occur in a line, as bits, found in one
   Aho-Corasick pass instead of one substring test per phrase per list;
 - :func:`openings`: where in a text any of some heads starts, so a big pattern is tried only
@@ -42,12 +42,17 @@ def alternatives(alternation: str) -> list[str]:
 
 def _group_end(pattern: str) -> int:
     """Index of the parenthesis closing the group ``pattern`` opens with."""
-    depth = 0
-    for i, ch in enumerate(pattern):
+    depth, i = 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
         depth += ch == "("
         depth -= ch == ")"
         if depth == 0:
             return i
+        i += 1
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
