@@ -17,42 +17,41 @@ would match (``tests/test_cleaning.py`` checks each gate against its pattern).
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import ahocorasick
 
 
-def alternatives(alternation: str) -> list[str]:
-    """The top-level alternatives of a regex alternation (``a|b(?:c|d)`` gives ``a``, ``b(?:c|d)``)."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(alternation):
-        ch = alternation[i]
-        if ch == "\\":
-            i += 2
-            continue
-        depth += ch == "("
-        depth -= ch == ")"
-        if ch == "|" and depth == 0:
-            out.append(alternation[start:i])
-            start = i + 1
-        i += 1
-    out.append(alternation[start:])
-    return out
-
-
-def _group_end(pattern: str) -> int:
-    """Index of the parenthesis closing the group ``pattern`` opens with."""
+def _unescaped(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of a regex not escaped by a backslash: its index, itself, and the group
+    depth after it."""
     depth, i = 0, 0
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
             i += 2
             continue
-        depth += ch == "("
-        depth -= ch == ")"
+        depth += (ch == "(") - (ch == ")")
+        yield i, ch, depth
+        i += 1
+
+
+def alternatives(alternation: str) -> list[str]:
+    """The top-level alternatives of a regex alternation (``a|b(?:c|d)`` gives ``a``, ``b(?:c|d)``)."""
+    out, start = [], 0
+    for i, ch, depth in _unescaped(alternation):
+        if ch == "|" and depth == 0:
+            out.append(alternation[start:i])
+            start = i + 1
+    out.append(alternation[start:])
+    return out
+
+
+def _group_end(pattern: str) -> int:
+    """Index of the parenthesis closing the group ``pattern`` opens with."""
+    for i, _, depth in _unescaped(pattern):
         if depth == 0:
             return i
-        i += 1
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
