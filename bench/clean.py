@@ -39,8 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workers.cleaning import CLEANER_VERSION, clean_html, clean_text  # noqa: E402
-from workers.cleaning.html import EXTRACT_OPTIONS  # noqa: E402
+from workers.steps.cleaning import CLEANER_VERSION, clean_html, clean_text  # noqa: E402
+from workers.steps.cleaning.html import EXTRACT_OPTIONS  # noqa: E402
 
 DEFAULT_BENCH = ROOT / ".." / "shared" / "benchmarks" / "article-extraction"
 DEFAULT_CORPUS = ROOT / "bench" / "data" / "clean" / "corpus.jsonl"

@@ -34,7 +34,7 @@ from datasketch import MinHash  # noqa: E402
 from bench.common import machine_info  # noqa: E402  (moved to bench/common.py)
 from bench.corpus import generate  # noqa: E402
 from workers import dedup  # noqa: E402
-from workers.lsh_index import LshIndex  # noqa: E402
+from workers.index.lsh import LshIndex  # noqa: E402
 
 HARD = {"same_event", "short_item"}
 

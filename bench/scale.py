@@ -34,8 +34,8 @@ import numpy as np  # noqa: E402
 import redis  # noqa: E402
 
 from workers import dedup  # noqa: E402
-from workers.dedup import Fingerprint  # noqa: E402
-from workers.lsh_index import LshIndex  # noqa: E402
+from workers.steps.dedup import Fingerprint  # noqa: E402
+from workers.index.lsh import LshIndex  # noqa: E402
 
 
 def private_redis():

@@ -19,7 +19,7 @@ keeps the bytes, which corpus recognises as exact copies without cleaning them):
 4. **ours**, for each ``--workers`` N: a fresh store and namespace, ``corpus worker -p N`` started
    and waited for until its processes are alive (workers are a service: their ~1 s start-up is shown
    separately as ``boot``), then ``corpus ingest DIR --wait --json`` timed as a whole process until it
-   exits. Then: the stage times the workers recorded in Redis (``workers/metrics.py``; per document,
+   exits. Then: the stage times the workers recorded in Redis (``workers/queue/counters.py``; per document,
    summed over processes), the workers' busy share (CPU seconds / (wall x N)), peak RSS of every
    worker process (VmHWM), Redis bytes per document (INFO used_memory delta; and the LSH index's
    keys alone by MEMORY USAGE) and database bytes per document (SQLite file after a checkpoint);
@@ -142,7 +142,7 @@ class Workers:
         self.logf = open(log_path, "wb")
         self.proc = subprocess.Popen([sys.executable, "-m", "ingest.cli", "worker", "-p", str(processes), "-t", str(threads)],
                                      env=env, cwd=ROOT, stdout=self.logf, stderr=subprocess.STDOUT, start_new_session=True)
-        from workers.heartbeat import alive_workers
+        from workers.queue.registry import alive_workers
 
         deadline = time.monotonic() + 120
         while len(alive_workers(redis_client, namespace)) < processes:
@@ -221,7 +221,7 @@ def db_bytes(data_dir: Path) -> dict:
 
 
 def stage_ms(client, namespace: str) -> dict:
-    from workers import metrics
+    from workers.ops import metrics
 
     stages = metrics.totals(client, namespace)["stages"]
     return {name: 1000 * s["sum"] / s["count"] for name, s in stages.items() if s["count"]}
@@ -363,11 +363,12 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
 
     from ingest import readers
     from models.db import session_scope
-    from models.store import record
+    from models.documents import record
     import xxhash
 
     from bench.baseline import minhash_of
-    from workers import dedup, pipeline
+    from workers import pipeline
+    from workers.steps import dedup, prepare
     from workers import runtime as rtmod
 
     rtmod.reset()
@@ -392,11 +393,11 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
                     texts.append(args[0])
         return wrapper
 
-    originals = {"decode": pipeline.decode, "clean": pipeline.clean, "link": pipeline.link}
+    originals = {"decode": prepare.decode, "clean": prepare.clean, "link": pipeline.link}
     fingerprint, compare = dedup.fingerprint, dedup.compare
     try:
-        pipeline.decode = timed("decode", originals["decode"])
-        pipeline.clean = timed("clean", originals["clean"])
+        prepare.decode = timed("decode", originals["decode"])
+        prepare.clean = timed("clean", originals["clean"])
         pipeline.link = timed("link (in SQL)", originals["link"])
         dedup.fingerprint = timed("fingerprint", fingerprint)
         dedup.compare = timed("compare", compare)
@@ -413,14 +414,12 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
                 ids += [doc_id for doc_id, _ in record(session, batch[start:start + 500])]
         spent["ingest: record"] = time.perf_counter() - t
         t = time.perf_counter()
-        from workers.actors import process_documents
-        from workers.broker import QUEUE
+        from workers.keys import QUEUE
+        from workers.queue.messages import enqueue
 
-        broker = rt.broker  # this run's namespace (the actor module keeps the first runtime's broker)
-        broker.declare_queue(QUEUE)
+        rt.broker.declare_queue(QUEUE)
         size = rt.settings.batch_size
-        for start in range(0, len(ids), size):
-            broker.enqueue(process_documents.message(ids[start:start + size]))
+        enqueue(rt.broker, ids, batch_size=size)
         spent["ingest: enqueue"] = time.perf_counter() - t
 
         stage: dict[str, float] = defaultdict(float)
@@ -431,7 +430,7 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
                 stage[k] += v
         total = time.perf_counter() - t
     finally:
-        pipeline.decode, pipeline.clean, pipeline.link = originals["decode"], originals["clean"], originals["link"]
+        prepare.decode, prepare.clean, pipeline.link = originals["decode"], originals["clean"], originals["link"]
         dedup.fingerprint, dedup.compare = fingerprint, compare
     n = len(ids)
     # MinHash alone, per core: CPU seconds of dedup.fingerprint on the cleaned texts, again

@@ -29,15 +29,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, overload
 
+import dramatiq.errors
+import redis
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest import readers
 from ingest.formats.records import BadRecord, failed, to_document
-from models.db import StoreUnavailable, mask_url, session_scope
-from models.store import NewDocument, article_record, record
+from ingest.intake import Intake
+from models.articles import article_record
+from models.db import StoreUnavailable, mask_url, read_scope
+from models.documents import NewDocument
 from models.tables import PENDING, Article, Document
-from workers.runtime import RedisUnavailable
+from workers.runtime import RedisUnavailable, runtime as current_runtime
 
 __all__ = ["Changes", "Corpus", "Handle", "Handles", "Outcome", "RedisUnavailable", "StoreUnavailable"]
 
@@ -70,7 +74,7 @@ class Outcome:
 def _outcomes(corpus: "Corpus", ids: Sequence[int]) -> dict[int, Outcome]:
     found: dict[int, Outcome] = {}
     with corpus._store():
-        with session_scope(corpus.runtime.engine) as session:
+        with read_scope(corpus.runtime.engine) as session:
             for start in range(0, len(ids), _CHUNK):
                 rows = session.execute(
                     select(Document.id, Document.status, Document.article_id, Document.kind, Document.similarity,
@@ -192,7 +196,7 @@ class Changes(Iterator[dict[str, Any]]):
         after = Article.change_seq > seq if last_id is None else or_(
             Article.change_seq > seq, and_(Article.change_seq == seq, Article.id > last_id))
         with self.corpus._store():
-            with session_scope(self.corpus.runtime.engine) as session:
+            with read_scope(self.corpus.runtime.engine) as session:
                 articles = session.scalars(
                     select(Article)
                     .where(Article.merged_into_id.is_(None), Article.canonical_document_id.is_not(None),
@@ -213,9 +217,7 @@ class Corpus:
     ``StoreUnavailable`` at once when a service cannot be reached."""
 
     def __init__(self, runtime=None) -> None:
-        from workers.runtime import runtime as current
-
-        self.runtime = runtime or current()
+        self.runtime = runtime or current_runtime()
         self.runtime.engine, self.runtime.redis  # noqa: B018 - fail now, with the variable to fix
 
     # ---------------------------------------------------------------- enqueue
@@ -290,26 +292,11 @@ class Corpus:
 
     def _enqueue_stream(self, documents: Iterator[NewDocument]) -> Handles:
         handles = Handles(self)
-        batch: list[NewDocument] = []
-        for document in documents:
-            batch.append(document)
-            if len(batch) >= BATCH:
-                handles.ids.extend(self._record_and_send(batch))
-                batch = []
-        if batch:
-            handles.ids.extend(self._record_and_send(batch))
+        intake = Intake(self.runtime, first=BATCH, most=BATCH, store_guard=self._store, queue_guard=self._redis,
+                        on_recorded=lambda recorded: handles.ids.extend(r.id for r in recorded))
+        intake.add_all(documents)
+        intake.flush()
         return handles
-
-    def _record_and_send(self, documents: list[NewDocument]) -> list[int]:
-        with self._store():
-            with session_scope(self.runtime.engine) as session:
-                recorded = record(session, documents)
-        ids = [doc_id for doc_id, _ in recorded]
-        with self._redis():
-            from workers.actors import enqueue
-
-            enqueue((doc_id for document, doc_id in zip(documents, ids) if document.error is None), rt=self.runtime)
-        return ids
 
     # ------------------------------------------------------------------- read
 
@@ -319,7 +306,7 @@ class Corpus:
         if isinstance(article_id, bool) or not isinstance(article_id, int):
             raise TypeError(f"article_id must be an int, got {type(article_id).__name__}")
         with self._store():
-            with session_scope(self.runtime.engine) as session:
+            with read_scope(self.runtime.engine) as session:
                 article = session.get(Article, article_id)
                 while article is not None and article.merged_into_id is not None:
                     article = session.get(Article, article.merged_into_id)
@@ -341,8 +328,6 @@ class Corpus:
         return _Translate(StoreUnavailable, SQLAlchemyError, self._store_message)
 
     def _redis(self):
-        import redis
-
         return _Translate(RedisUnavailable, (redis.RedisError, ConnectionError, OSError), self._redis_message)
 
     def _store_message(self, exc: BaseException) -> str:
@@ -367,8 +352,6 @@ class _Translate:
         return self
 
     def __exit__(self, kind, exc, tb):
-        import dramatiq.errors
-
         if exc is None or isinstance(exc, (RedisUnavailable, StoreUnavailable)):
             return False
         if isinstance(exc, self.caught) or isinstance(exc, dramatiq.errors.ConnectionError):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ingest.formats import SUPPORTED, Format, ReadError, ReadStats, documents, format_of
-from models.store import NewDocument
+from models.documents import NewDocument
 
 __all__ = ["SUPPORTED", "Format", "ReadError", "ReadStats", "documents", "format_of", "is_hidden_or_temporary",
            "read", "walk"]

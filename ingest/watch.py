@@ -32,8 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+
 from ingest import readers
-from models.store import NewDocument
+from ingest.intake import Intake, Recorded
+from models.db import read_scope
+from models.tables import PENDING, Document
+from workers.keys import inbox_key
 
 log = logging.getLogger("corpus.watch")
 
@@ -253,25 +258,13 @@ class Watcher:
     def ingest_untracked(self) -> None:
         """Read, record and enqueue every file in processing/ not followed yet: just
         claimed, left by a crash, or interrupted by a Redis/database error."""
-        from workers.actors import enqueue
-
         pending: list[Claimed] = []  # complete once their documents are recorded and sent
-        batch: list[tuple[NewDocument, Claimed]] = []
 
-        def flush() -> None:
-            if not batch:
-                return
-            from models.db import session_scope
-            from models.store import record
+        def attach(recorded: list[Recorded]) -> None:
+            for item in recorded:
+                item.owner.ids.append(item.id)
 
-            with session_scope(self.runtime.engine) as session:
-                recorded = record(session, [document for document, _ in batch])
-            for (_document, claimed), (doc_id, _new) in zip(batch, recorded):
-                claimed.ids.append(doc_id)
-            # Records failed at the door are settled already: nothing for the workers.
-            enqueue(doc_id for (document, _), (doc_id, _) in zip(batch, recorded) if not document.error)
-            batch.clear()
-
+        intake = Intake(self.runtime, on_recorded=attach, first=RECORD_BATCH, most=RECORD_BATCH)
         for path in self._processing_files():
             if path in self.tracked:
                 continue
@@ -285,21 +278,19 @@ class Watcher:
             stats = readers.ReadStats()
             try:
                 for document in readers.documents(path, source=str(original), site=site, stats=stats):
-                    batch.append((document, claimed))
-                    if len(batch) >= RECORD_BATCH:
-                        flush()
-                        if self.stop.is_set():
-                            raise _Stopped
+                    intake.add(document, claimed)
+                    if self.stop.is_set():
+                        raise _Stopped
             except readers.ReadError as exc:
                 claimed.error = str(exc).replace(str(path), str(original))
             claimed.skipped = stats.skipped
             if stats.skipped:
                 log.info("%s: %d record(s) that are not documents skipped", original, stats.skipped)
             pending.append(claimed)
-            if len(batch) >= RECORD_BATCH or len(pending) >= RECORD_BATCH:
-                flush()
+            if len(pending) >= RECORD_BATCH:
+                intake.flush()
                 self._track(pending)
-        flush()
+        intake.flush()
         self._track(pending)
 
     def _track(self, pending: list[Claimed]) -> None:
@@ -313,11 +304,6 @@ class Watcher:
         """Move every file whose documents are all settled to done/ or failed/."""
         if not self.tracked:
             return
-        from sqlalchemy import select
-
-        from models.db import session_scope
-        from models.tables import PENDING, Document
-
         wanted: list[int] = []
         for claimed in self.tracked.values():
             wanted.extend(claimed.ids[claimed.position : claimed.position + STATUS_CHUNK])
@@ -325,7 +311,7 @@ class Watcher:
                 break
         found: dict[int, tuple[str, str | None]] = {}
         if wanted:
-            with session_scope(self.runtime.engine) as session:
+            with read_scope(self.runtime.engine) as session:
                 for start in range(0, len(wanted), STATUS_CHUNK):
                     rows = session.execute(select(Document.id, Document.status, Document.error)
                                            .where(Document.id.in_(wanted[start : start + STATUS_CHUNK])))
@@ -360,7 +346,7 @@ class Watcher:
         try:
             processing = sum(1 for _ in self._processing_files())
             self.in_processing = processing
-            key = f"{self.runtime.settings.namespace}:inbox"
+            key = inbox_key(self.runtime.settings.namespace)
             client = self.runtime.redis
             client.hset(key, mapping={"path": str(self.inbox), "backlog": self.backlog,
                                       "processing": processing, "updated": f"{time.time():.3f}"})

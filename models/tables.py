@@ -109,7 +109,7 @@ class Match(Base):
 
 
 class SiteModelVersion(Base):
-    """A frozen, versioned model of one site's boilerplate lines (``workers.cleaning.SiteModel``
+    """A frozen, versioned model of one site's boilerplate lines (``workers.steps.cleaning.SiteModel``
     as JSON). Workers clean with the latest version of a document's site and record which."""
 
     __tablename__ = "site_models"

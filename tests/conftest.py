@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import servers
+from tests.support import servers
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.tables import CANONICAL, DUPLICATE, LINKED, Article, Document, Match, utcnow
-from workers.dedup import Fingerprint, compare, jaccard
+from workers.steps.dedup import Fingerprint, compare, jaccard
 
 Edge = tuple[int, str, float]  # other document id, kind, similarity
 

@@ -2,20 +2,37 @@
 
 Built once per process and shared by the CLI, the Python API and the actors, so that each
 of them fails the same way, with a message naming the variable to fix, when Redis or the
-database cannot be reached.
+database cannot be reached. This is also where the broker's middleware is assembled: each
+piece is handed the connections it needs, none reaches back for the runtime.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import redis
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
 
-from models.db import mask_url, open_store
+from models.db import mask_url, open_store, session_scope
+from models.meta import get_meta, set_meta
+from workers.embedded import redis_url
+from workers.keys import broker_namespace, index_prefix, queue_names
+from workers.queue.broker import make_broker
+from workers.queue.dead_letters import DeadLetterReasons
+from workers.queue.janitor import Janitor
+from workers.queue.registry import WorkerRegistry
+from workers.queue.sampler import QueueSampler
+from workers.queue.window import IndexWindow
 from workers.settings import Settings
+
+if TYPE_CHECKING:
+    from workers.index.lsh import LshIndex
+    from workers.sites import SiteModels
 
 
 class RedisUnavailable(RuntimeError):
@@ -28,8 +45,6 @@ class Runtime:
 
     @cached_property
     def redis_url(self) -> str:
-        from workers.embedded_redis import redis_url
-
         try:
             return redis_url(self.settings)
         except Exception as exc:
@@ -55,21 +70,26 @@ class Runtime:
         return open_store(self.settings.effective_database_url, variable=variable)
 
     @cached_property
-    def broker(self):
-        from workers.broker import make_broker
-
-        return make_broker(self.settings, self.redis)
+    def broker(self) -> RedisBroker:
+        settings, client = self.settings, self.redis
+        middleware = [
+            WorkerRegistry(client, settings.namespace),
+            DeadLetterReasons(client, settings.namespace),
+            QueueSampler(client, settings.namespace),
+            # dramatiq's maintenance alone leaves a SIGKILLed worker's messages waiting for minutes.
+            Janitor(client, broker_namespace(settings.namespace), settings.heartbeat_timeout_ms, queue_names()),
+        ]
+        if settings.dedup_window_days > 0:
+            middleware.append(IndexWindow(settings.dedup_window_days, lambda: self.index))
+        return make_broker(settings.namespace, client, heartbeat_timeout_ms=settings.heartbeat_timeout_ms,
+                           middleware=middleware)
 
     @cached_property
-    def index(self):
+    def index(self) -> LshIndex:
         """The shared LSH index, after checking that this process fingerprints exactly as
         the store and the index were built: mixing parameters would silently miss copies."""
-        import json
-
-        from models.db import session_scope
-        from models.store import get_meta, set_meta
-        from workers import dedup
-        from workers.lsh_index import LshIndex, ParamsMismatch
+        from workers.index.lsh import ParamsMismatch  # the fingerprint code: imported by workers only
+        from workers.steps import dedup
 
         params = dedup.params()
         wanted = json.dumps(params, sort_keys=True)
@@ -82,14 +102,20 @@ class Runtime:
                     f"this worker's dedup parameters {wanted} differ from the store's {recorded}; "
                     "run the same corpus version everywhere (or re-fingerprint and `corpus reindex`)"
                 )
-        index = LshIndex(self.redis, f"{self.settings.namespace}:lsh:")
+        index = self.bare_index
         index.ensure_params(params)
         return index
 
+    @property
+    def bare_index(self) -> LshIndex:
+        """The index without the parameter check (``corpus reindex`` rebuilds it whatever it holds)."""
+        from workers.index.lsh import LshIndex
+
+        return LshIndex(self.redis, index_prefix(self.settings.namespace))
 
     @cached_property
-    def site_models(self):
-        from workers.site_models import SiteModels
+    def site_models(self) -> SiteModels:
+        from workers.sites import SiteModels  # the cleaning rules and trafilatura: workers only
 
         return SiteModels(self.engine)
 

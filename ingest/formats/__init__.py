@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.store import NewDocument
+from models.documents import NewDocument
 
 #: extension -> (reader module name, document format for single-document files)
 FORMATS: dict[str, tuple[str, str | None]] = {

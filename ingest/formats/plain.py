@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.formats import Format, open_error
-from models.store import NewDocument
+from models.documents import NewDocument
 
 
 def read(path: Path, found: Format, *, source: str, site: str | None) -> Iterator[NewDocument]:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from ingest.formats import Format, ReadStats
 from ingest.formats.compressed import STREAM_ERRORS, describe, open_stream
-from models.store import NewDocument
+from models.documents import NewDocument
 
 FIELDS = ("text", "html", "url", "title", "published", "site", "metadata")
 #: how much of a bad record's bytes the store keeps with its reason
@@ -111,7 +111,7 @@ def failed(source: str, raw: bytes, reason: str, container: str) -> NewDocument:
 
 def decode_text(data: bytes) -> str:
     """JSON text: UTF-8 (BOM or not), UTF-16 with BOM, else a detected legacy encoding."""
-    from workers.decode import BadInput, decode
+    from workers.steps.decode import BadInput, decode
 
     try:
         return decode(data, declared="utf-8")

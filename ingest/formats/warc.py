@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ingest.formats import Format, ReadStats, open_error
 from ingest.formats.records import failed, site_of_url
-from models.store import NewDocument
+from models.documents import NewDocument
 
 log = logging.getLogger("corpus.formats.warc")
 

@@ -1,0 +1,1 @@
+"""The ``corpus`` command line: one module per group of commands, ``main`` assembles them."""

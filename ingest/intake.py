@@ -1,0 +1,68 @@
+"""The one way documents come in: record them in the store in batches, send their ids.
+
+``corpus ingest``, the Python API and the watched inbox all read inputs their own way and
+hand the documents to an :class:`Intake`. It records them (idempotent: the same source and
+bytes are one document, see ``models.documents.record``) and enqueues the ids of those
+that can be processed (a document refused at the door is settled already). The first
+batches are small so that workers start while the rest is still being read; then they grow
+to ``most``, where a batch's fixed cost no longer shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from models.db import session_scope
+from models.documents import NewDocument, record
+from workers.queue.messages import enqueue
+
+
+@dataclass(frozen=True)
+class Recorded:
+    document: NewDocument
+    owner: Any  # whatever the caller attached to the document (a file, a position)
+    id: int
+    new: bool
+
+
+Guard = Callable[[], AbstractContextManager]
+
+
+class Intake:
+    def __init__(self, runtime, *, on_recorded: Callable[[list[Recorded]], None] | None = None,
+                 first: int = 32, most: int = 500, store_guard: Guard = nullcontext,
+                 queue_guard: Guard = nullcontext) -> None:
+        self.runtime = runtime
+        self.on_recorded = on_recorded
+        self.size = first
+        self.most = most
+        self.store_guard = store_guard  # the API turns driver errors into its own exceptions
+        self.queue_guard = queue_guard
+        self.pending: list[tuple[NewDocument, Any]] = []
+
+    def add(self, document: NewDocument, owner: Any = None) -> None:
+        self.pending.append((document, owner))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def add_all(self, documents: Iterable[NewDocument], owner: Any = None) -> None:
+        for document in documents:
+            self.add(document, owner)
+
+    def flush(self) -> list[Recorded]:
+        if not self.pending:
+            return []
+        batch, self.pending = self.pending, []
+        with self.store_guard(), session_scope(self.runtime.engine) as session:
+            ids = record(session, [document for document, _ in batch])
+        recorded = [Recorded(document, owner, doc_id, new) for (document, owner), (doc_id, new) in zip(batch, ids)]
+        with self.queue_guard():
+            enqueue(self.runtime.broker, (r.id for r in recorded if r.document.error is None),
+                    batch_size=self.runtime.settings.batch_size)
+        self.size = min(self.most, self.size * 2)
+        if self.on_recorded is not None:
+            self.on_recorded(recorded)
+        return recorded

@@ -1,0 +1,174 @@
+"""The dashboard in a real browser (Debian's headless Chromium driven by Playwright) against
+a real pipeline: `corpus serve` and `corpus worker` subprocesses, Redis, SQLite.
+
+It sees documents flow, a failure appear with its reason, a dead letter appear with its
+error and leave by the Requeue button (its document then settles), and saves a screenshot
+under tests/output/.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import servers
+from tests.conftest import ROOT, SEEDS
+from tests.support.ops import (
+    Proc,
+    document_row,
+    enqueue_message,
+    get,
+    get_json,
+    record_document,
+    repair_document,
+    start_monitor,
+    start_worker,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+OUTPUT = ROOT / "tests" / "output"
+STORY = ("A new bridge over the river opened on Tuesday after four years of work, the city's transport office said, "
+         "and the first buses crossed it at dawn while residents gathered on both banks to watch. ") * 4
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        # A fresh profile per test (Playwright's own launch() makes a temporary one too).
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1100},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus, browser, tmp_path,
+                                                                  monkeypatch):
+    env = sqlite_corpus
+    token = "browser-" + uuid.uuid4().hex
+    env.extra["CORPUS_API_TOKEN"] = token
+    procs: list[Proc] = []
+    page_errors: list[str] = []
+    try:
+        procs.append(start_worker(env, tmp_path))
+        monitor, base = start_monitor(env, tmp_path)
+        procs.append(monitor)
+
+        page = browser.new_page()
+        page.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page_errors.append(str(e)))
+        page.goto(f"{base}/?token={token}&refresh=0.5")  # sets the cookie, lands on the dashboard
+        page.wait_for_selector("body[data-loaded]")
+        assert page.inner_text("#health") == "healthy"
+        assert page.inner_text("#workers-alive") == "1"
+
+        # Documents flow (the tiles count them, the throughput chart draws them) and one
+        # page with no article text fails: it appears with its reason.
+        unusable = tmp_path / "inputs" / "menu-only.html"
+        unusable.parent.mkdir()
+        unusable.write_text("<html><head><title>Menu</title></head><body><nav><a href='/'>Home</a></nav></body></html>")
+        assert env.run("ingest", str(SEEDS), str(unusable)).returncode == 0
+        settled = "() => +document.querySelector('#docs-total').textContent === 6" \
+                  " && +document.querySelector('#docs-pending').textContent === 0"
+        page.wait_for_function(settled, timeout=120_000)
+        counted = int(page.inner_text("#docs-canonical")) + int(page.inner_text("#docs-duplicate"))
+        assert counted == 5 and page.inner_text("#docs-failed") == "1"
+        page.wait_for_selector("#chart-throughput svg rect[data-series]")
+        page.wait_for_selector("#articles tbody tr")
+        row = page.wait_for_selector("#failures tbody tr:has-text('menu-only.html')")
+        reason = row.query_selector("td.reason").inner_text()
+        failed_id = next(f["id"] for f in get_json(base + "/api/failures")[1]["failures"])
+        assert reason and reason == document_row(env, monkeypatch, failed_id)["error"]
+
+        # A dead letter: a document whose stored bytes are damaged raises in the worker;
+        # with no retries left its message is dead-lettered with the error.
+        doc_id = record_document(env, monkeypatch, "damaged.txt", STORY, corrupt=True)
+        enqueue_message(env, monkeypatch, ([doc_id],), max_retries=0)
+        dead = page.wait_for_selector("#dlq tbody tr", timeout=60_000)
+        assert "decompress" in dead.query_selector("td.reason").inner_text()
+        page.wait_for_selector("#chart-depth svg circle[data-series='dead']")  # the hour's depth is drawn
+        assert page.inner_text("#health") == "degraded"
+        assert document_row(env, monkeypatch, doc_id)["status"] == "pending"
+
+        # The operator repairs the cause and presses Requeue: the document settles.
+        repair_document(env, monkeypatch, doc_id, STORY)
+        page.click("#dlq button.requeue")
+        page.wait_for_selector("#toast:has-text('requeued 1 message')")
+        page.wait_for_selector("#dlq-empty", state="visible", timeout=60_000)
+        servers.wait_until(lambda: document_row(env, monkeypatch, doc_id)["status"] != "pending", 60,
+                           interval=0.2, message="the requeued document to settle")
+        assert document_row(env, monkeypatch, doc_id)["status"] in ("canonical", "duplicate")
+        page.wait_for_function("() => document.querySelector('#health').textContent === 'healthy'", timeout=30_000)
+        # The search box narrows the articles to matching titles.
+        title = next(a["title"] for a in get_json(base + "/api/articles")[1]["articles"] if a["title"])
+        word = max(title.split(), key=len).strip(".,:;\"'").lower()
+        page.fill("#search", word)
+        page.wait_for_function(
+            "w => { const rows = [...document.querySelectorAll('#articles tbody tr')];"
+            " return rows.length >= 1 && rows.every(r => r.textContent.toLowerCase().includes(w)); }",
+            arg=word, timeout=30_000)
+        _, report = get_json(base + "/api/status")
+        assert report["queues"]["documents"]["dead"] == 0
+
+        # The same story in Prometheus' terms.
+        _, text = get(base + "/metrics")
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for f in text_string_to_metric_families(text.decode()) for s in f.samples}
+        assert samples[("corpus_messages_dead_lettered_total", ())] == 1
+        assert samples[("corpus_dead_letters_requeued_total", ())] == 1
+        assert samples[("corpus_message_errors_total", ())] >= 1
+        assert samples[("corpus_documents_processed_total", (("outcome", "failed"),))] == 1
+        assert samples[("corpus_queue_dead_letters", (("queue", "documents"),))] == 0
+
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        shot = OUTPUT / "dashboard.png"
+        page.fill("#search", "")
+        page.wait_for_timeout(600)  # let one refresh redraw before the picture (not an assertion)
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"\nscreenshot: {shot}")
+        assert shot.stat().st_size > 10_000
+        assert not page_errors, page_errors
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+
+
+def test_the_page_asks_for_a_token_to_requeue_when_it_has_none(sqlite_corpus, browser, tmp_path, monkeypatch):
+    """Without the cookie the Requeue button gets 401, prompts for the token once, keeps it
+    in sessionStorage and retries with it."""
+    from tests.support.ops import dead_letter_without_worker
+
+    env = sqlite_corpus
+    token = "prompt-" + uuid.uuid4().hex
+    env.extra["CORPUS_API_TOKEN"] = token
+    rid = dead_letter_without_worker(env, monkeypatch, ([1],))
+    monitor, base = start_monitor(env, tmp_path)
+    try:
+        page = browser.new_page()
+        prompts: list[str] = []
+
+        def answer(dialog):
+            prompts.append(dialog.message)
+            dialog.accept(token)
+
+        page.on("dialog", answer)
+        page.goto(base + "/")
+        page.wait_for_selector(f"#dlq tbody tr[data-id='{rid}']")
+        page.click("#dlq button.requeue")
+        page.wait_for_selector("#toast:has-text('requeued 1 message')")
+        assert len(prompts) == 1 and "CORPUS_API_TOKEN" in prompts[0]
+        assert page.evaluate("sessionStorage.getItem('corpusToken')") == token
+    finally:
+        monitor.stop()

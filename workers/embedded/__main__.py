@@ -1,0 +1,5 @@
+import sys
+
+from workers.embedded.server import main
+
+sys.exit(main())

@@ -1,0 +1,168 @@
+"""The status report: queues, workers, throughput, the ledger and the inbox, as
+``corpus status`` prints it and ``corpus serve`` answers ``/api/status``.
+
+Its JSON shape is a contract other tools read; add to it, never rename:
+
+    {"queues": {NAME: {"ready", "delayed", "in_flight", "dead", "oldest_age_s"}},
+     "workers": {"alive", "processes": [{"host", "pid", "id", "threads", "age_s"}], "stale": [...]},
+     "throughput": {"1m"|"5m"|"15m": {"per_minute", "canonical", "duplicate", "failed"}},
+     "documents": {"total", "canonical", "duplicate", "failed", "pending"},
+     "duplicates": {KIND: n}, "articles": n,
+     "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
+
+When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
+line naming CORPUS_REDIS_URL or CORPUS_DATABASE_URL]}``.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import quote, urlsplit
+
+import redis
+from sqlalchemy.exc import SQLAlchemyError
+
+from models.articles import counts, duplicates_by_kind, live_article_count
+from models.db import StoreUnavailable, mask_url, read_scope
+from workers.keys import QUEUE, broker_namespace, inbox_key
+from workers.ops.metrics import throughput
+from workers.queue.counters import sample_depth
+from workers.queue.registry import alive_workers, stale_workers
+from workers.queue.stats import queue_stats
+from workers.runtime import RedisUnavailable
+
+HEALTHY, DEGRADED, UNREACHABLE = 0, 1, 2
+INBOX_FRESH_S = 60.0
+
+
+class Unreachable(RuntimeError):
+    """Redis or the store cannot be reached; the message names the variable to fix."""
+
+
+def redis_problem(settings, exc: BaseException) -> str:
+    if isinstance(exc, RedisUnavailable):
+        return str(exc)
+    where = (f"{mask_url(settings.redis_url)} (CORPUS_REDIS_URL)" if settings.redis_url
+             else "the embedded Redis (CORPUS_DATA_DIR; set CORPUS_REDIS_URL for a shared one)")
+    return f"cannot reach Redis at {where}: {exc}"
+
+
+def store_problem(settings, exc: BaseException) -> str:
+    if isinstance(exc, StoreUnavailable):
+        return str(exc)
+    variable = "CORPUS_DATABASE_URL" if settings.database_url else "CORPUS_DATA_DIR"
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"cannot use the database at {mask_url(settings.effective_database_url)} ({variable}): {reason}"
+
+
+def scrub(settings, message: str) -> str:
+    """Hide the configured passwords wherever they appear (``mask_url`` misses the
+    ``redis://:password@host`` form, and driver messages may quote a URL)."""
+    for url in (settings.redis_url, settings.database_url):
+        if not url:
+            continue
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            password = None
+        if password:
+            message = message.replace(quote(password, safe=""), "***").replace(password, "***")
+    return " ".join(message.split())  # one line
+
+
+def guarded(runtime, fn):
+    """Run ``fn()``, turning any Redis or store failure into ``Unreachable`` with one line."""
+    try:
+        return fn()
+    except (RedisUnavailable, redis.RedisError, ConnectionError, TimeoutError) as exc:
+        raise Unreachable(scrub(runtime.settings, redis_problem(runtime.settings, exc))) from None
+    except (StoreUnavailable, SQLAlchemyError) as exc:
+        raise Unreachable(scrub(runtime.settings, store_problem(runtime.settings, exc))) from None
+
+
+def unreachable_report(problem: str) -> dict:
+    return {"health": "unreachable", "problems": [problem], "checked_at": round(time.time(), 3)}
+
+
+def read_inbox(client, namespace: str, *, now: float) -> dict | None:
+    raw = client.hgetall(inbox_key(namespace))
+    if not raw:
+        return None
+    fields = {k.decode(): v.decode() for k, v in raw.items()}
+    try:
+        updated = float(fields.get("updated", 0))
+    except ValueError:
+        return None
+    age = now - updated
+    if age > INBOX_FRESH_S:
+        return None
+
+    def number(name: str) -> int:
+        try:
+            return int(float(fields.get(name, 0)))
+        except ValueError:
+            return 0
+
+    return {"path": fields.get("path"), "backlog": number("backlog"), "processing": number("processing"),
+            "updated": updated, "age_s": round(max(0.0, age), 1)}
+
+
+def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:
+    """The report; raises ``Unreachable`` when Redis or the store cannot be used."""
+    return guarded(runtime, lambda: _collect(runtime, now=now, sample=sample))
+
+
+def _collect(runtime, *, now: float | None, sample: bool) -> dict:
+    now = time.time() if now is None else now
+    settings = runtime.settings
+    client = runtime.redis
+    queues = {QUEUE: queue_stats(client, broker_namespace(settings.namespace), QUEUE, now=now)}
+    if sample:  # every look feeds the dashboard's hour of history
+        sample_depth(client, settings.namespace, queues[QUEUE], now=now)
+    alive = alive_workers(client, settings.namespace, now=now)
+    stale = stale_workers(client, settings.namespace, now=now)
+    flow = throughput(client, settings.namespace, now=now)
+    inbox = read_inbox(client, settings.namespace, now=now)
+    with read_scope(runtime.engine) as session:
+        documents = counts(session)
+        duplicates = duplicates_by_kind(session)
+        articles = live_article_count(session)
+    documents["pending"] = max(0, documents["total"] - documents["canonical"] - documents["duplicate"] - documents["failed"])
+    report = {
+        "queues": queues,
+        "workers": {"alive": len(alive), "processes": alive, "stale": stale},
+        "throughput": flow,
+        "documents": documents,
+        "duplicates": duplicates,
+        "articles": articles,
+        "inbox": inbox,
+        "checked_at": round(now, 3),
+    }
+    report["health"], report["problems"] = assess(report)
+    return report
+
+
+def assess(report: dict) -> tuple[str, list[str]]:
+    problems = []
+    dead = sum(q["dead"] for q in report["queues"].values())
+    if dead:
+        problems.append(f"{dead} dead-lettered message(s): see `corpus dlq list`")
+    stale = report["workers"].get("stale") or []
+    if stale:
+        ages = ", ".join(f"{w.get('host', '?')}:{w.get('pid', '?')} {w['age_s']:.0f}s ago" for w in stale[:5])
+        problems.append(f"{len(stale)} worker(s) stopped beating without leaving ({ages})")
+    if not report["workers"]["alive"]:
+        queued = sum(q["ready"] + q["delayed"] + q["in_flight"] for q in report["queues"].values())
+        pending = report["documents"]["pending"]
+        inbox = (report.get("inbox") or {}).get("backlog", 0)
+        waiting = [text for n, text in ((pending, f"{pending} document(s) pending"),
+                                        (queued, f"{queued} queued message(s)"),
+                                        (inbox, f"{inbox} file(s) in the inbox")) if n]
+        if waiting:
+            problems.append(f"{', '.join(waiting)} and no worker alive: start `corpus worker`")
+    return ("degraded" if problems else "healthy"), problems
+
+
+def exit_code(report: dict) -> int:
+    return {"healthy": HEALTHY, "degraded": DEGRADED}.get(report.get("health"), UNREACHABLE)

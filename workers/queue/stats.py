@@ -1,0 +1,103 @@
+"""Queue-level figures dramatiq does not give: ready, delayed, in flight, dead, oldest age.
+
+Read straight from dramatiq's Redis layout: ``<ns>:<queue>`` (list of ready ids),
+``<ns>:<queue>.msgs`` (the messages), ``<ns>:<queue>.DQ`` (delayed), ``<ns>:<queue>.XQ``
+(dead letters, a sorted set by time), ``<ns>:__acks__.<worker>.<queue>`` (in flight).
+
+:func:`queue_stats` counts them for ``corpus status`` and the metrics; :func:`queue_snapshot`
+reads, in one script, which documents the messages carry (``corpus verify``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+from dramatiq.common import dq_name
+
+from redis import Redis
+
+from workers.keys import glob_escape
+from workers.queue.messages import encoded_document_ids
+
+
+def queue_stats(client: Redis, namespace: str, queue: str, *, now: float | None = None) -> dict:
+    now = time.time() if now is None else now
+    base = f"{namespace}:{queue}"
+    in_flight = sum(client.scard(k) for k in client.scan_iter(match=f"{namespace}:__acks__.*.{queue}", count=1000))
+    # Workers hold fetched delayed messages in memory until their time comes: still delayed.
+    held = sum(client.scard(k) for k in client.scan_iter(match=f"{namespace}:__acks__.*.{queue}.DQ", count=1000))
+    oldest_age = 0.0
+    first = client.lindex(base, 0)
+    if first is not None:
+        raw = client.hget(f"{base}.msgs", first)
+        if raw:
+            try:
+                oldest_age = max(0.0, now - json.loads(raw)["message_timestamp"] / 1000)
+            except (ValueError, KeyError, TypeError):
+                oldest_age = 0.0
+    return {
+        "ready": client.llen(base),
+        "delayed": client.llen(f"{base}.DQ") + held,
+        "in_flight": in_flight,
+        "dead": client.zcard(f"{base}.XQ"),
+        "oldest_age_s": round(oldest_age, 1),
+    }
+
+
+# ARGV: 1 broker namespace, 2 the same glob-escaped, 3.. queue names (the queue first).
+# Returns, per queue: {ready ids, ids held in any worker's ack set, flat hgetall of .msgs},
+# then the flat hgetall of the dead-letter messages of the first queue. One script, so the
+# picture is consistent (a message is always either ready, held, or gone).
+_SNAPSHOT = """
+local ns, pattern_ns = ARGV[1], ARGV[2]
+local out = {}
+for i = 3, #ARGV do
+  local queue = ns .. ":" .. ARGV[i]
+  local held = {}
+  for _, key in ipairs(redis.call("keys", pattern_ns .. ":__acks__.*." .. ARGV[i])) do
+    for _, id in ipairs(redis.call("smembers", key)) do
+      held[#held + 1] = id
+    end
+  end
+  out[#out + 1] = redis.call("lrange", queue, 0, -1)
+  out[#out + 1] = held
+  out[#out + 1] = redis.call("hgetall", queue .. ".msgs")
+end
+out[#out + 1] = redis.call("hgetall", ns .. ":" .. ARGV[3] .. ".XQ.msgs")
+return out
+"""
+
+
+@dataclass
+class QueueSnapshot:
+    queued: set[int] = field(default_factory=set)  # ids carried by ready, delayed or in-flight messages
+    dead_lettered: set[int] = field(default_factory=set)  # ids carried by dead letters
+    orphaned: set[int] = field(default_factory=set)  # ids of messages neither ready nor held
+    messages: int = 0
+    orphan_messages: int = 0
+    dead_letters: int = 0
+
+
+def queue_snapshot(client, broker_namespace: str, queue: str) -> QueueSnapshot:
+    queues = [queue, dq_name(queue)]
+    script = client.register_script(_SNAPSHOT)
+    parts = script(args=[broker_namespace, glob_escape(broker_namespace), *queues])
+    snap = QueueSnapshot()
+    for i in range(len(queues)):
+        ready, held, flat = parts[3 * i : 3 * i + 3]
+        live = set(ready) | set(held)
+        for mid, raw in zip(flat[::2], flat[1::2]):
+            snap.messages += 1
+            ids = encoded_document_ids(raw)
+            if mid in live:
+                snap.queued.update(ids)
+            else:
+                snap.orphan_messages += 1
+                snap.orphaned.update(ids)
+    xq = parts[-1]
+    for raw in xq[1::2]:
+        snap.dead_letters += 1
+        snap.dead_lettered.update(encoded_document_ids(raw))
+    return snap

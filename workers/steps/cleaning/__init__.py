@@ -1,0 +1,87 @@
+"""Cleaning step: strip site chrome from raw news text or HTML, keep one clean article body.
+
+Pure and queue-agnostic: every function here takes text and returns values, so it can run in a
+dramatiq actor, a CLI re-clean or a test alike. Small steps with one job each:
+:mod:`.paragraphs` (rebuild paragraphs), :mod:`.rules` (named chrome families),
+:mod:`.phrases` (their multilingual vocabulary), :mod:`.gates` (cheap tests that skip the
+rules a line cannot meet), :mod:`.title` (headline and page furniture),
+:mod:`.site_model` (per-site learned boilerplate), :mod:`.html` (trafilatura wrapper),
+:mod:`.pipeline` (the order they run in).
+
+``CLEANER_VERSION`` names the rule set; bump it whenever a rule changes what is removed, so
+stored articles can be re-cleaned.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import html as _html
+from .html import ExtractionTimeout
+from .text import clean as _clean
+from .result import Cleaned, Removed
+from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
+
+CLEANER_VERSION = "2026.11.24-2"
+
+__all__ = [
+    "CLEANER_VERSION",
+    "Cleaned",
+    "ExtractionTimeout",
+    "Removed",
+    "SITE_MODEL_FORMAT",
+    "SiteModel",
+    "clean_html",
+    "clean_text",
+    "learn_site_model",
+]
+
+
+def clean_text(text: str, *, site: str | None = None, site_model: SiteModel | None = None) -> Cleaned:
+    """Clean one raw-text document (no markup).
+
+    ``site`` is recorded in metadata when no page title names one; ``site_model`` (learned by
+    :func:`learn_site_model` for that same site) removes the site's own boilerplate. Passing a
+    model learned for another site raises ``ValueError``.
+    """
+    return _clean(text, site=site, site_model=site_model)
+
+
+def clean_html(
+    html: str,
+    *,
+    url: str | None = None,
+    site: str | None = None,
+    site_model: SiteModel | None = None,
+    timeout_s: float = 10.0,
+) -> Cleaned:
+    """Clean one HTML page: trafilatura main content, then the same chrome rules as raw text.
+
+    The title comes from trafilatura's metadata (and its repeats leave the body). When the
+    precision pass keeps almost nothing, a recall pass is tried within the same time budget (see
+    :mod:`.html`). Raises :class:`ExtractionTimeout` when the first extraction exceeds
+    ``timeout_s`` (``0`` or less: no limit, extraction runs in the calling thread).
+    """
+    deadline = time.monotonic() + timeout_s
+    text, meta = _html.extract(html, url=url, timeout_s=timeout_s)
+    cleaned = _clean(text, site=site, site_model=site_model, known_title=meta.get("title"), unwrap=False)
+    if len(text) < _html.RETRY_BELOW_CHARS and html.strip():
+        remaining = deadline - time.monotonic()
+        try:
+            if remaining > 0:
+                text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
+                title2 = meta2.get("title") or meta.get("title")
+                again = _clean(text2, site=site, site_model=site_model, known_title=title2, unwrap=False)
+                if len(cleaned.text) < 0.5 * len(again.text):
+                    cleaned, meta = again, {**meta, **meta2}
+        except ExtractionTimeout:
+            pass
+    for key, value in meta.items():
+        if key == "description":
+            continue
+        cleaned.metadata.setdefault(key, value)
+    if url:
+        cleaned.metadata.setdefault("url", url)
+    if cleaned.title is None and meta.get("title"):
+        cleaned.title = meta["title"]
+    return cleaned
