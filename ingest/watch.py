@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
 
 from ingest import readers
 from ingest.intake import Intake, Recorded
@@ -151,11 +153,6 @@ class Watcher:
         return bool(self.tracked)
 
     def _start_observer(self):
-        try:
-            from watchdog.events import FileSystemEventHandler
-            from watchdog.observers import Observer
-        except ImportError:  # pragma: no cover - watchdog is a dependency; rescans still work
-            return None
         watcher = self
         state_dirs = tuple(str(self.inbox / name) + os.sep for name in STATE_DIRS)
 

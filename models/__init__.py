@@ -1,1 +1,4 @@
-"""The store: SQLAlchemy 2 models, engine and sessions, Alembic migrations."""
+"""The store (SQLAlchemy 2, SQLite or PostgreSQL): ``tables`` (the ledger's columns),
+``db`` (engines, sessions, locks, Alembic upgrades), ``documents`` (recording inputs and
+what the pipeline writes), ``articles`` (what readers see), ``meta``. Imports nothing of
+the rest of corpus."""

@@ -60,15 +60,7 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
     An item with an ``error`` is stored failed at once, with that reason.
     """
     keys = [(item.source, item.content_hash) for item in items]
-    known: dict[tuple[str, str], int] = {}
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        rows = session.execute(
-            select(Document.source, Document.content_hash, Document.id).where(
-                tuple_(Document.source, Document.content_hash).in_(chunk)
-            )
-        )
-        known.update({(source, digest): doc_id for source, digest, doc_id in rows})
+    known = _known(session, keys)
     fresh = {key: item for item, key in zip(items, keys) if key not in known}
     originals = _first_with_content(session, {(item.content_hash, item.format) for item in fresh.values()
                                               if item.error is None})
@@ -79,25 +71,13 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
     first_created: dict[tuple[str, str], tuple[str, str]] = {}
     now = utcnow()
     for key, item in fresh.items():
-        hints = dict(item.hints)
-        if item.gzipped:
-            hints["gzipped"] = True
-        document = Document(
-            source=item.source,
-            url=item.url,
-            site=item.site,
-            format=item.format,
-            content_hash=key[1],
-            raw=item.data if item.gzipped else zlib.compress(item.data, 1),
-            raw_size=len(item.data),
-            hints=hints,
-        )
+        document = _new_document(item, key[1])
         if item.error is not None:
             document.status, document.error, document.processed_at = FAILED, item.error, now
         else:
             content = (key[1], item.format)
             if content in originals:
-                hints["copy_of"] = originals[content]
+                document.hints["copy_of"] = originals[content]
             else:
                 first = first_created.get(content)
                 if first is not None:
@@ -116,6 +96,35 @@ def record(session: Session, items: list[NewDocument]) -> list[tuple[int, bool]]
         result.append((ids[key], key in created))
         created.pop(key, None)  # the same input twice in one batch is one new document
     return result
+
+
+def _known(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """``(source, content hash) -> id`` of the documents already stored."""
+    known: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(Document.source, Document.content_hash, Document.id).where(
+                tuple_(Document.source, Document.content_hash).in_(keys[start : start + 500])
+            )
+        )
+        known.update({(source, digest): doc_id for source, digest, doc_id in rows})
+    return known
+
+
+def _new_document(item: NewDocument, content_hash: str) -> Document:
+    hints = dict(item.hints)
+    if item.gzipped:
+        hints["gzipped"] = True
+    return Document(
+        source=item.source,
+        url=item.url,
+        site=item.site,
+        format=item.format,
+        content_hash=content_hash,
+        raw=item.data if item.gzipped else zlib.compress(item.data, 1),
+        raw_size=len(item.data),
+        hints=hints,
+    )
 
 
 def _first_with_content(session: Session, contents: set[tuple[str, str]]) -> dict[tuple[str, str], int]:

@@ -19,75 +19,15 @@ documents (WARC requests, metadata, images) are skipped and counted in ``ReadSta
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.formats import plain, records, warc
+from ingest.formats.base import SUPPORTED, Format, ReadError, ReadStats, format_of
 from models.documents import NewDocument
+from workers.settings import Settings
 
-#: extension -> (reader module name, document format for single-document files)
-FORMATS: dict[str, tuple[str, str | None]] = {
-    ".txt": ("plain", "text"),
-    ".md": ("plain", "text"),
-    ".text": ("plain", "text"),
-    ".html": ("plain", "html"),
-    ".htm": ("plain", "html"),
-    ".json": ("json", None),
-    ".jsonl": ("jsonl", None),
-    ".warc": ("warc", None),
-}
-SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
-CONTAINERS = {"jsonl", "warc"}
+__all__ = ["SUPPORTED", "Format", "ReadError", "ReadStats", "documents", "format_of"]
 
-
-class ReadError(OSError):
-    """A file that cannot be read at all (gone, unreadable, not a regular file, not the
-    format its name says)."""
-
-
-@dataclass(frozen=True)
-class Format:
-    reader: str  # plain, json, jsonl, warc
-    kind: str | None  # "text"/"html" for plain files
-    gzipped: bool
-
-    @property
-    def container(self) -> bool:
-        """Holds any number of documents (streamed), rather than exactly one."""
-        return self.reader in CONTAINERS
-
-
-@dataclass
-class ReadStats:
-    """What reading some files gave besides documents."""
-
-    documents: int = 0
-    failed_records: int = 0
-    skipped: int = 0  # records that are not documents (WARC requests, metadata, images, ...)
-
-    def add(self, other: "ReadStats") -> None:
-        self.documents += other.documents
-        self.failed_records += other.failed_records
-        self.skipped += other.skipped
-
-
-def format_of(path: Path) -> Format | None:
-    """The format its name says, or None when corpus does not read it."""
-    name = path.name.lower()
-    gzipped = name.endswith(".gz")
-    found = FORMATS.get(Path(name.removesuffix(".gz")).suffix)
-    if found is None:
-        return None
-    return Format(found[0], found[1], gzipped)
-
-
-def open_error(path: Path, exc: OSError) -> ReadError:
-    if isinstance(exc, FileNotFoundError):
-        return ReadError(f"{path}: vanished before it could be read")
-    if isinstance(exc, IsADirectoryError):
-        return ReadError(f"{path}: is a directory")
-    if isinstance(exc, PermissionError):
-        return ReadError(f"{path}: permission denied")
-    return ReadError(f"{path}: {exc.strerror or exc}")
 
 
 def documents(path: Path, *, source: str | None = None, site: str | None = None, max_bytes: int | None = None,
@@ -98,9 +38,6 @@ def documents(path: Path, *, source: str | None = None, site: str | None = None,
     caller knows (an inbox sub-folder). ``ReadError`` when the file cannot be opened at
     all; problems with single records are failed documents instead.
     """
-    from ingest.formats import plain, records, warc
-    from workers.settings import Settings
-
     found = format_of(path)
     if found is None:
         raise ReadError(f"{path}: unsupported file type (supported: {', '.join(SUPPORTED)})")

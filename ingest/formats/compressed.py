@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.formats import open_error
+from ingest.formats.base import open_error
 
 STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.formats import Format, open_error
+from ingest.formats.base import Format, open_error
 from models.documents import NewDocument
 
 

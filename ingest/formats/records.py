@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingest.formats import Format, ReadStats
+from ingest.formats.base import Format, ReadStats
 from ingest.formats.compressed import STREAM_ERRORS, describe, open_stream
 from models.documents import NewDocument
+from workers.steps.decode import BadInput, decode
 
 FIELDS = ("text", "html", "url", "title", "published", "site", "metadata")
 #: how much of a bad record's bytes the store keeps with its reason
@@ -111,8 +112,6 @@ def failed(source: str, raw: bytes, reason: str, container: str) -> NewDocument:
 
 def decode_text(data: bytes) -> str:
     """JSON text: UTF-8 (BOM or not), UTF-16 with BOM, else a detected legacy encoding."""
-    from workers.steps.decode import BadInput, decode
-
     try:
         return decode(data, declared="utf-8")
     except BadInput as exc:

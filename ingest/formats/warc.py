@@ -14,12 +14,18 @@ goes on from there.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.formats import Format, ReadStats, open_error
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
+
+from ingest.formats.base import Format, ReadStats, open_error
+from ingest.formats.compressed import STREAM_ERRORS, describe
 from ingest.formats.records import failed, site_of_url
 from models.documents import NewDocument
 
@@ -65,10 +71,6 @@ def _next_record_start(handle, start: int, gzipped: bool) -> int | None:
 
 def read_warc(path: Path, found: Format, *, source: str, site: str | None, max_bytes: int,
               stats: ReadStats) -> Iterator[NewDocument]:
-    from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
-    from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
-
     try:
         handle = open(path, "rb")
     except OSError as exc:
@@ -111,12 +113,6 @@ def read_warc(path: Path, found: Format, *, source: str, site: str | None, max_b
 def _whole_gzip(handle, already: int, source, site, max_bytes, stats, http, parse_error) -> Iterator[NewDocument]:
     """A ``.warc.gz`` that is one gzip stream: records after the first ``already`` (those
     were read before warcio noticed), with offsets in the uncompressed stream."""
-    import gzip
-
-    from warcio.archiveiterator import ArchiveIterator
-
-    from ingest.formats.compressed import STREAM_ERRORS, describe
-
     stream = gzip.GzipFile(fileobj=handle, mode="rb")
     iterator = ArchiveIterator(stream, no_record_parse=True)
     position = 0

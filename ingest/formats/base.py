@@ -1,0 +1,68 @@
+"""What every format reader shares: the extensions corpus reads, the format a name says,
+and the two ways reading can go wrong (``ReadError`` for a whole file, ``ReadStats`` for
+what a file gave besides documents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: extension -> (reader module name, document format for single-document files)
+FORMATS: dict[str, tuple[str, str | None]] = {
+    ".txt": ("plain", "text"),
+    ".md": ("plain", "text"),
+    ".text": ("plain", "text"),
+    ".html": ("plain", "html"),
+    ".htm": ("plain", "html"),
+    ".json": ("json", None),
+    ".jsonl": ("jsonl", None),
+    ".warc": ("warc", None),
+}
+SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
+CONTAINERS = {"jsonl", "warc"}
+
+
+class ReadError(OSError):
+    """A file that cannot be read at all (gone, unreadable, not a regular file, not the
+    format its name says)."""
+
+
+@dataclass(frozen=True)
+class Format:
+    reader: str  # plain, json, jsonl, warc
+    kind: str | None  # "text"/"html" for plain files
+    gzipped: bool
+
+    @property
+    def container(self) -> bool:
+        """Holds any number of documents (streamed), rather than exactly one."""
+        return self.reader in CONTAINERS
+
+
+@dataclass
+class ReadStats:
+    """What reading some files gave besides documents."""
+
+    documents: int = 0
+    failed_records: int = 0
+    skipped: int = 0  # records that are not documents (WARC requests, metadata, images, ...)
+
+
+def format_of(path: Path) -> Format | None:
+    """The format its name says, or None when corpus does not read it."""
+    name = path.name.lower()
+    gzipped = name.endswith(".gz")
+    found = FORMATS.get(Path(name.removesuffix(".gz")).suffix)
+    if found is None:
+        return None
+    return Format(found[0], found[1], gzipped)
+
+
+def open_error(path: Path, exc: OSError) -> ReadError:
+    if isinstance(exc, FileNotFoundError):
+        return ReadError(f"{path}: vanished before it could be read")
+    if isinstance(exc, IsADirectoryError):
+        return ReadError(f"{path}: is a directory")
+    if isinstance(exc, PermissionError):
+        return ReadError(f"{path}: permission denied")
+    return ReadError(f"{path}: {exc.strerror or exc}")
