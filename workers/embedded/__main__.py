@@ -1,5 +1,5 @@
 import sys
 
-from workers.embedded.server import main
+from workers.embedded.supervisor import main
 
 sys.exit(main())
