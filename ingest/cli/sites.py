@@ -10,7 +10,6 @@ from rich.table import Table
 
 from ingest.cli.console import OK, out, services
 from workers.queue.messages import enqueue
-from workers.sites import learn as learn_models, load_latest, outdated, reopen
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +30,7 @@ def learn(
     workers pick it up within 30 s, and `corpus reclean --site S` re-cleans the documents
     cleaned before it.
     """
+    from workers.sites import learn as learn_models  # the cleaning rules: this command only
     with services() as rt:
         summaries = learn_models(rt.engine, sites=sites or None, min_support=min_support,
                                  max_bytes=rt.settings.max_document_bytes)
@@ -56,6 +56,7 @@ def reclean(
     They keep their article while they are re-processed; clusters can merge after a
     re-clean, never split. Follow with `corpus status`.
     """
+    from workers.sites import load_latest, outdated, reopen  # the cleaning rules: this command only
     with services() as rt:
         latest = load_latest(rt.engine).get(site)
         ids = outdated(rt.engine, site)

@@ -376,10 +376,10 @@ def test_every_prefix_phrase_is_seen_by_the_per_letter_dispatch():
     import json
     import re
 
-    from workers.steps.cleaning import phrases as P
-    from workers.steps.cleaning import rules as R
+    from workers.steps.cleaning.phrases import alternation
+    from workers.steps.cleaning.triage import PREFIX_PHRASES, opens_like_chrome
 
-    anchored = re.compile(r"^[\s(\[\-–—•·*»›>|#]{0,3}" + P.alternation(R._PREFIX_PHRASES))
+    anchored = re.compile(r"^[\s(\[\-–—•·*»›>|#]{0,3}" + alternation(PREFIX_PHRASES))
     corpus = Path(__file__).resolve().parents[2] / "bench" / "data" / "clean" / "corpus.jsonl"
     lines = {
         line.strip().lower()[:120]
@@ -389,9 +389,9 @@ def test_every_prefix_phrase_is_seen_by_the_per_letter_dispatch():
         if line.strip()
     }
     lines |= {f"{decoration}{line}" for line in list(lines) for decoration in ("» ", "- ", "[", "— ", "•• ", "(c) ")}
-    disagree = [line for line in sorted(lines) if R.opens_like_chrome(line) != (anchored.match(line) is not None)]
+    disagree = [line for line in sorted(lines) if opens_like_chrome(line) != (anchored.match(line) is not None)]
     assert not disagree, disagree[:10]
-    assert sum(R.opens_like_chrome(line) for line in lines) > 1000  # the corpus is full of chrome
+    assert sum(opens_like_chrome(line) for line in lines) > 1000  # the corpus is full of chrome
 
 
 def test_fast_paths_give_the_answer_of_the_plain_rule():
@@ -404,15 +404,19 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     import random
     import re
 
-    from workers.steps.cleaning import rules as R
+    from workers.steps.cleaning.credits import META_SPLIT
+    from workers.steps.cleaning.navigation import BREADCRUMB_SPLIT
+    from workers.steps.cleaning.shape import (
+        _BRACKETED, _CAMEL, _DECOR_L, _DECOR_R, INNER_SENTENCE, strip_decoration, tags_run_together, word_count,
+    )
 
     def plain_strip(text: str) -> str:
-        s = R._DECOR_R.sub("", R._DECOR_L.sub("", text))
-        m = R._BRACKETED.match(s)
+        s = _DECOR_R.sub("", _DECOR_L.sub("", text))
+        m = _BRACKETED.match(s)
         return m.group(1) if m else s
 
     def plain_tags(text: str, n: int) -> bool:
-        joins = len(R._CAMEL.findall(text))
+        joins = len(_CAMEL.findall(text))
         return joins >= 3 and joins >= 0.2 * n
 
     alphabet = "-–—•·*»›>|#=~_▶►→«‹<:◀←[](){}【】 \t\u00a0aZ.é"
@@ -420,18 +424,18 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     texts = ["".join(p) for k in range(4) for p in itertools.product("-[]( a»:", repeat=k)]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
     texts += [f"{left}Advertisement{right}" for left in ("", "- ", "[ ", "» ", "(") for right in ("", " -", " ]", ":", ")")]
-    assert [R.strip_decoration(t) for t in texts] == [plain_strip(t) for t in texts]
+    assert [strip_decoration(t) for t in texts] == [plain_strip(t) for t in texts]
 
     meta_split = re.compile(r"\s+[|•·–—-]\s+|\s*\|\s*|\s{3,}|(?<=[\d.)A-Z])\s+(?=(?:by|von|par|por)\s+[A-ZÀ-ÝА-Я])")
     crumb_split = re.compile(r"\s*(?:[|•·»›→]|::)\s*|\s+[>/\\]\s+")
     pieces = [" ", "  ", "   ", "|", "•", "·", "–", "—", "-", "by ", "von ", "par ", "A", "a", "1", ".", ")", "\t", "\u00a0", ":", "::", "»", ">", "/", "\\", "→"]
     lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(30000)]
     lines += ["By Jane Doe | 12 March 2024 · 3 min read", "Home > News > World", "Startseite » Politik :: Inland", "12.03.2024 von Max Muster"]
-    assert [R._META_SPLIT.split(t) for t in lines] == [meta_split.split(t) for t in lines]
-    assert [R._BREADCRUMB_SPLIT.split(t) for t in lines] == [crumb_split.split(t) for t in lines]
+    assert [META_SPLIT.split(t) for t in lines] == [meta_split.split(t) for t in lines]
+    assert [BREADCRUMB_SPLIT.split(t) for t in lines] == [crumb_split.split(t) for t in lines]
     inner_sentence = re.compile(r"[a-zа-яё]{2}[.!?] [A-ZА-ЯЁ]")
     sentences = _corpus_lines() + ["".join(rng.choice(["ab", "c", ".", "!", " ", "D", "Жё", "ё", "?"]) for _ in range(8)) for _ in range(30000)]
-    assert [bool(R._INNER_SENTENCE.search(t)) for t in sentences] == [bool(inner_sentence.search(t)) for t in sentences]
+    assert [bool(INNER_SENTENCE.search(t)) for t in sentences] == [bool(inner_sentence.search(t)) for t in sentences]
 
     from workers.steps.cleaning.paragraphs import clean_line, split_paragraphs
 
@@ -446,8 +450,8 @@ def test_fast_paths_give_the_answer_of_the_plain_rule():
     words = ["Politics", "World", "Europe", "the", "iPhone", "McDonald", "abCdEf", "abcDefGh", "ПолитикаМир", "x"]
     runs = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 12))).replace(" ", rng.choice(["", " "])) for _ in range(5000)]
     runs += ["PoliticsWorldEuropeBusinessTechnology", "abcDefGhiJklMno", "The iPhone and the iPad sold well"]
-    assert [R.tags_run_together(t, R.word_count(t)) for t in runs] == [plain_tags(t, R.word_count(t)) for t in runs]
-    assert sum(R.tags_run_together(t, R.word_count(t)) for t in runs) > 100
+    assert [tags_run_together(t, word_count(t)) for t in runs] == [plain_tags(t, word_count(t)) for t in runs]
+    assert sum(tags_run_together(t, word_count(t)) for t in runs) > 100
 
 
 def _corpus_lines() -> list[str]:
@@ -470,33 +474,42 @@ def test_gates_never_skip_a_pattern_that_would_match():
     ``findall`` gives them."""
     import re
 
-    from workers.steps.cleaning import rules as R
+    from workers.steps.cleaning.dates import _DATE_TOKEN_L, _date_tokens, date_only
+    from workers.steps.cleaning.credits import AGENCY
+    from workers.steps.cleaning.legal import AD_MARKER, LEGAL
+    from workers.steps.cleaning.navigation import NAV_MARKER, ui_line
+    from workers.steps.cleaning.phrases import FLAGS, alternation
+    from workers.steps.cleaning.prompts import READ_MORE_MARKER, share_bar
+    from workers.steps.cleaning.shape import _ATTRIBUTION, strip_decoration
+    from workers.steps.cleaning.triage import (
+        FAMILY_BITS, FAMILY_PHRASES, G_ADS, G_AGENCY, G_ATTRIBUTION, G_LEGAL, G_NAV_LINE, G_READ_MORE_ALONE,
+        G_SOCIAL_CORE, G_UI_CORE, line_signals,
+    )
 
     dates = ["Updated 12 March 2024, 10:32 GMT", "Monday, March 4th, 2024 at 9 a.m. EST", "2024-03-12T09:30:00Z",
              "vor 3 Stunden", "il y a 2 heures", "hace 5 minutos", "3 min read", "Lesezeit: 4 Minuten", "вчера, 12 марта 2024 г.",
              "Publié le 4 avril 2024 à 10h30", "12.03.2024 | 5 minutes de lecture", "yesterday", "sábado 2 de marzo de 2024"]
     markers = ["Read more", "Continue reading »", "— Weiterlesen —", "[ Advertisement ]", "Skip to content", "Back to top"]
     lines = _corpus_lines() + dates + markers + [m.upper() for m in markers]
-    gates = [(R.G_LEGAL, lambda line: R._LEGAL.search(line.lower())), (R.G_AGENCY, lambda line: R._AGENCY.search(line)),
-             (R.G_ATTRIBUTION, lambda line: R._ATTRIBUTION.search(line.lower())),
-             (R.G_UI_CORE, R._ui_line), (R.G_SOCIAL_CORE, lambda line: R._share_bar(line.lower())),
-             (R.G_ADS, lambda line: R._ADS.match(R.strip_decoration(line))), (R.G_READ_MORE_ALONE, R._READ_MORE_ALONE.match),
-             (R.G_NAV_LINE, lambda line: R._NAV_FULL.match(R.strip_decoration(line)))]
+    gates = [(G_LEGAL, lambda line: LEGAL.search(line.lower())), (G_AGENCY, lambda line: AGENCY.search(line)),
+             (G_ATTRIBUTION, lambda line: _ATTRIBUTION.search(line.lower())),
+             (G_UI_CORE, ui_line), (G_SOCIAL_CORE, lambda line: share_bar(line.lower())),
+             (G_ADS, lambda line: AD_MARKER.match(strip_decoration(line))), (G_READ_MORE_ALONE, READ_MORE_MARKER.match),
+             (G_NAV_LINE, lambda line: NAV_MARKER.match(strip_decoration(line)))]
     for bit, pattern in gates:
         matched = [line for line in lines if pattern(line)]
         assert matched, bit
-        assert [line for line in matched if not R._signals(line.lower()) & bit] == []
-    from workers.steps.cleaning import phrases as P
+        assert [line for line in matched if not line_signals(line.lower()) & bit] == []
 
-    for name, bit in R._FAMILY_BITS.items():  # a family's phrases opening the line (after decoration)
-        opens = re.compile(r"^[\W_]{0,3}\s*" + P.alternation(R._FAMILY_PHRASES[name]), P.FLAGS)
+    for name, bit in FAMILY_BITS.items():  # a family's phrases opening the line (after decoration)
+        opens = re.compile(r"^[\W_]{0,3}\s*" + alternation(FAMILY_PHRASES[name]), FLAGS)
         matched = [line for line in lines if opens.match(line)]
         assert matched, name
-        assert [line for line in matched if not R._signals(line.lower()) & bit] == [], name
+        assert [line for line in matched if not line_signals(line.lower()) & bit] == [], name
     folded = [line.lower() for line in lines]
-    assert [[m.group() for m in R._date_tokens(f)] for f in folded] == [R._DATE_TOKEN_L.findall(f) for f in folded]
-    assert all(R._date_tokens(d.lower()) for d in dates)
-    assert R.date_only("Updated 12 March 2024, 10:32 GMT") == "12 March 2024, 10:32 GMT"
+    assert [[m.group() for m in _date_tokens(f)] for f in folded] == [_DATE_TOKEN_L.findall(f) for f in folded]
+    assert all(_date_tokens(d.lower()) for d in dates)
+    assert date_only("Updated 12 March 2024, 10:32 GMT") == "12 March 2024, 10:32 GMT"
 
 
 def test_literal_heads_read_patterns_and_refuse_ungateable_ones():

@@ -2,11 +2,20 @@
 
 Pure and queue-agnostic: every function here takes text and returns values, so it can run in a
 dramatiq actor, a CLI re-clean or a test alike. Small steps with one job each:
-:mod:`.paragraphs` (rebuild paragraphs), :mod:`.rules` (named chrome families),
-:mod:`.phrases` (their multilingual vocabulary), :mod:`.gates` (cheap tests that skip the
-rules a line cannot meet), :mod:`.title` (headline and page furniture),
-:mod:`.site_model` (per-site learned boilerplate), :mod:`.html` (trafilatura wrapper),
-:mod:`.pipeline` (the order they run in).
+
+- :mod:`.text` (the raw-text pass: the order the steps run in) and :mod:`.html` (trafilatura
+  wrapper: HTML to text for that pass);
+- :mod:`.paragraphs` (rebuild paragraphs from wrapped lines);
+- :mod:`.rules` (the chrome families tried in order on one line), whose families live by kind in
+  :mod:`.legal` (ads, cookies, copyright, syndication), :mod:`.credits` (bylines, credits; their
+  dates in :mod:`.dates`), :mod:`.prompts` (read more, share, subscribe, comments) and
+  :mod:`.navigation` (menus, breadcrumbs, buttons, tags);
+- :mod:`.verdict` (what a rule answers), :mod:`.shape` (what a line looks like), :mod:`.phrases`
+  (the families' multilingual vocabulary);
+- :mod:`.triage` (which families a line can meet, found in one pass) and :mod:`.gates` (how those
+  gates are read off the phrase lists);
+- :mod:`.title` (headline and page furniture), :mod:`.site_model` (per-site learned
+  boilerplate), :mod:`.normalise` (folding for repeats), :mod:`.result` (what comes out).
 
 ``CLEANER_VERSION`` names the rule set; bump it whenever a rule changes what is removed, so
 stored articles can be re-cleaned.

@@ -12,7 +12,8 @@ here is read off the phrase lists themselves, so it stays right when a list chan
   at those positions.
 
 A gate may let through a line its pattern then rejects; it must never stop one the pattern
-would match (``tests/test_cleaning.py`` checks each gate against its pattern).
+would match (``tests/steps/test_cleaning.py`` checks each gate against its pattern). The gates
+themselves, built from these, are in :mod:`.triage`.
 """
 
 from __future__ import annotations

@@ -98,6 +98,17 @@ def _joins(
     return not (ended and breaker is not None and breaker(nxt))
 
 
+def _clean_lines(text: str) -> list[str]:
+    """The lines of ``text``, each as :func:`clean_line` gives it (cheaper where it can be)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw = text.split("\n")
+    if any(space in text for space in _ODD_SPACES):
+        return [clean_line(l) for l in raw]
+    if "  " in text:  # only plain spaces: what clean_line does, without its printable test
+        return [" ".join(l.split()) if "  " in l else l.strip() for l in raw]
+    return [l.strip() for l in raw]
+
+
 def split_paragraphs(
     text: str,
     marker: Callable[[str], str | None] | None = None,
@@ -113,14 +124,7 @@ def split_paragraphs(
     ``breaker(line)`` says a line is chrome on its own, so a full-width sentence end before it
     is a paragraph end, not a wrap. Returns ``(paragraphs, dropped)``.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    raw = text.split("\n")
-    if any(space in text for space in _ODD_SPACES):
-        lines = [clean_line(l) for l in raw]
-    elif "  " in text:  # only plain spaces: what clean_line does, without its printable test
-        lines = [" ".join(l.split()) if "  " in l else l.strip() for l in raw]
-    else:
-        lines = [l.strip() for l in raw]
+    lines = _clean_lines(text)
     width = wrap_width(lines) if unwrap else None
     paras: list[Paragraph] = []
     parts: list[list[str]] = []  # text pieces per paragraph, joined once at the end

@@ -1,7 +1,7 @@
 """Multilingual phrase lists for the chrome rule families (en, de, fr, es, ru).
 
-Phrases are the second line of evidence: a rule in :mod:`rules` first checks the shape of a
-line (length, position, punctuation, links) and only then asks whether it *says* what chrome
+Phrases are the second line of evidence: a rule family (:mod:`.legal`, :mod:`.credits`,
+:mod:`.prompts`, :mod:`.navigation`) first checks the shape of a line (length, position, punctuation, links) and only then asks whether it *says* what chrome
 says. Keeping the vocabulary here, one tuple per family, lets a new language or a new site's
 wording be added without touching the logic.
 
@@ -113,6 +113,12 @@ SOCIAL_WORDS = (
     "teilen", "drucken", "versenden", "kopieren", "partager", "imprimer", "envoyer", "copier", "lien",
     "compartir", "imprimir", "enviar", "copiar", "enlace", "поделиться", "печать", "ссылку", "скопировать",
     "instagram", "youtube", "tiktok", "threads", "bluesky", "mastodon", "rss", "and", "or", "the",
+)
+
+# Of those, the ones that make a row of them a share bar (one must be there).
+SOCIAL_CORE = frozenset(
+    "share shares tweet facebook twitter whatsapp linkedin pinterest reddit telegram vk email e-mail print "
+    "teilen partager compartir поделиться flipboard messenger viber copy link pin".split()
 )
 
 SHARE_PROMPT = (
@@ -398,4 +404,11 @@ CALL_TO_ACTION = (
     r"click here|tap here|hier klicken|klicken sie hier|cliquez ici|haga clic aquí|haz clic aquí|pulsa aquí|"
     r"нажмите (?:здесь|сюда)|download (?:our|the) app|get the app|app herunterladen|téléchargez l'application|"
     r"descarga la app|скачайте приложение"
+)
+
+# Reported speech: a line carrying one of these is the story talking about chrome, not chrome.
+ATTRIBUTION = (
+    r"said|says|told|tells|according to|asked|added|explained|wrote|argued|"
+    r"sagte|sagt|erklärte|schrieb|laut|a déclaré|a dit|selon|explique|dijo|dice|según|afirmó|explicó|"
+    r"сказал\w*|заявил\w*|по словам|отметил\w*|сообщил\w*"
 )

@@ -4,7 +4,7 @@ Order matters and each step has one job:
 
 1. :func:`paragraphs.split_paragraphs` rebuilds paragraphs (hard wraps joined, inline markers
    dropped);
-2. :func:`rules.classify` names the chrome family of each paragraph on its own;
+2. :func:`rules.classify_paragraph` names the chrome family of each paragraph on its own;
 3. :func:`title.find_title` takes the headline, page title, section labels and repeats;
 4. blocks: a related/recommended header (or a comments header) after the body has started
    takes the teaser items listed under it, up to the first paragraph that reads like body;
@@ -20,32 +20,30 @@ from __future__ import annotations
 
 import re
 
-from . import rules as R
-from .paragraphs import split_paragraphs
+from .paragraphs import Paragraph, split_paragraphs
 from .result import Cleaned, Removed
+from .rules import classify, classify_paragraph, marker
+from .shape import ends_sentence, headline_shaped, word_count
 from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
-from .title import body_like, find_title, is_page_title
+from .title import TitleFinding, body_like, find_title, is_page_title
+from .verdict import COMMENTS, NAVIGATION, READ_MORE, RELATED_HEADER, TAGS
 
-_BLOCK_OPENERS = frozenset({R.RELATED_HEADER, R.COMMENTS})
+_BLOCK_OPENERS = frozenset({RELATED_HEADER, COMMENTS})
 _BULLET = re.compile(r"^\s*(?:[-•*·–—»▪►]\s*|\d{1,2}[.)]\s)")
 _TRUNCATED = re.compile(r"(?:…|\.\.\.|\[…\]|\[\.\.\.\])\W*$")
 _META_KEYS = ("author", "date", "original_url")
 
 
-def _marker(line: str) -> str | None:
-    return R.marker(line)
-
-
 def _breaker(line: str) -> bool:
-    return R.classify(line) is not None
+    return classify(line) is not None
 
 
 def _item_like(text: str) -> bool:
     """A teaser in a related list: a bullet, a headline, a cut-off blurb, or a byline/date."""
-    if _BULLET.match(text) or R.headline_shaped(text, 25) or _TRUNCATED.search(text):
+    if _BULLET.match(text) or headline_shaped(text, 25) or _TRUNCATED.search(text):
         return True
-    if not R.ends_sentence(text):
+    if not ends_sentence(text):
         return True
     return False
 
@@ -64,7 +62,7 @@ def _consume_block(texts: list[str], rules: list[str | None], start: int, rule: 
             continue
         t = texts[i]
         if bullets_only:
-            if not _BULLET.match(t) or R.word_count(t) > 30:
+            if not _BULLET.match(t) or word_count(t) > 30:
                 return i
         elif not tail and not _item_like(t):
             return i
@@ -98,33 +96,55 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
 
 
 def _sentence(text: str) -> bool:
-    return R.ends_sentence(text) and R.word_count(text) >= 12 or R.word_count(text) >= 45
+    return ends_sentence(text) and word_count(text) >= 12 or word_count(text) >= 45
 
 
 def _furniture(text: str) -> bool:
-    return R.word_count(text) <= 12 and not R.ends_sentence(text)
+    return word_count(text) <= 12 and not ends_sentence(text)
 
 
 def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
     if site_model is not None and site is not None and site_model.site != site:
         raise ValueError(f"site model is for {site_model.site!r}, not {site!r}")
-    paras, dropped = split_paragraphs(text, marker=_marker, breaker=_breaker, unwrap=unwrap)
+    paras, dropped = split_paragraphs(text, marker=marker, breaker=_breaker, unwrap=unwrap)
     texts = [p.text for p in paras]
+    rules, meta = _classify_each(texts)
+    found = _take_title(texts, rules, meta, known_title)
+    _claim_blocks(texts, rules)
+    if unwrap:
+        # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
+        # (link lists, sign-offs) are more often the article's own.
+        _page_edges(texts, rules)
+    if site_model is not None:
+        for i, t in enumerate(texts):
+            if rules[i] is None and site_model.matches(t):
+                rules[i] = SITE_RULE
+    if site and "site" not in meta:
+        meta["site"] = site
+    body, removed = _sort_out(paras, dropped, rules)
+    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta)
+
+
+def _classify_each(texts: list[str]) -> tuple[list[str | None], dict]:
+    """Each paragraph's rule on its own, and the first author, date and original URL they tell."""
     n = len(texts)
     rules: list[str | None] = [None] * n
     meta: dict = {}
-
     for i, t in enumerate(texts):
-        v = R.classify_paragraph(t, (i + 0.5) / n)
+        v = classify_paragraph(t, (i + 0.5) / n)
         if v is not None:
             rules[i] = v.rule
             for k, val in v.meta:
                 if k in _META_KEYS and val and k not in meta:
                     meta[k] = val
+    return rules, meta
 
-    for i in range(min(n, 4)):
+
+def _take_title(texts: list[str], rules: list[str | None], meta: dict, known_title: str | None) -> TitleFinding:
+    """Headline, page title, section labels and dek (:func:`title.find_title`) into ``rules`` and ``meta``."""
+    for i in range(min(len(texts), 4)):
         # "Headline | World | site.com" has the shape of a breadcrumb; the title step decides.
-        if rules[i] in (R.NAVIGATION, R.TAGS) and is_page_title(texts[i]):
+        if rules[i] in (NAVIGATION, TAGS) and is_page_title(texts[i]):
             rules[i] = None
     found = find_title(texts, [r is not None for r in rules], known_title)
     for i, rule in found.rules.items():
@@ -135,14 +155,19 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         meta["site"] = found.site
     if found.subtitle:
         meta["subtitle"] = found.subtitle
+    return found
 
+
+def _claim_blocks(texts: list[str], rules: list[str | None]) -> None:
+    """Related, comments and read-more headers take the teaser items listed under them."""
+    n = len(texts)
     # sentences_after[i]: unclaimed sentence-like paragraphs after i, to tell a block at the end
     # of the page (which runs to the end) from one in mid-article.
     sentences_after = [0] * (n + 1)
     if any(r in _BLOCK_OPENERS for r in rules):
         for i in range(n - 1, -1, -1):
             t = texts[i]
-            sentence = rules[i] is None and R.ends_sentence(t) and R.word_count(t) >= 8
+            sentence = rules[i] is None and ends_sentence(t) and word_count(t) >= 8
             sentences_after[i] = sentences_after[i + 1] + sentence
     body_started = False
     i = 0
@@ -150,26 +175,16 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         if not body_started and rules[i] is None and body_like(texts[i]):
             body_started = True
         rule = rules[i]
-        if rule in _BLOCK_OPENERS and body_started and R.word_count(texts[i]) <= 8:
+        if rule in _BLOCK_OPENERS and body_started and word_count(texts[i]) <= 8:
             i = max(i + 1, _consume_block(texts, rules, i, rule, False, sentences_after[i + 1] <= 1))
-        elif rule == R.READ_MORE:
+        elif rule == READ_MORE:
             i = max(i + 1, _consume_block(texts, rules, i, rule, True, False))
         else:
             i += 1
 
-    if unwrap:
-        # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
-        # (link lists, sign-offs) are more often the article's own.
-        _page_edges(texts, rules)
 
-    if site_model is not None:
-        for i, t in enumerate(texts):
-            if rules[i] is None and site_model.matches(t):
-                rules[i] = SITE_RULE
-
-    if site and "site" not in meta:
-        meta["site"] = site
-
+def _sort_out(paras: list[Paragraph], dropped: list[tuple[int, str, str]], rules: list[str | None]) -> tuple[list[str], list[Removed]]:
+    """Body paragraphs and removed lines, in page order (dropped marker lines among them)."""
     removed: list[Removed] = []
     body: list[str] = []
     events = [(p.first_line, 1, p.text, rules[i]) for i, p in enumerate(paras)]
@@ -181,4 +196,4 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
             body.append(t)
         else:
             removed.append(Removed(t, rule))
-    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta)
+    return body, removed

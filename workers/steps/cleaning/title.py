@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from .normalise import fold
-from .rules import ends_sentence, headline_shaped, word_count
+from .shape import ends_sentence, headline_shaped, word_count
 
 PAGE_TITLE = "page-title"
 TITLE = "title"
@@ -82,6 +82,20 @@ def find_title(texts: list[str], chrome: list[bool], known_title: str | None = N
     ``known_title`` (from HTML metadata) replaces detection; only repeats are then removed.
     """
     found = TitleFinding()
+    zone = _heading_zone(texts, chrome)
+    if known_title:
+        found.title = known_title
+        _mark_on_page_headline(found, texts, zone, known_title)
+    elif zone:
+        _detect_headline(found, texts, zone)
+    if found.title:
+        _mark_repeats(found, texts, chrome, zone, bool(known_title))
+        _take_dek(found, texts, chrome, zone)
+    return found
+
+
+def _heading_zone(texts: list[str], chrome: list[bool]) -> list[int]:
+    """The unclaimed paragraphs above the body (at most ``_ZONE``): where a headline can be."""
     zone: list[int] = []
     for i, text in enumerate(texts):
         if len(zone) >= _ZONE:
@@ -91,69 +105,78 @@ def find_title(texts: list[str], chrome: list[bool], known_title: str | None = N
         if body_like(text):
             break
         zone.append(i)
+    return zone
 
-    if known_title:
-        found.title = known_title
-        keys = _title_keys(known_title)
-        for i in zone[:3]:
-            if _same_headline(texts[i], keys):
-                found.rules[i] = REPEATED_HEADLINE
-                break
-        else:
-            # The on-page headline often words the story differently from <title>; in extracted
-            # text it is still the first heading-shaped line of some length above the body.
-            heads = [i for i in zone[:3] if headline_shaped(texts[i], 30)]
-            full = [i for i in heads if 4 <= word_count(texts[i]) <= 20 and _shares_words(texts[i], known_title)]
-            if full:
-                found.rules[full[0]] = REPEATED_HEADLINE
-                for i in heads:
-                    if i < full[0] and word_count(texts[i]) <= 3:
-                        found.rules[i] = SECTION_LABEL
-    elif zone:
-        page_at = next((i for i in zone[:3] if split_page_title(texts[i])), None)
-        if page_at is not None:
-            found.title, found.site = split_page_title(texts[page_at])  # type: ignore[misc]
-            found.rules[page_at] = PAGE_TITLE
-            pick = page_at
-        else:
-            heads = [i for i in zone if headline_shaped(texts[i], 30)]
-            # A headline has a few words; "Jump to navigation" or "Asia" above it are furniture.
-            full = [i for i in heads if word_count(texts[i]) >= 4 and len(texts[i]) >= 20]
-            pick = full[0] if full else (heads[0] if heads else -1)
-            if pick >= 0:
-                found.title = texts[pick]
-                found.rules[pick] = TITLE
-        for i in zone:
-            if i >= pick:
-                break
-            if word_count(texts[i]) <= 5 and not ends_sentence(texts[i]):
+
+def _mark_on_page_headline(found: TitleFinding, texts: list[str], zone: list[int], known_title: str) -> None:
+    """With a title from metadata: its repeat on the page, and the section labels above that."""
+    keys = _title_keys(known_title)
+    for i in zone[:3]:
+        if _same_headline(texts[i], keys):
+            found.rules[i] = REPEATED_HEADLINE
+            return
+    # The on-page headline often words the story differently from <title>; in extracted
+    # text it is still the first heading-shaped line of some length above the body.
+    heads = [i for i in zone[:3] if headline_shaped(texts[i], 30)]
+    full = [i for i in heads if 4 <= word_count(texts[i]) <= 20 and _shares_words(texts[i], known_title)]
+    if full:
+        found.rules[full[0]] = REPEATED_HEADLINE
+        for i in heads:
+            if i < full[0] and word_count(texts[i]) <= 3:
                 found.rules[i] = SECTION_LABEL
 
-    if found.title:
-        keys = _title_keys(found.title)
-        # Extracted HTML (known title) repeats its headline at the top only; an in-body
-        # subheading that trafilatura took for the title on a page without one must stay.
-        scope = zone if known_title else range(len(texts))
-        lo, hi = len(found.title) // 3, len(found.title) + 40
-        firsts = {k[:1] for k in keys}
-        for i in scope:
-            text = texts[i]
-            if i in found.rules or chrome[i] or not lo <= len(text) <= hi:
-                continue
-            if text.lstrip(_OPENERS)[:1].lower() not in firsts or not headline_shaped(text, 40):
-                continue
-            if fold(text) in keys:
-                found.rules[i] = REPEATED_HEADLINE
-        heads = [i for i, r in found.rules.items() if r in (TITLE, PAGE_TITLE, REPEATED_HEADLINE) and (not zone or i <= zone[-1])]
-        if heads:
-            last = max(heads)
-            nxt = last + 1
-            while nxt < len(texts) and (chrome[nxt] or nxt in found.rules):
-                nxt += 1
-            if nxt < len(texts) and nxt in zone and _dek(texts, nxt, found.title, chrome):
-                found.subtitle = texts[nxt]
-                found.rules[nxt] = SUBTITLE
-    return found
+
+def _detect_headline(found: TitleFinding, texts: list[str], zone: list[int]) -> None:
+    """Without one: a page title or the first headline-shaped line, and the labels above it."""
+    page_at = next((i for i in zone[:3] if split_page_title(texts[i])), None)
+    if page_at is not None:
+        found.title, found.site = split_page_title(texts[page_at])  # type: ignore[misc]
+        found.rules[page_at] = PAGE_TITLE
+        pick = page_at
+    else:
+        heads = [i for i in zone if headline_shaped(texts[i], 30)]
+        # A headline has a few words; "Jump to navigation" or "Asia" above it are furniture.
+        full = [i for i in heads if word_count(texts[i]) >= 4 and len(texts[i]) >= 20]
+        pick = full[0] if full else (heads[0] if heads else -1)
+        if pick >= 0:
+            found.title = texts[pick]
+            found.rules[pick] = TITLE
+    for i in zone:
+        if i >= pick:
+            break
+        if word_count(texts[i]) <= 5 and not ends_sentence(texts[i]):
+            found.rules[i] = SECTION_LABEL
+
+
+def _mark_repeats(found: TitleFinding, texts: list[str], chrome: list[bool], zone: list[int], known: bool) -> None:
+    """Paragraphs that repeat the headline. Extracted HTML (``known`` title) repeats it at the
+    top only; an in-body subheading that trafilatura took for the title on a page without one
+    must stay."""
+    keys = _title_keys(found.title)
+    scope = zone if known else range(len(texts))
+    lo, hi = len(found.title) // 3, len(found.title) + 40
+    firsts = {k[:1] for k in keys}
+    for i in scope:
+        text = texts[i]
+        if i in found.rules or chrome[i] or not lo <= len(text) <= hi:
+            continue
+        if text.lstrip(_OPENERS)[:1].lower() not in firsts or not headline_shaped(text, 40):
+            continue
+        if fold(text) in keys:
+            found.rules[i] = REPEATED_HEADLINE
+
+
+def _take_dek(found: TitleFinding, texts: list[str], chrome: list[bool], zone: list[int]) -> None:
+    """The dek: the first unclaimed paragraph under the last headline, when it reads as one."""
+    heads = [i for i, r in found.rules.items() if r in (TITLE, PAGE_TITLE, REPEATED_HEADLINE) and (not zone or i <= zone[-1])]
+    if heads:
+        last = max(heads)
+        nxt = last + 1
+        while nxt < len(texts) and (chrome[nxt] or nxt in found.rules):
+            nxt += 1
+        if nxt < len(texts) and nxt in zone and _dek(texts, nxt, found.title, chrome):
+            found.subtitle = texts[nxt]
+            found.rules[nxt] = SUBTITLE
 
 
 def _title_keys(title: str) -> set[str]:
