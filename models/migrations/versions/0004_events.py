@@ -1,6 +1,6 @@
 """events: same-event story clusters over canonical articles (members, links, key index)
 
-Revision ID: 0004_events
+Revision ID: 0004
 Revises: 0003
 
 Filled by the workers as they link (``workers.events``); a store upgraded from an earlier
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_events'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
