@@ -38,6 +38,7 @@ from ingest import readers
 from ingest.formats.records import BadRecord, failed, to_document
 from ingest.intake import Intake
 from models.articles import article_record
+from models.events import event_detail, list_events
 from models.db import StoreUnavailable, mask_url, read_scope
 from models.documents import NewDocument
 from models.tables import PENDING, Article, Document
@@ -313,6 +314,31 @@ class Corpus:
                 if article is None or article.canonical_document_id is None:
                     return None
                 return article_record(session, article)
+
+    def events(self, *, since: datetime | float | None = None, min_size: int = 1,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        """Live events, largest first: ``{"id", "size", "sites", "first", "last", "articles":
+        [{"id", "title", "source", "site", "at"}]}``. ``since`` (a datetime or epoch seconds):
+        only events with an article at or after it. An article's own event is
+        ``get_article(id)["event"]`` (``{"id", "size"}``)."""
+        if isinstance(since, datetime):
+            since = since.timestamp()
+        elif since is not None and (isinstance(since, bool) or not isinstance(since, (int, float))):
+            raise TypeError(f"since must be a datetime or epoch seconds, got {type(since).__name__}")
+        if isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1:
+            raise ValueError(f"min_size must be an int >= 1, got {min_size!r}")
+        with self._store():
+            with read_scope(self.runtime.engine) as session:
+                return list_events(session, since=since, min_size=min_size, limit=limit)
+
+    def event(self, event_id: int) -> dict[str, Any] | None:
+        """One event with why each article is in it (``corpus events show``), following
+        merges; None when there is no such event."""
+        if isinstance(event_id, bool) or not isinstance(event_id, int):
+            raise TypeError(f"event_id must be an int, got {type(event_id).__name__}")
+        with self._store():
+            with read_scope(self.runtime.engine) as session:
+                return event_detail(session, event_id)
 
     def changes(self, since: int = 0) -> Changes:
         """Every article created or changed (a new duplicate, a promoted canonical) after

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.events import article_event
 from models.tables import CANONICAL, DUPLICATE, FAILED, PENDING, Article, Document
 
 
@@ -53,6 +54,7 @@ def article_record(session: Session, article: Article) -> dict[str, Any]:
         ],
         "metadata": {**(canonical.meta or {}), "site": canonical.site} if canonical.site else dict(canonical.meta or {}),
         "change_seq": article.change_seq,
+        "event": article_event(session, article.id),
     }
 
 

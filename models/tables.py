@@ -129,3 +129,63 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Event(Base):
+    """One happening: the articles linked by ``workers.steps.events`` (connected components).
+    Its id is the smallest article id among its members, so it is chosen by a rule, never by
+    arrival; when a bridging article joins two events, the larger id points at the smaller
+    through ``merged_into_id`` (and is live again should a later change split them)."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False)
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sites: Mapped[int] = mapped_column(Integer, default=0)
+    first_at: Mapped[float | None] = mapped_column(Float)  # epoch seconds of its members' times
+    last_at: Mapped[float | None] = mapped_column(Float, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class EventMember(Base):
+    """A live article's place in an event, and the features it was judged on (keys hashed,
+    ``workers.steps.events.Features.hashed``), computed from ``document_id``: when the
+    article's canonical changes, its features and links are computed again."""
+
+    __tablename__ = "event_members"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    document_id: Mapped[int] = mapped_column(BigInteger)
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[float] = mapped_column(Float)
+    site: Mapped[str | None] = mapped_column(String(255))
+    total: Mapped[float] = mapped_column(Float)
+    keys: Mapped[dict[str, Any]] = mapped_column()
+
+
+class EventLink(Base):
+    """Two articles judged about the same happening (``a_id < b_id``), with the score and
+    the shared keys that said so: what ``corpus events show`` explains."""
+
+    __tablename__ = "event_links"
+
+    a_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    b_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    score: Mapped[float] = mapped_column(Float)
+    shared: Mapped[list[Any]] = mapped_column()
+
+
+class EventKey(Base):
+    """The retrieval index: an article's keys heavy enough to link it (every linked pair
+    shares one), with its time, so that a new article finds its candidates in the window."""
+
+    __tablename__ = "event_keys"
+
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    at: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_event_keys_key_at", "key", "at"),)

@@ -54,8 +54,10 @@ class _Components:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> None:
-    """Record each document's verified matches and settle the clusters they touch.
+def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> set[int]:
+    """Record each document's verified matches and settle the clusters they touch; returns
+    the ids of the articles it settled (survivors and the ones merged into them), for the
+    events (``workers.events.assign``).
 
     Idempotent: documents already linked (a redelivered message) are left as they are.
     """
@@ -65,7 +67,7 @@ def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> None:
         documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(involved)))}
         batch = [(doc_id, edges) for doc_id, edges in batch if doc_id in documents and documents[doc_id].stage != LINKED]
         if not batch:
-            return
+            return set()
         article_ids = {d.article_id for d in documents.values() if d.article_id is not None}
         articles: dict[int, Article] = {}
         if article_ids:
@@ -103,13 +105,16 @@ def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> None:
 
         sequence = _Sequence(session)
         now = utcnow()
+        settled: set[int] = set()
         for root in sorted(touched):
             members = clusters[root]
             existing = sorted({m.article_id for m in members if m.article_id is not None})
             survivor = fresh.get(root) or articles[existing[0]]
             _settle(survivor, [articles[a] for a in existing[1:]], members, sequence, now)
+            settled |= {survivor.id, *existing}
         for doc_id, _ in batch:
             documents[doc_id].stage = LINKED
+        return settled
 
 
 def _record_edges(session: Session, edges: dict[tuple[int, int], Edge]) -> None:

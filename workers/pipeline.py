@@ -28,6 +28,7 @@ from models.db import lock_clusters, read_scope, session_scope
 from models.documents import (INTERNAL_HINTS, cleaned_row, load, others_fingerprinted, raw_bytes, row_values,
                               save_cleaned, save_failed, stored_values)
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document
+from workers.events import assign as assign_events
 from workers.linking import Edge, link
 from workers.steps import cleaning, dedup
 from workers.steps.decode import BadInput
@@ -249,7 +250,7 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, l
 def _link(runtime, to_link: list[tuple[int, list[Edge]]], outcome: Outcome) -> None:
     with session_scope(runtime.engine) as session:
         lock_clusters(session)
-        link(session, to_link)
+        assign_events(session, link(session, to_link))  # same transaction: no article without its event
         outcome.statuses.update(
             session.execute(select(Document.id, Document.status).where(Document.id.in_([d for d, _ in to_link]))).all()
         )

@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 
 from models.articles import counts, duplicates_by_kind, live_article_count
 from models.db import read_scope
+from models.events import event_count
 from workers.keys import QUEUE, broker_namespace
 from workers.ops import metrics
 from workers.ops.status import Unreachable, guarded, read_inbox
@@ -107,6 +108,7 @@ class CorpusCollector:
             documents = counts(session)
             duplicates = duplicates_by_kind(session)
             articles = live_article_count(session)
+            events = event_count(session)
         documents["pending"] = max(0, documents["total"] - documents["canonical"] - documents["duplicate"]
                                    - documents["failed"])
         docs = GaugeMetricFamily("corpus_store_documents", "Documents in the store by ledger status.",
@@ -119,7 +121,12 @@ class CorpusCollector:
                                  labels=["kind"])
         for kind, n in sorted(duplicates.items()):
             dups.add_metric([kind], n)
-        return [docs, arts, dups]
+        evs = GaugeMetricFamily("corpus_store_events",
+                                "Events (same-happening clusters of canonical articles) in the store, by size.",
+                                labels=["size"])
+        evs.add_metric(["1"], events["events"] - events["multi_article"])
+        evs.add_metric(["2+"], events["multi_article"])
+        return [docs, arts, dups, evs]
 
 
 # ------------------------------------------------------------------- dashboard data

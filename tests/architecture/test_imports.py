@@ -22,7 +22,7 @@ LAYERS = [
     ("workers.settings", "workers.keys"),
     ("workers.steps",),
     ("workers.index", "workers.queue", "workers.embedded"),
-    ("workers.runtime", "workers.sites", "workers.linking"),
+    ("workers.runtime", "workers.sites", "workers.linking", "workers.events"),
     ("workers.pipeline",),
     ("workers.actors", "workers.ops"),
     ("ingest",),

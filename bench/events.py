@@ -1,0 +1,219 @@
+"""Same-event clustering on the labelled stories of ``bench/data/stories``: pairwise precision
+and recall of events, per split, and what events cost per document.
+
+    .venv/bin/python bench/events.py                 # both splits, step and pipeline
+    .venv/bin/python bench/events.py --split A       # development split only
+    .venv/bin/python bench/events.py --only step     # the pure rule alone (seconds)
+
+Two measurements, each on split A (development) and B (held out: looked at only to measure):
+
+* ``step``: ``workers.steps.events`` over the stories as they are (headline + paragraphs,
+  published date, a site per story from a pool of 7, so that some stories of one event share
+  a site) and the site's briefs (all of one local site): events = components of the links.
+* ``pipeline``: the real thing, in this process: every story as a JSON record under its
+  site's chrome (navigation, share line, newsletter, footer), a syndicated copy of every
+  other story under another site's chrome, the briefs under one local site's chrome; recorded
+  in a temporary SQLite store, processed by ``workers.pipeline.process`` in batches of 16
+  against a private redis-server, events assigned where the pipeline links. Reported: the
+  same precision/recall over the stories' articles, copies that did not become duplicates,
+  and the CPU share of event assignment (``workers.events.assign``: features, the key index,
+  candidates, links, components) in the pipeline's CPU per document.
+
+Pairwise precision = pairs of stories put in one event that belong to one event / pairs put in
+one event; recall = pairs of one event put in one event / pairs of one event. Briefs and
+singleton events count as events of one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine_info, private_redis, terminate_on_sigterm  # noqa: E402
+
+DATA = ROOT / "bench" / "data" / "stories"
+SITES = [f"site{n}.example" for n in range(7)]
+LOCAL = "ashbury-gazette.example"
+
+
+def load(split: str) -> tuple[list[dict], list[dict]]:
+    events = json.loads((DATA / f"events_{split}.json").read_text(encoding="utf-8"))
+    briefs = json.loads((DATA / f"briefs_{split}.json").read_text(encoding="utf-8"))
+    return events, briefs
+
+
+def site_of(story_id: str) -> str:
+    return SITES[zlib.crc32(story_id.encode()) % len(SITES)]
+
+
+def items(split: str) -> list[dict]:
+    """Every story and brief: id, label (its event), headline, paragraphs, published, site."""
+    events, briefs = load(split)
+    out = [{"id": s["story_id"], "label": e["event_id"], "headline": s["headline"], "paragraphs": s["paragraphs"],
+            "published": s["published"], "site": site_of(s["story_id"])} for e in events for s in e["stories"]]
+    out += [{"id": b["brief_id"], "label": b["brief_id"], "headline": b["headline"], "paragraphs": b["paragraphs"],
+             "published": b["published"], "site": LOCAL} for b in briefs]
+    return out
+
+
+def pairwise(labels: dict[str, str], found: dict[str, object]) -> dict:
+    tp = fp = fn = 0
+    for x, y in itertools.combinations(sorted(labels), 2):
+        same, together = labels[x] == labels[y], found[x] == found[y]
+        tp += same and together
+        fp += together and not same
+        fn += same and not together
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "true_pairs": tp + fn, "false_merges": fp, "missed_pairs": fn,
+            "events_true": len(set(labels.values())), "events_found": len(set(found.values()))}
+
+
+# ------------------------------------------------------------------------------ step
+
+
+def run_step(split: str) -> dict:
+    from workers.steps import events as rule
+
+    rule.reference()
+    stories = items(split)
+    started = time.process_time()
+    features = {i: rule.features(s["headline"], "\n\n".join(s["paragraphs"]), at=rule.parse_time(s["published"]),
+                                 site=s["site"]) for i, s in enumerate(stories)}
+    feature_cpu = time.process_time() - started
+    started = time.process_time()
+    assigned = rule.events(features)
+    cluster_cpu = time.process_time() - started
+    result = pairwise({s["id"]: s["label"] for s in stories}, {s["id"]: assigned[i] for i, s in enumerate(stories)})
+    result.update(documents=len(stories), features_us_per_doc=round(feature_cpu / len(stories) * 1e6, 1),
+                  clustering_us_per_doc=round(cluster_cpu / len(stories) * 1e6, 1))
+    return result
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
+def chrome(site: str, headline: str, paragraphs: list[str]) -> str:
+    name = site.split(".")[0].replace("-", " ").title()
+    return "\n\n".join([f"{name} | News | Local | Sport | What's on | Contact", headline, *paragraphs,
+                        "Share this article: Facebook · X · WhatsApp · Email",
+                        f"Sign up to the {name} newsletter for the day's top stories.",
+                        f"© 2026 {name}. All rights reserved. Privacy policy · Terms · Cookie settings"]) + "\n"
+
+
+def records(split: str) -> list[tuple[str, dict]]:
+    """(story id, record): each story under its site's chrome, and every other story again
+    under another site's chrome (a syndicated copy, which dedup must take as a duplicate)."""
+    out = []
+    for n, s in enumerate(items(split)):
+        out.append((s["id"], {"text": chrome(s["site"], s["headline"], s["paragraphs"]), "site": s["site"],
+                              "url": f"https://{s['site']}/{s['id'].lower()}", "published": s["published"]}))
+        if n % 2 == 0 and s["site"] != LOCAL:
+            other = SITES[(SITES.index(s["site"]) + 3) % len(SITES)]
+            out.append((s["id"], {"text": chrome(other, s["headline"], s["paragraphs"]), "site": other,
+                                  "url": f"https://{other}/syndicated/{s['id'].lower()}", "published": s["published"]}))
+    return out
+
+
+def run_pipeline(split: str, redis_url: str, warmup: int = 300) -> dict:
+    data_dir = tempfile.mkdtemp(prefix="corpus-bench-events-")
+    os.environ.update(CORPUS_DATA_DIR=data_dir, CORPUS_REDIS_URL=redis_url, CORPUS_NAMESPACE=f"bench-events-{split}")
+    os.environ.pop("CORPUS_DATABASE_URL", None)
+    from ingest.formats.records import to_document
+    from models.db import read_scope, session_scope
+    from models.documents import record
+    from models.tables import Document, EventMember
+    from sqlalchemy import select
+    from workers import events as store_events, pipeline, runtime as runtime_module
+    from workers.steps import events as rule
+
+    runtime_module.reset()
+    rt = runtime_module.runtime()
+    rule.reference()
+    spent = {"events": 0.0}
+    assign = store_events.assign
+
+    def timed(session, ids):
+        session.flush()  # linking's pending writes: linking's cost, not the events'
+        started = time.process_time()
+        try:
+            return assign(session, ids)
+        finally:
+            spent["events"] += time.process_time() - started
+
+    # Warm up as a running worker is: statements compiled, the word memo filled (not measured).
+    from bench.corpus import generate
+    warm = [to_document({"text": d["text"], "url": d["url"], "site": d["site"]}, source=d["url"])
+            for d in generate(warmup, seed=3) if "text" in d]
+    with session_scope(rt.engine) as session:
+        warm_ids = [i for i, _ in record(session, warm)]
+    for start in range(0, len(warm_ids), 16):
+        pipeline.process(rt, warm_ids[start:start + 16])
+    pipeline.assign_events = timed
+    labelled = records(split)
+    with session_scope(rt.engine) as session:
+        ids = [i for i, _ in record(session, [to_document(r, source=r["url"]) for _, r in labelled])]
+    story_of = {doc_id: story for doc_id, (story, _) in zip(ids, labelled)}
+    spent["events"] = 0.0
+    started = time.process_time()
+    for start in range(0, len(ids), 16):
+        pipeline.process(rt, ids[start:start + 16])
+    total = time.process_time() - started
+    pipeline.assign_events = assign
+    with read_scope(rt.engine) as session:
+        rows = session.execute(select(Document.id, Document.status, Document.article_id)
+                               .where(Document.id.in_(ids))).all()
+        event_of = dict(session.execute(select(EventMember.article_id, EventMember.event_id)).all())
+    labels = {s["id"]: s["label"] for s in items(split)}
+    article_of_story: dict[str, set[int]] = {}
+    for doc_id, status, article_id in rows:
+        article_of_story.setdefault(story_of[doc_id], set()).add(article_id)
+    copies_apart = sum(len(a) - 1 for a in article_of_story.values())
+    found = {story: event_of.get(min(articles)) for story, articles in article_of_story.items()}
+    result = pairwise(labels, found)
+    result.update(documents=len(ids), copies_not_deduplicated=copies_apart, unassigned=sum(v is None for v in found.values()),
+                  pipeline_cpu_ms_per_doc=round(total / len(ids) * 1e3, 3),
+                  events_cpu_ms_per_doc=round(spent["events"] / len(ids) * 1e3, 3),
+                  events_share_of_cpu=round(spent["events"] / total, 4))
+    runtime_module.reset()
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--split", choices=["A", "B", "both"], default="both")
+    parser.add_argument("--only", choices=["step", "pipeline"], default=None)
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    args = parser.parse_args(argv)
+    terminate_on_sigterm()
+    splits = ["A", "B"] if args.split == "both" else [args.split]
+    print(machine_info(), flush=True)
+    results: dict = {}
+    if args.only in (None, "step"):
+        for split in splits:
+            results[f"step {split}"] = run_step(split)
+            print(f"step     {split}: {json.dumps(results[f'step {split}'])}", flush=True)
+    if args.only in (None, "pipeline"):
+        with private_redis() as redis:
+            for split in splits:
+                results[f"pipeline {split}"] = run_pipeline(split, redis.url)
+                print(f"pipeline {split}: {json.dumps(results[f'pipeline {split}'])}", flush=True)
+    print("targets: precision >= 0.95, recall >= 0.9, events <= 15% of the pipeline's CPU per document")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
