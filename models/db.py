@@ -15,8 +15,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,8 +31,34 @@ class StoreUnavailable(RuntimeError):
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced, safe to print and log."""
-    return re.sub(r"(?<=://)([^:/@]*):([^@/]*)@", r"\1:***@", url)
+    """The URL with any password replaced, safe to print and log: SQLAlchemy's own rendering
+    (``hide_password``), which parses the URL as the driver will, so that a password holding
+    ``:``, ``/`` or an escaped ``@`` is hidden whole; a regex only for what it cannot parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: hide what looks like a password
+        return re.sub(r"(?<=://)([^:/@]*):([^@/]*)@", r"\1:***@", url)
+
+
+def redact(message: str, *urls: str | None) -> str:
+    """``message`` with the password of each of ``urls`` replaced by ``***``, in the forms a
+    driver or a parser may quote it: as written in the URL (``p%40ss``) and decoded (``p@ss``)."""
+    for url in urls:
+        if not url:
+            continue
+        secrets = set()
+        try:
+            secrets.add(urlsplit(url).password or "")
+        except ValueError:
+            pass
+        try:
+            password = make_url(url).password
+            secrets.update({password or "", quote(password or "", safe="")})
+        except Exception:  # noqa: BLE001 - unparsable: the raw form above is all there is
+            pass
+        for secret in sorted(secrets - {""}, key=len, reverse=True):
+            message = message.replace(secret, "***")
+    return message
 
 
 def make_engine(url: str) -> Engine:
@@ -145,7 +172,10 @@ def alembic_config(engine: Engine):
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic's config is a ConfigParser: a ``%`` (a URL-encoded password, ``p%40ss``) would be
+    # read as interpolation and break every command; doubled, it is read back as written.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
     return config
 
 
@@ -199,5 +229,5 @@ def open_store(url: str, *, variable: str = "CORPUS_DATABASE_URL") -> Engine:
         upgrade(engine)
         return engine
     except (OperationalError, SQLAlchemyError, OSError, ImportError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreUnavailable(f"cannot use the database at {mask_url(url)} ({variable}): {reason}") from exc
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise StoreUnavailable(f"cannot use the database at {mask_url(url)} ({variable}): {redact(reason, url)}") from None

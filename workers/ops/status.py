@@ -18,13 +18,12 @@ line naming CORPUS_REDIS_URL or CORPUS_DATABASE_URL]}``.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote, urlsplit
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
-from models.db import StoreUnavailable, mask_url, read_scope
+from models.db import StoreUnavailable, mask_url, read_scope, redact
 from workers.keys import QUEUE, broker_namespace, inbox_key
 from workers.ops.metrics import throughput
 from workers.queue.counters import sample_depth
@@ -59,16 +58,7 @@ def store_problem(settings, exc: BaseException) -> str:
 def scrub(settings, message: str) -> str:
     """Hide the configured passwords wherever they appear (``mask_url`` misses the
     ``redis://:password@host`` form, and driver messages may quote a URL)."""
-    for url in (settings.redis_url, settings.database_url):
-        if not url:
-            continue
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            password = None
-        if password:
-            message = message.replace(quote(password, safe=""), "***").replace(password, "***")
-    return " ".join(message.split())  # one line
+    return " ".join(redact(message, settings.redis_url, settings.database_url).split())  # one line
 
 
 def guarded(runtime, fn):
