@@ -22,6 +22,7 @@ actors in threads, so the limit is enforced differently:
 from __future__ import annotations
 
 import threading
+import unicodedata
 from typing import Any
 
 MAX_HTML_CHARS = 3_000_000
@@ -94,4 +95,4 @@ def extract(
         value = getattr(doc, attr, None)
         if value:
             meta[key] = value
-    return doc.text or "", meta
+    return unicodedata.normalize("NFC", doc.text or ""), meta  # entities may spell letters decomposed
