@@ -9,6 +9,7 @@ on PostgreSQL the clustering step takes a transaction-scoped advisory lock inste
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import sqlite3
 import time
@@ -65,7 +66,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": SQLITE_LOCK_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -90,6 +91,30 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) owner-only, 0700: the data dir holds every stored
+    document. A folder that already exists keeps its mode (it may be a user's own)."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return  # another process made it at the same moment
+    os.chmod(path, 0o700)  # whatever the umask
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask, 0644 by
+    default: every local user could read the store), and take group and other bits off one
+    that has them. SQLite gives its -wal and -shm files the database file's mode."""
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
 
 
 def _when_unlocked(dbapi_connection, sql: str) -> None:

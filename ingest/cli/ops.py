@@ -246,6 +246,10 @@ def render(report: dict):
         f"[bold]store:[/] documents {docs['total']}  canonical {docs['canonical']}  duplicate {docs['duplicate']} "
         f"({duplicates})  failed {docs['failed']}  pending {docs['pending']}  articles {report.get('articles', 0)}"
     ))
+    where = report.get("store")
+    if where:
+        parts.append(Text(f"reading: {where['database']} (data dir {where['data_dir']}, "
+                          f"{where['data_dir_found_by']})"))
     inbox = report.get("inbox")
     if inbox:
         parts.append(Text.from_markup(

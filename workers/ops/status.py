@@ -9,6 +9,7 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "documents": {"total", "canonical", "duplicate", "failed", "pending"},
      "duplicates": {KIND: n}, "articles": n,
      "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "store": {"database", "data_dir", "data_dir_found_by"},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
 
 When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
@@ -127,10 +128,18 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "duplicates": duplicates,
         "articles": articles,
         "inbox": inbox,
+        "store": store_location(settings),
         "checked_at": round(now, 3),
     }
     report["health"], report["problems"] = assess(report)
     return report
+
+
+def store_location(settings) -> dict:
+    """Which store this report reads, so that a command run from the wrong place says so:
+    the database (password hidden), the data dir, and how the data dir was found."""
+    return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
+            "data_dir_found_by": settings.data_dir_found_by}
 
 
 def assess(report: dict) -> tuple[str, list[str]]:
