@@ -13,18 +13,38 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote, urlsplit
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CLUSTER_LOCK_KEY = 0x636F72707573  # "corpus"
 SQLITE_LOCK_TIMEOUT_S = 60.0  # how long a SQLite writer waits for the write lock
+
+
+#: Ids per ``WHERE id IN (...)``: each id is one bind parameter, PostgreSQL refuses a statement
+#: with more than 65,535 of them and older SQLite more than 999, so no statement may take a
+#: list that grows with the corpus (``corpus ingest --wait`` over 70,000 files did).
+ID_CHUNK = 900
+
+
+def chunked(items: Iterable[T], size: int = ID_CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: one statement each."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class StoreUnavailable(RuntimeError):
