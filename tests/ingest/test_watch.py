@@ -155,6 +155,38 @@ def test_slow_writers_and_renamed_files_are_read_whole(sqlite_corpus, procs, tmp
     assert "w7x199" in rows["download.html"]["text"]
 
 
+def test_a_writer_pausing_longer_than_the_settle_period_is_stored_whole(sqlite_corpus, procs, tmp_path):
+    """The issue's case: a file written in chunks seconds apart, its writer keeping it open;
+    the settle period (1 s here) is shorter than the pauses (3 s), so only the writer's
+    close tells the watcher the file is complete."""
+    sqlite_corpus.extra["CORPUS_INBOX_SETTLE_S"] = "1"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    procs.worker(sqlite_corpus, processes=1)
+    procs.watcher(sqlite_corpus, inbox, interval=0.3, log=tmp_path / "watch.log")
+    time.sleep(1.5)  # watching
+    chunks = [f"Chunk {i}: the slowly copied council report on the harbour works, part {i}. " * 30 + "\n\n"
+              for i in range(4)]
+    with open(inbox / "slow-writer.txt", "w", encoding="utf-8") as handle:
+        for i, chunk in enumerate(chunks):
+            handle.write(chunk)
+            handle.flush()
+            if i < len(chunks) - 1:
+                time.sleep(3.0)
+        # still open: the watcher must not have taken it
+        assert (inbox / "slow-writer.txt").exists(), (tmp_path / "watch.log").read_text()
+    whole = "".join(chunks).encode()
+
+    wait_for(settled(inbox, 1), 60, "the slowly written file")
+    assert files_under(inbox / "done") == {"slow-writer.txt"}
+    assert (inbox / "done" / "slow-writer.txt").read_bytes() == whole
+    (row,) = documents(sqlite_corpus)  # one document, never a partial one beside it
+    from tests.support.inbox import query
+    (stored,) = query(sqlite_corpus, "SELECT raw_size FROM documents")
+    assert stored["raw_size"] == len(whole)
+    assert row["status"] == "canonical" and "Chunk 0" in row["text"] and "Chunk 3" in row["text"]
+
+
 def test_the_same_content_twice_is_one_document_and_an_exact_copy(sqlite_corpus, procs, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
