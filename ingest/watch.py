@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import stat
 import threading
 import time
 from array import array
@@ -47,6 +48,7 @@ from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
 
 from ingest import readers
+from ingest.formats.base import not_regular
 from ingest.intake import Intake, Recorded
 from models.db import read_scope
 from models.tables import PENDING, Document
@@ -106,6 +108,8 @@ class Watcher:
         self.processing = self.inbox / "processing"
         self.interval = interval
         self.settle_s = runtime.settings.inbox_settle_s if settle_s is None else settle_s
+        self.skipped = 0  # entries set aside or passed over since the start (links, FIFOs, unreadable folders)
+        self.passed_over: set[Path] = set()
         self.writing: dict[Path, float] = {}  # open for writing (inotify): path -> monotonic time of its last write
         self.window = window
         self.tracked: dict[Path, Claimed] = {}
@@ -203,7 +207,7 @@ class Watcher:
         """Follow which files a writer holds open: a write marks it, its close (inotify's
         IN_CLOSE_WRITE, watchdog's ``closed``) or a move clears it."""
         with self.lock:
-            if event_type in ("created", "modified"):
+            if event_type == "modified":  # IN_MODIFY, a write (a "created" may be a synthetic event of a rescan)
                 if len(self.writing) < 100_000 or path in self.writing:
                     self.writing[path] = time.monotonic()
             elif event_type in ("closed", "moved", "deleted"):
@@ -229,8 +233,10 @@ class Watcher:
     # ------------------------------------------------------------------- claiming
 
     def candidates(self) -> Iterator[Path]:
-        """Files waiting in the inbox (not in the state folders, not hidden or temporary),
-        streamed from the directory scan."""
+        """Entries waiting in the inbox (not in the state folders, not hidden or temporary),
+        streamed from the directory scan: files, and anything else that is not a folder
+        (links, FIFOs, sockets: ``claim`` sets those aside). A folder that cannot be listed
+        is logged once and passed over; the rest of the inbox goes on."""
         stack = [self.inbox]
         while stack:
             folder = stack.pop()
@@ -242,10 +248,52 @@ class Watcher:
                         if entry.is_dir(follow_symlinks=False):
                             if folder != self.inbox or entry.name not in STATE_DIRS:
                                 stack.append(Path(entry.path))
-                        elif entry.is_file() and not readers.is_hidden_or_temporary(Path(entry.name)):
+                        elif not readers.is_hidden_or_temporary(Path(entry.name)):
                             yield Path(entry.path)
             except (FileNotFoundError, NotADirectoryError):
                 continue
+            except OSError as exc:
+                self._pass_over(folder, str(readers.open_error(folder, exc)))
+
+    def _pass_over(self, path: Path, reason: str) -> None:
+        """Log and count an entry that cannot be read and cannot be moved aside (once per path)."""
+        if path in self.passed_over or len(self.passed_over) >= 100_000:
+            return
+        self.passed_over.add(path)
+        self.skipped += 1
+        log.warning("skipped %s", reason)
+
+    def _set_aside(self, path: Path) -> bool:
+        """Move an entry that is not a regular file (a symbolic link, a FIFO, a socket, a
+        device) to failed/ with its reason, without opening it; True when it was one."""
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return True  # gone: nothing to claim
+        except OSError as exc:
+            self._pass_over(path, str(readers.open_error(path, exc)))
+            return True
+        if stat.S_ISLNK(info.st_mode):
+            reason = (f"a symbolic link (to {os.path.realpath(path)}): the inbox reads only regular files "
+                      "dropped into it; copy or move the file itself in")
+        else:
+            reason = not_regular(info.st_mode)
+            if reason is None:
+                return False
+        relative = path.relative_to(self.inbox)
+        target = unique(self.inbox / "failed" / relative)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(path, target)
+            target.with_name(target.name + ".error.txt").write_text(f"{relative}: {reason}\n", encoding="utf-8")
+        except FileNotFoundError:
+            return True
+        except OSError as exc:
+            self._pass_over(path, f"{relative}: {reason} (and it could not be moved to failed/: {exc.strerror})")
+            return True
+        self.skipped += 1
+        log.warning("set aside %s: %s", relative, reason)
+        return True
 
     def _ready(self, path: Path, now: float) -> bool:
         if self._held_open(path):
@@ -268,6 +316,8 @@ class Watcher:
         for path in self.candidates():
             if self.stop.is_set():
                 raise _Stopped
+            if path in self.passed_over or self._set_aside(path):
+                continue
             if free <= 0 or not self._ready(path, now):
                 backlog += 1
                 continue
@@ -391,7 +441,12 @@ class Watcher:
                 del self.tracked[path]
                 if self._changed_since_read(path, claimed):
                     continue  # untracked: read and recorded again at the next step
-                self.finish(path, claimed.outcome())
+                try:
+                    self.finish(path, claimed.outcome())
+                except OSError as exc:  # vanished from processing/, or a folder we may not write
+                    self.skipped += 1
+                    log.warning("could not move %s out of processing/: %s", path.relative_to(self.processing),
+                                exc.strerror or exc)
 
     def _changed_since_read(self, path: Path, claimed: Claimed) -> bool:
         """Whether the file moved on after it was read (a writer still at it after the
@@ -425,7 +480,8 @@ class Watcher:
             key = inbox_key(self.runtime.settings.namespace)
             client = self.runtime.redis
             client.hset(key, mapping={"path": str(self.inbox), "backlog": self.backlog,
-                                      "processing": processing, "updated": f"{time.time():.3f}"})
+                                      "processing": processing, "skipped": self.skipped,
+                                      "updated": f"{time.time():.3f}"})
             client.expire(key, 24 * 3600)
         except Exception as exc:  # status is best effort; the next step publishes again
             log.warning("could not publish the inbox status: %s", exc)

@@ -38,6 +38,7 @@ def ingest(
     wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed; starts local workers if none is alive.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON instead of a table.")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="With --wait: give up after this many seconds (exit 1).")] = None,
+    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Also read symbolic links that lead outside the folders given (by default only links resolving inside them are read).")] = False,
 ) -> None:
     """Record and enqueue every supported file under PATHS.
 
@@ -45,7 +46,9 @@ def ingest(
     {"text" or "html", "url", "title", "published", "site", "metadata"}), .warc and
     .warc.gz (HTML responses), each optionally gzip-compressed (.gz). Containers are
     streamed; a bad line or WARC record fails alone, with its line or offset. The same
-    file ingested twice is one document. Examples:
+    file ingested twice is one document. Only regular files are read: FIFOs, sockets,
+    devices, symbolic links out of the folder, loops and broken links are reported with
+    their reason and never opened. Examples:
 
       corpus ingest seeds/ --wait
 
@@ -56,9 +59,14 @@ def ingest(
         raise fail(f"no such file or directory: {', '.join(missing)}")
     with services() as rt:
         rt.engine, rt.broker  # noqa: B018 - fail here, naming the variable to fix
-        files = list(readers.walk(paths))
+        passed: list[readers.Passed] = []
+        files = list(readers.walk(paths, follow_symlinks=follow_symlinks, passed=passed))
         stats = readers.ReadStats()
         unreadable: list[str] = []
+        for entry in passed:
+            if entry.unreadable:
+                unreadable.append(str(entry))
+                err.print(f"[red]skipped:[/] {entry}", highlight=False)
         ids: dict[int, str] = {}
 
         def remember(recorded) -> None:

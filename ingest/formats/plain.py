@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.formats.base import Format, open_error
+from ingest.formats.base import Format, ReadError, open_error, open_regular
 from models.documents import NewDocument
 
 
 def read(path: Path, found: Format, *, source: str, site: str | None) -> Iterator[NewDocument]:
     try:
-        data = path.read_bytes()
+        with open_regular(path) as handle:
+            data = handle.read()
     except OSError as exc:
+        if isinstance(exc, ReadError):
+            raise
         raise open_error(path, exc) from exc
     yield NewDocument(source=source, data=data, format=found.kind or "text", gzipped=found.gzipped, site=site)

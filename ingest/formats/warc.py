@@ -24,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
 
-from ingest.formats.base import Format, ReadStats, open_error
+from ingest.formats.base import Format, ReadStats, open_regular
 from ingest.formats.compressed import STREAM_ERRORS, describe
 from ingest.formats.records import failed, site_of_url
 from models.documents import NewDocument
@@ -71,10 +71,7 @@ def _next_record_start(handle, start: int, gzipped: bool) -> int | None:
 
 def read_warc(path: Path, found: Format, *, source: str, site: str | None, max_bytes: int,
               stats: ReadStats) -> Iterator[NewDocument]:
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise open_error(path, exc) from exc
+    handle = open_regular(path)
     http = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
     base = 0
     read = 0  # records read so far

@@ -298,3 +298,48 @@ def test_the_watcher_survives_a_redis_outage_and_stops_on_sigterm(sqlite_corpus,
         assert watcher.wait(timeout=20) == 0
     finally:
         server.stop()
+
+
+def test_links_fifos_and_sockets_are_set_aside_and_the_next_drop_goes_through(sqlite_corpus, procs, tmp_path):
+    import socket
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    procs.worker(sqlite_corpus, processes=1)
+    watcher = procs.watcher(sqlite_corpus, inbox, interval=0.3, log=tmp_path / "watch.log")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a system file the inbox must not read and store\n" * 20)
+    (inbox / "escape.txt").symlink_to(secret)
+    (inbox / "loop-a.txt").symlink_to(inbox / "loop-b.txt")
+    (inbox / "loop-b.txt").symlink_to(inbox / "loop-a.txt")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "round").symlink_to(inbox)
+    os.mkfifo(inbox / "pipe.txt")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(inbox / "live.sock.txt"))
+    try:
+        wait_for(lambda: len([f for f in files_under(inbox / "failed") if f.endswith(".error.txt")]) == 6, 60,
+                 "the odd entries to be set aside")
+        (inbox / "next.txt").write_text(story(3), encoding="utf-8")
+        wait_for(lambda: "next.txt" in files_under(inbox / "done"), 60, "the next drop")
+    finally:
+        listener.close()
+    assert watcher.poll() is None
+    failed = inbox / "failed"
+    reasons = {name: (failed / f"{name}.error.txt").read_text() for name in
+               ("escape.txt", "loop-a.txt", "loop-b.txt", "sub/round", "pipe.txt", "live.sock.txt")}
+    assert all("symbolic link" in reasons[n] for n in ("escape.txt", "loop-a.txt", "loop-b.txt", "sub/round"))
+    assert "named pipe (FIFO)" in reasons["pipe.txt"] and "socket" in reasons["live.sock.txt"]
+    assert stat_kind(failed / "pipe.txt") == "fifo"  # moved as it is, never opened
+    rows = documents(sqlite_corpus)
+    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == ["next.txt"]
+    client = redis.Redis.from_url(sqlite_corpus.redis_url)
+    assert int(client.hget(f"{sqlite_corpus.namespace}:inbox", "skipped")) == 6
+    assert "set aside pipe.txt" in (tmp_path / "watch.log").read_text()
+
+
+def stat_kind(path: Path) -> str:
+    import stat
+
+    mode = os.lstat(path).st_mode
+    return "fifo" if stat.S_ISFIFO(mode) else "link" if stat.S_ISLNK(mode) else "other"
