@@ -80,3 +80,75 @@ def test_a_fifo_named_on_the_command_line_is_refused_not_opened(sqlite_corpus, t
     result = sqlite_corpus.run("ingest", str(tmp_path / "pipe.jsonl"), "--wait", timeout=120)
     assert "named pipe (FIFO)" in result.stderr
     assert result.returncode in (1, 2)
+
+
+def cut_warc(path, records: int = 3, cut: int = 300) -> list[int]:
+    """A WARC of ``records`` HTML responses whose last one is cut ``cut`` bytes short of its
+    Content-Length, as a crawl killed mid-write leaves it."""
+    from tests.support.warc import html_page, write_warc
+
+    pages = [{"url": f"https://crawl.example/{i}", "body": html_page(f"Crawled story {i}", (
+        f"Story {i} opens here. " + " ".join(f"s{i}w{n}" for n in range(300)) + f" Story {i} ends here.")).encode()}
+        for i in range(records)]
+    offsets = write_warc(path, pages, gzip=False)
+    path.write_bytes(path.read_bytes()[:-cut])
+    return offsets
+
+
+def test_every_input_is_accounted_for_and_a_cut_warc_record_fails_with_its_offset(sqlite_corpus, tmp_path):
+    from tests.support.ops import get, start_monitor, start_worker
+    from tests.support.warc import write_warc
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED_003, folder / "good.txt")
+    offsets = cut_warc(folder / "cut.warc")
+    write_warc(folder / "images-only.warc", [
+        {"url": "https://crawl.example/logo.png", "body": b"\x89PNG\r\n", "content_type": "image/png"},
+        {"type": "request", "url": "https://crawl.example/"}])
+    (folder / "blank.jsonl").write_text("\n\n  \n")
+    (folder / "lines.jsonl").write_text(json.dumps({"text": (SEEDS / "002_db096c9901c0e0ce.txt").read_text()})
+                                        + "\n{not json\n")
+    (folder / "report.pdf").write_bytes(b"%PDF-1.4")
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    worker = start_worker(sqlite_corpus, logs)
+    monitor, base = start_monitor(sqlite_corpus, logs)
+    try:
+        result = sqlite_corpus.run("ingest", str(folder), "--wait", "--json", timeout=240)
+        assert result.returncode == 1, result.stderr  # the cut record and the bad line failed
+        summary = json.loads(result.stdout)["summary"]
+        documents = {d["source"]: d for d in json.loads(result.stdout)["documents"]}
+        # Every file on disk is a file read or a file not read, with its reason.
+        assert summary["files"] + len(summary["unsupported"]) == 6
+        assert summary["unsupported"] == [str(folder / "report.pdf")]
+        assert sorted(n.split(": ", 1)[0] for n in summary["no_documents"]) == [
+            str(folder / "blank.jsonl"), str(folder / "images-only.warc")]
+        assert "not documents" in " ".join(summary["no_documents"])
+        # Every document is one of canonical, duplicate, failed — and they add up.
+        assert summary["documents"] == 6 == len(documents)  # good, 3 WARC records, 2 lines
+        assert summary["canonical"] + summary["duplicate"] + summary["failed"] == summary["documents"]
+        assert summary["failed"] == 2 and summary["failed_at_door"] == 2
+        # The records before the cut one are kept whole; the cut one failed, not stored as a page.
+        for i in range(2):
+            page = documents[f"https://crawl.example/{i}"]
+            assert page["status"] == "canonical", page
+        cut = documents["https://crawl.example/2"]
+        assert cut["status"] == "failed" and cut["article_id"] is None
+        assert cut["error"].startswith(f"offset {offsets[2]}: truncated WARC record") and "short" in cut["error"]
+        texts = sqlite_corpus.run("export").stdout
+        assert "Story 0 ends here" in texts and "Story 2 opens here" not in texts
+
+        # /metrics counts the failures at the door with the workers' outcomes.
+        from prometheus_client.parser import text_string_to_metric_families
+
+        _, body = get(base + "/metrics")
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for f in text_string_to_metric_families(body.decode()) for s in f.samples}
+        processed = {dict(k[1])["outcome"]: v for k, v in samples.items()
+                     if k[0] == "corpus_documents_processed_total"}
+        assert processed.get("failed") == samples[("corpus_store_documents", (("status", "failed"),))] == 2
+        assert processed["canonical"] + processed.get("duplicate", 0) == 4
+    finally:
+        monitor.stop()
+        worker.stop()
