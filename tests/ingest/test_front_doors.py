@@ -152,3 +152,40 @@ def test_every_input_is_accounted_for_and_a_cut_warc_record_fails_with_its_offse
     finally:
         monitor.stop()
         worker.stop()
+
+
+def page(title: str, h1: str, head: str = "") -> str:
+    body = "".join(f"<p>Paragraph {i} of the report on the harbour works, the council's decisions and what "
+                   f"the engineers said about the breakwater this week ({h1[:12]}).</p>" for i in range(8))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title>{head}</head><body>"
+            f"<header><div class='logo'>Lavrov News4</div></header><article><h1>{h1}</h1>{body}</article>"
+            "</body></html>")
+
+
+def test_site_comes_from_the_record_the_url_or_a_plausible_site_name_never_the_headline(sqlite_corpus, tmp_path):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    # trafilatura takes this headline (its "U.S." defeats the title split) for the site name
+    (folder / "headline.html").write_text(page("Incidentally, the U.S. and migration | Lavrov News4",
+                                               "Incidentally, the U.S. and migration"))
+    (folder / "named.html").write_text(page("Harbour reopens", "Harbour reopens",
+                                            "<meta property='og:site_name' content='Daily Bugle'>"))
+    (folder / "canonical.html").write_text(page("Breakwater repaired", "Breakwater repaired",
+                                                "<meta property='og:site_name' content='Daily Bugle'>"
+                                                "<link rel='canonical' href='https://www.bugle.example/a/1'>"))
+    (folder / "records.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"html": page("Ferries leave on time", "Ferries leave on time",
+                      "<meta property='og:site_name' content='Daily Bugle'>"), "url": "https://news.port.example/f"},
+        {"html": page("Dredging starts", "Dredging starts"), "url": "https://news.port.example/d",
+         "site": "Port Authority"},
+    ]) + "\n")
+    result = sqlite_corpus.run("ingest", str(folder), "--wait", "--json", timeout=240)
+    assert result.returncode == 0, result.stderr
+    from tests.support.inbox import documents
+
+    sites = {d["source"].rsplit("/", 1)[-1]: (d["site"], d["title"]) for d in documents(sqlite_corpus)}
+    assert sites["headline.html"][0] is None  # not "Incidentally, the U.S. and migration"
+    assert sites["named.html"][0] == "Daily Bugle"
+    assert sites["canonical.html"][0] == "bugle.example"  # the URL's host before the declared name
+    assert sites["f"][0] == "news.port.example"
+    assert sites["d"][0] == "Port Authority"  # the record's own site first
