@@ -50,7 +50,8 @@ from watchdog.observers import Observer
 from ingest import readers
 from ingest.formats.base import not_regular
 from ingest.intake import Intake, Recorded
-from models.db import read_scope
+from models.db import read_scope, session_scope
+from models.documents import move_sources
 from models.tables import PENDING, Document
 from workers.keys import inbox_key
 
@@ -392,6 +393,11 @@ class Watcher:
             except readers.ReadError as exc:
                 claimed.error = str(exc).replace(str(path), str(original))
             after = signature(path)
+            if self._held_open(path):  # a writer is still at it (it started before we saw it)
+                if path not in self.passed_over:
+                    self.passed_over.add(path)  # log it once
+                    log.info("%s is still being written; reading it once its writer closes it", original)
+                return None
             if before == after:
                 if last is not None:
                     intake.add(last, claimed)
@@ -438,11 +444,13 @@ class Watcher:
                     claimed.first_error = claimed.first_error or error or "failed"
                 claimed.position += 1
             if claimed.position >= len(claimed.ids):
+                if self._held_open(path):
+                    continue  # a writer still at it after the claim: wait for its close
                 del self.tracked[path]
                 if self._changed_since_read(path, claimed):
                     continue  # untracked: read and recorded again at the next step
                 try:
-                    self.finish(path, claimed.outcome())
+                    self.finish(path, claimed.outcome(), claimed.ids)
                 except OSError as exc:  # vanished from processing/, or a folder we may not write
                     self.skipped += 1
                     log.warning("could not move %s out of processing/: %s", path.relative_to(self.processing),
@@ -451,20 +459,24 @@ class Watcher:
     def _changed_since_read(self, path: Path, claimed: Claimed) -> bool:
         """Whether the file moved on after it was read (a writer still at it after the
         claim): then what was recorded is not the whole file."""
-        writing = self._held_open(path)
         now = signature(path)
-        if not writing and (now == claimed.signature or now is None):
+        if now == claimed.signature or now is None:
             return False
         log.warning("%s changed after it was read (%s -> %s bytes); reading it again",
                     path.relative_to(self.processing), claimed.signature[0] if claimed.signature else "?",
                     now[0] if now else "?")
         return True
 
-    def finish(self, claimed: Path, error: str | None) -> None:
+    def finish(self, claimed: Path, error: str | None, ids=()) -> None:
+        """Move a settled file to done/ or failed/, and its documents' sources with it (the
+        store names the file where it is, not where it was dropped)."""
         relative = claimed.relative_to(self.processing)
         target = unique(self.inbox / ("failed" if error else "done") / relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(claimed, target)
+        if ids:
+            with session_scope(self.runtime.engine) as session:
+                move_sources(session, ids, str(self.inbox / relative), str(target))
         if error:
             target.with_name(target.name + ".error.txt").write_text(error.rstrip() + "\n", encoding="utf-8")
         log.debug("%s -> %s%s", relative, target.parent.name if target.parent != self.inbox else "",

@@ -96,11 +96,11 @@ def test_every_format_ends_in_done_or_failed_and_in_the_store(corpus, procs, tmp
     record_two = rows["https://www.wire.example/a/2"]
     assert record_two["site"] == "wire.example"
     assert record_two["status"] == "canonical"
-    bad = rows[f"{inbox}/batch.jsonl#L2"]
+    bad = rows[f"{inbox}/done/batch.jsonl#L2"]
     assert bad["status"] == "failed" and bad["error"].startswith("line 2: invalid JSON")
-    no_body = rows[f"{inbox}/batch.jsonl#L3"]
+    no_body = rows[f"{inbox}/done/batch.jsonl#L3"]
     assert no_body["status"] == "failed" and "line 3" in no_body["error"] and "'text' or 'html'" in no_body["error"]
-    assert rows[f"{inbox}/batch.jsonl#L4"]["site"] == "four.example"
+    assert rows[f"{inbox}/done/batch.jsonl#L4"]["site"] == "four.example"
     crawled = rows["https://www.crawl.example/story"]
     assert crawled["status"] == "canonical" and crawled["site"] == "crawl.example" and crawled["format"] == "html"
     assert not any("logo.png" in source for source in rows)  # the image is skipped, not a document
@@ -108,7 +108,7 @@ def test_every_format_ends_in_done_or_failed_and_in_the_store(corpus, procs, tmp
 
     exported = [json.loads(line) for line in corpus.run("export").stdout.splitlines()]
     sources = {a["source"] for a in exported}
-    assert {"https://www.wire.example/a/2", "https://www.crawl.example/story", f"{inbox}/batch.jsonl#L4"} <= sources
+    assert {"https://www.wire.example/a/2", "https://www.crawl.example/story", f"{inbox}/done/batch.jsonl#L4"} <= sources
     (two,) = [a for a in exported if a["source"] == "https://www.wire.example/a/2"]
     assert two["metadata"]["lang"] == "en" and two["metadata"]["published"] == "2026-11-20"
     assert "charset" not in two["metadata"] and "copy_of" not in two["metadata"]
@@ -164,7 +164,7 @@ def test_a_writer_pausing_longer_than_the_settle_period_is_stored_whole(sqlite_c
     inbox.mkdir()
     procs.worker(sqlite_corpus, processes=1)
     procs.watcher(sqlite_corpus, inbox, interval=0.3, log=tmp_path / "watch.log")
-    time.sleep(1.5)  # watching
+    wait_for(lambda: "watching" in (tmp_path / "watch.log").read_text(), 60, "the watcher to watch")
     chunks = [f"Chunk {i}: the slowly copied council report on the harbour works, part {i}. " * 30 + "\n\n"
               for i in range(4)]
     with open(inbox / "slow-writer.txt", "w", encoding="utf-8") as handle:
@@ -187,7 +187,7 @@ def test_a_writer_pausing_longer_than_the_settle_period_is_stored_whole(sqlite_c
     assert row["status"] == "canonical" and "Chunk 0" in row["text"] and "Chunk 3" in row["text"]
 
 
-def test_the_same_content_twice_is_one_document_and_an_exact_copy(sqlite_corpus, procs, tmp_path):
+def test_the_same_content_again_is_an_exact_copy_of_the_first_accepted(sqlite_corpus, procs, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     procs.worker(sqlite_corpus)
@@ -207,21 +207,26 @@ def test_the_same_content_twice_is_one_document_and_an_exact_copy(sqlite_corpus,
     assert files_under(inbox / "done") == {"first.txt", "first.1.txt", "again.txt", "site-b/copy.txt"}
     assert {f for f in files_under(inbox / "failed") if not f.endswith(".error.txt")} == {
         "broken.txt", "broken-again.txt"}
+    # Sources follow the files: the store names each where it now is.
     rows = {d["source"].split("/inbox/", 1)[1]: d for d in documents(sqlite_corpus)}
-    assert set(rows) == {"first.txt", "broken.txt", "again.txt", "site-b/copy.txt", "broken-again.txt"}
-    original = rows["first.txt"]
+    assert set(rows) == {"done/first.txt", "failed/broken.txt", "done/first.1.txt", "done/again.txt",
+                         "done/site-b/copy.txt", "failed/broken-again.txt"}
+    original = rows["done/first.txt"]
     assert "copy_of" not in original["hints"]
-    story_rows = [rows[name] for name in ("first.txt", "again.txt", "site-b/copy.txt")]
-    for name in ("again.txt", "site-b/copy.txt"):
+    copies = ("done/first.1.txt", "done/again.txt", "done/site-b/copy.txt")
+    for name in copies:
         copy = rows[name]
         assert copy["hints"]["copy_of"] == original["id"]  # recorded as a copy, not cleaned again
         assert copy["article_id"] == original["article_id"] and copy["text"] == original["text"]
-    # One article: among identical copies the canonical is chosen by content, then source
-    # (workers.linking.completeness), never by arrival; the others are exact duplicates.
-    assert sorted(r["status"] for r in story_rows) == ["canonical", "duplicate", "duplicate"]
-    assert all(r["kind"] == "exact" and r["similarity"] == 1.0 for r in story_rows if r["status"] == "duplicate")
-    assert rows["site-b/copy.txt"]["site"] == "site-b"
-    broken, again = rows["broken.txt"], rows["broken-again.txt"]
+    # One article, and among identical copies the first accepted is canonical (as documented),
+    # whatever their names: the others are exact duplicates of it.
+    assert original["status"] == "canonical"
+    assert all(rows[n]["status"] == "duplicate" and rows[n]["kind"] == "exact" and rows[n]["similarity"] == 1.0
+               for n in copies)
+    exported = [json.loads(line) for line in sqlite_corpus.run("export").stdout.splitlines()]
+    assert [a["source"] for a in exported] == [str(inbox / "done" / "first.txt")]
+    assert rows["done/site-b/copy.txt"]["site"] == "site-b"
+    broken, again = rows["failed/broken.txt"], rows["failed/broken-again.txt"]
     assert broken["status"] == again["status"] == "failed"
     assert again["hints"]["copy_of"] == broken["id"] and again["error"] == broken["error"]
     assert (inbox / "failed" / "broken-again.txt.error.txt").read_text().strip() == broken["error"]
