@@ -189,3 +189,20 @@ def test_site_comes_from_the_record_the_url_or_a_plausible_site_name_never_the_h
     assert sites["canonical.html"][0] == "bugle.example"  # the URL's host before the declared name
     assert sites["f"][0] == "news.port.example"
     assert sites["d"][0] == "Port Authority"  # the record's own site first
+
+
+def test_among_identical_copies_the_first_accepted_is_canonical_whatever_its_name(sqlite_corpus, tmp_path):
+    for name in ("z-first.txt", "a-second.txt", "m-third.txt"):
+        shutil.copy(SEED_003, tmp_path / name)
+    first = sqlite_corpus.run("ingest", str(tmp_path / "z-first.txt"), "--wait", "--json", timeout=240)
+    assert first.returncode == 0, first.stderr
+    later = sqlite_corpus.run("ingest", str(tmp_path / "m-third.txt"), str(tmp_path / "a-second.txt"), "--wait",
+                              "--json", timeout=240)
+    assert later.returncode == 0, later.stderr
+    exported = [json.loads(line) for line in sqlite_corpus.run("export").stdout.splitlines()]
+    assert len(exported) == 1
+    (article,) = exported
+    assert article["source"] == str(tmp_path / "z-first.txt")  # not the smaller name "a-second.txt"
+    assert sorted(d["source"] for d in article["duplicates"]) == [str(tmp_path / "a-second.txt"),
+                                                               str(tmp_path / "m-third.txt")]
+    assert {d["kind"] for d in article["duplicates"]} == {"exact"}
