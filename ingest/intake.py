@@ -73,7 +73,11 @@ class Intake:
                                                  and r.status == PENDING}),
                     batch_size=self.runtime.settings.batch_size)
         refused = {r.id: "failed" for r in recorded if r.new and r.document.error is not None}
-        record_outcome(self.runtime.redis, self.runtime.settings.namespace, refused, {})  # never raises
+        if refused:
+            try:
+                record_outcome(self.runtime.redis, self.runtime.settings.namespace, refused, {})
+            except Exception:  # metrics are best effort (record_outcome logs its own failures)
+                pass
         self.size = min(self.most, self.size * 2)
         if self.on_recorded is not None:
             self.on_recorded(recorded)
