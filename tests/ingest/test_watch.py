@@ -326,7 +326,13 @@ def test_links_fifos_and_sockets_are_set_aside_and_the_next_drop_goes_through(sq
         wait_for(lambda: len([f for f in files_under(inbox / "failed") if f.endswith(".error.txt")]) == 6, 60,
                  "the odd entries to be set aside")
         (inbox / "next.txt").write_text(story(3), encoding="utf-8")
-        wait_for(lambda: "next.txt" in files_under(inbox / "done"), 60, "the next drop")
+        from tests.ingest.test_front_doors import cut_warc
+
+        staged = tmp_path / "staged"
+        staged.mkdir()
+        offsets = cut_warc(staged / "cut.warc")
+        os.rename(staged / "cut.warc", inbox / "cut.warc")
+        wait_for(lambda: {"next.txt", "cut.warc"} <= files_under(inbox / "done"), 60, "the next drops")
     finally:
         listener.close()
     assert watcher.poll() is None
@@ -336,8 +342,10 @@ def test_links_fifos_and_sockets_are_set_aside_and_the_next_drop_goes_through(sq
     assert all("symbolic link" in reasons[n] for n in ("escape.txt", "loop-a.txt", "loop-b.txt", "sub/round"))
     assert "named pipe (FIFO)" in reasons["pipe.txt"] and "socket" in reasons["live.sock.txt"]
     assert stat_kind(failed / "pipe.txt") == "fifo"  # moved as it is, never opened
-    rows = documents(sqlite_corpus)
-    assert [r["source"].rsplit("/", 1)[-1] for r in rows] == ["next.txt"]
+    rows = {r["source"].rsplit("/", 1)[-1]: r for r in documents(sqlite_corpus)}
+    assert set(rows) == {"next.txt", "0", "1", "2"}  # next.txt and the WARC's three records
+    assert rows["0"]["status"] == rows["1"]["status"] == "canonical"  # the records before the cut one, whole
+    assert rows["2"]["status"] == "failed" and rows["2"]["error"].startswith(f"offset {offsets[2]}: truncated")
     client = redis.Redis.from_url(sqlite_corpus.redis_url)
     assert int(client.hget(f"{sqlite_corpus.namespace}:inbox", "skipped")) == 6
     assert "set aside pipe.txt" in (tmp_path / "watch.log").read_text()
