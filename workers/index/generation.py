@@ -42,7 +42,12 @@ def new_mark(*, now: float | None = None) -> str:
 
 
 def index_mark(index: LshIndex) -> str | None:
-    raw = index.r.get(_mark_key(index))
+    return mark_in(index.r, index.prefix)
+
+
+def mark_in(client, prefix: str) -> str | None:
+    """The mark of the index under ``prefix`` (readers that hold no ``LshIndex``: status)."""
+    raw = client.get(f"{prefix}{MARK_NAME}")
     return raw.decode() if isinstance(raw, bytes) else raw
 
 
