@@ -21,6 +21,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from models.db import read_scope, session_scope
 from models.documents import others_fingerprinted
@@ -96,6 +97,9 @@ def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ())
     mark = index_mark(index)
     if mark is None:
         return None  # cleared meanwhile (a rebuild started)
-    with session_scope(engine) as session:
-        set_meta(session, STORE_KEY, mark)
-    return mark
+    try:
+        with session_scope(engine) as session:
+            set_meta(session, STORE_KEY, mark)
+    except IntegrityError:  # another process stored it first (two inserts of the new key)
+        pass
+    return mark if store_mark(engine) == mark else None
