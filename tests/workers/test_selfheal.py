@@ -143,3 +143,20 @@ def test_status_shows_a_lost_index_and_the_rebuild(sqlite_corpus, monkeypatch):
     assert report["index"]["state"] == "ok" and report["repairs"]["index_rebuilds"] == 1
     assert report["repairs"]["last"]["kind"] == "index_rebuilds"
     assert "index rebuilt 1" in env.run("status").stdout
+
+
+def test_workers_starting_together_on_a_new_corpus_do_not_rebuild(sqlite_corpus, monkeypatch):
+    """One worker has stored its batch's fingerprints but not made the index yet when
+    another worker, and the janitor, look: a new corpus, not a lost index."""
+    env = sqlite_corpus
+    rt = runtime_for(env, monkeypatch)
+    ids = recorded(rt, ["full", "trimmed"])
+    first = pipeline._load(rt, [ids["full"]])
+    rows, failures = pipeline._prepare_all(rt, first)
+    pipeline._store(rt, first, rows, failures)  # fingerprinted, not yet indexed nor linked
+
+    assert rt.self_heal.run_once() == {}
+    pipeline.process(rt, [ids["trimmed"]])  # no IndexLost
+    pipeline.process(rt, [ids["full"]])  # the first worker goes on: it meets the copy
+    with session_scope(rt.engine) as session:
+        assert session.get(Document, ids["full"]).article_id == session.get(Document, ids["trimmed"]).article_id

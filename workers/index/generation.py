@@ -20,11 +20,11 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from models.db import read_scope, session_scope
-from models.documents import others_fingerprinted
+from models.tables import LINKED, Document
 from models.meta import get_meta, set_meta
 
 if TYPE_CHECKING:  # the fingerprint code stays out of the front doors' start-up
@@ -79,19 +79,24 @@ def write(engine: Engine, index: LshIndex, mark: str) -> None:
 def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ()) -> str | None:
     """The generation of the index if it may be linked against, else None (lost: rebuild).
 
-    ``besides``: the caller's own batch, whose fingerprints may already be stored; a store
-    with no fingerprint outside it has nothing to lose, so a new index starts there (a new
-    corpus, or Redis emptied before anything was fingerprinted). A store from before
-    generation marks adopts an index that has records.
+    A store that has recorded a mark wants exactly that index. A store that never recorded
+    one (a new corpus, or one from before generation marks) takes the index there is, and
+    marks it, unless documents were linked (outside ``besides``, the caller's own batch)
+    while the index holds nothing: then it is lost too. Only linked documents count, so that
+    two workers starting on a new corpus at once do not take each other's first
+    fingerprints for a lost index: a document not yet linked inserts itself when its own
+    message is processed.
     """
     have = index_mark(index)
     want = store_mark(engine)
     if have is not None and have == want:
         return have
-    with read_scope(engine) as session:
-        fingerprinted = others_fingerprinted(session, list(besides))
-    if fingerprinted and not (want is None and index.count() > 0):
-        return None  # lost: emptied (no mark), or another index (another mark)
+    if want is not None:
+        return None  # lost: emptied (no mark), replaced or being rebuilt (another mark)
+    if have is None and index.count() == 0:
+        with read_scope(engine) as session:
+            if _linked_outside(session, list(besides)):
+                return None
     index.ensure_params()
     index.r.set(_mark_key(index), new_mark(), nx=True)  # of two starting at once, the first mark wins
     mark = index_mark(index)
@@ -103,3 +108,10 @@ def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ())
     except IntegrityError:  # another process stored it first (two inserts of the new key)
         pass
     return mark if store_mark(engine) == mark else None
+
+
+def _linked_outside(session, besides: list[int]) -> bool:
+    query = select(Document.id).where(Document.fingerprint.is_not(None), Document.stage == LINKED)
+    if besides:
+        query = query.where(Document.id.not_in(besides))
+    return session.scalar(query.limit(1)) is not None
