@@ -18,7 +18,7 @@ from workers.runtime import runtime
 broker = runtime().broker
 
 
-@dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, max_retries=8, time_limit=10 * 60 * 1000)
+@dramatiq.actor(actor_name=ACTOR, queue_name=QUEUE, max_retries=runtime().settings.max_retries, time_limit=10 * 60 * 1000)
 def process_documents(document_ids: list[int]) -> None:
     rt = runtime()
     outcome = pipeline.process(rt, document_ids)

@@ -12,6 +12,7 @@ can see the whole Redis layout at once:
 ``<ns>:metrics:...``         counters and the per-minute history (``workers.queue.counters``)
 ``<ns>:dlq:reasons``         why each dead letter died
 ``<ns>:inbox``               the watched inbox's backlog
+``<ns>:janitor:...``         the self-repair's lock, its fleet-wide timer and its last repair
 """
 
 from __future__ import annotations
@@ -65,6 +66,18 @@ def reasons_key(namespace: str) -> str:
 
 def inbox_key(namespace: str) -> str:
     return f"{namespace}:inbox"
+
+
+def repair_lock_key(namespace: str) -> str:
+    return f"{namespace}:janitor:lock"
+
+
+def stranded_timer_key(namespace: str) -> str:
+    return f"{namespace}:janitor:stranded"
+
+
+def last_repair_key(namespace: str) -> str:
+    return f"{namespace}:janitor:last"
 
 
 def glob_escape(text: str) -> str:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from models.db import lock_clusters, read_scope, session_scope
-from models.documents import (INTERNAL_HINTS, cleaned_row, load, others_fingerprinted, raw_bytes, row_values,
+from models.documents import (INTERNAL_HINTS, cleaned_row, load, raw_bytes, row_values,
                               save_cleaned, save_failed, stored_values)
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document
 from workers.events import assign as assign_events
+from workers.index import generation
 from workers.linking import Edge, link
 from workers.steps import cleaning, dedup
 from workers.steps.decode import BadInput
@@ -56,8 +57,11 @@ class Outcome:
 
 
 class IndexLost(RuntimeError):
-    """The Redis index has lost its data (Redis emptied or replaced): linking now would
-    miss every earlier copy. Transient: the message is retried once ``corpus reindex`` ran."""
+    """The Redis index has lost its data (Redis emptied or replaced) or is being rebuilt:
+    linking now would miss every earlier copy. Transient: the message is retried, and its
+    dead letter, if it comes to that, is retried once the index is back."""
+
+    outage = True  # what ``workers.queue.dead_letters.is_outage`` looks for
 
 
 @dataclass
@@ -205,23 +209,25 @@ def _store(runtime, batch: Batch, rows: list[dict], failures: dict[int, str]) ->
         ).all()
 
 
-def require_index(runtime, batch: list[int]) -> None:
-    """An index without its parameters is new (fine while the store has no other
-    fingerprint) or lost (then wait for ``corpus reindex``)."""
-    if runtime.redis.hexists(f"{runtime.index.prefix}meta", "params"):
-        return
-    with read_scope(runtime.engine) as session:
-        lost = others_fingerprinted(session, batch)
-    if lost:
-        raise IndexLost("the duplicate index in Redis is empty or lost: run `corpus reindex`")
-    runtime.index.ensure_params()
+def require_index(runtime, batch: list[int], seen: str | None = None) -> str:
+    """The index's generation, if this batch may be linked against it: its mark must match
+    the store's (``workers.index.generation``) and, after the insert, still be the one seen
+    before it (``seen``), or the index was emptied or rebuilt in between and the candidates
+    may be missing. Otherwise wait: the janitor rebuilds a lost index from the store."""
+    mark = generation.current(runtime.engine, runtime.index, besides=batch) if seen is None \
+        else generation.index_mark(runtime.index)
+    if mark is None or (seen is not None and mark != seen):
+        raise IndexLost("the duplicate index in Redis is empty, lost or being rebuilt: waiting for the rebuild "
+                        "(the workers' janitor does it; `corpus reindex` by hand)")
+    return mark
 
 
 def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, list[Edge]]]:
     """Insert the fingerprints into the index and verify the candidates it returns."""
     ids = [d.id for d in batch.todo]
+    seen = None
     if any(status != FAILED and fp is not None for _, status, fp in stored):
-        require_index(runtime, ids)
+        seen = require_index(runtime, ids)
     exact_copies = {d.id: int(d.hints["copy_of"]) for d in batch.todo if d.hints.get("copy_of")}
     indexed = []
     for doc_id, status, stored_fingerprint in stored:
@@ -243,8 +249,8 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, l
         if original_id is not None and all(other != original_id for other, _, _ in matches):
             matches.append((original_id, "exact", 1.0))  # the exact edge, even past a full LSH bucket
         to_link.append((doc_id, matches))
-    if to_link:  # Redis emptied while we inserted: the matches may be missing, wait for the reindex
-        require_index(runtime, ids)
+    if to_link:  # Redis emptied or the index rebuilt while we inserted: the matches may be missing
+        require_index(runtime, ids, seen)
     return to_link
 
 

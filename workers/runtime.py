@@ -27,6 +27,7 @@ from workers.queue.dead_letters import DeadLetterReasons
 from workers.queue.janitor import Janitor
 from workers.queue.registry import WorkerRegistry
 from workers.queue.sampler import QueueSampler
+from workers.queue.selfheal import SelfHeal
 from workers.queue.window import IndexWindow
 from workers.settings import Settings
 
@@ -77,12 +78,22 @@ class Runtime:
             DeadLetterReasons(client, settings.namespace),
             QueueSampler(client, settings.namespace),
             # dramatiq's maintenance alone leaves a SIGKILLed worker's messages waiting for minutes.
-            Janitor(client, broker_namespace(settings.namespace), settings.heartbeat_timeout_ms, queue_names()),
+            # ... and nothing else notices a lost index, a lost queue or an outage's dead letters.
+            Janitor(client, broker_namespace(settings.namespace), settings.heartbeat_timeout_ms, queue_names(),
+                    heal=self.self_heal),
         ]
         if settings.dedup_window_days > 0:
             middleware.append(IndexWindow(settings.dedup_window_days, lambda: self.index))
         return make_broker(settings.namespace, client, heartbeat_timeout_ms=settings.heartbeat_timeout_ms,
-                           middleware=middleware)
+                           middleware=middleware, max_retries=settings.max_retries,
+                           max_backoff_ms=settings.max_backoff_ms)
+
+    @cached_property
+    def self_heal(self) -> SelfHeal:
+        """The janitor's repairs (lost index, stranded documents, outage dead letters)."""
+        settings = self.settings
+        return SelfHeal(self.redis, settings.namespace, engine=lambda: self.engine, index=lambda: self.bare_index,
+                        broker=lambda: self.broker, batch_size=settings.batch_size, grace_s=settings.stranded_grace_s)
 
     @cached_property
     def index(self) -> LshIndex:

@@ -256,6 +256,15 @@ def render(report: dict):
             f"[bold]inbox:[/] {inbox['path']}  backlog {inbox['backlog']}  processing {inbox['processing']}  "
             f"(updated {inbox['age_s']:.0f}s ago)"
         ))
+    index, fixed = report.get("index") or {}, report.get("repairs") or {}
+    if index:
+        line = f"[bold]index:[/] {index['state']}"
+        line += (f"  repairs: index rebuilt {fixed.get('index_rebuilds', 0)}, stranded documents enqueued "
+                 f"{fixed.get('stranded_requeued', 0)}, dead letters retried {fixed.get('dead_letters_retried', 0)}")
+        last = fixed.get("last")
+        if last:
+            line += f" (last: {last['kind']} {last['count']}, {_age(max(0.0, time.time() - last['at']))} ago)"
+        parts.append(Text.from_markup(line))
     health = report["health"]
     parts.append(Text.from_markup(f"[bold]health:[/] [{'green' if health == 'healthy' else 'yellow'}]{health}[/]"))
     for problem in report["problems"]:

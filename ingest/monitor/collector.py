@@ -85,6 +85,12 @@ class CorpusCollector:
         dead_lettered.add_metric([], totals["events"]["dead_lettered"])
         requeued = CounterMetricFamily("corpus_dead_letters_requeued", "Dead letters put back on their queue.")
         requeued.add_metric([], totals["events"]["requeued"])
+        repairs = CounterMetricFamily("corpus_repairs",
+                                      "What the workers' janitor mended by itself: index_rebuilds, stranded_requeued "
+                                      "(documents the queue lost), dead_letters_retried (outage dead letters).",
+                                      labels=["kind"])
+        for kind in ("index_rebuilds", "stranded_requeued", "dead_letters_retried"):
+            repairs.add_metric([kind], totals["events"][kind])
         stages = HistogramMetricFamily("corpus_stage_duration_seconds",
                                        "Time a document spent in each pipeline stage (total: all stages).",
                                        labels=["stage"])
@@ -92,7 +98,7 @@ class CorpusCollector:
         for stage, h in totals["stages"].items():
             buckets = [("+Inf" if b == float("inf") else repr(float(b)), c) for b, c in zip(bounds, h["buckets"])]
             stages.add_metric([stage], buckets, h["sum"])
-        out = [depth, dead, oldest, workers, stale, processed, errors, dead_lettered, requeued, stages]
+        out = [depth, dead, oldest, workers, stale, processed, errors, dead_lettered, requeued, repairs, stages]
 
         inbox = read_inbox(client, ns, now=now)
         if inbox:

@@ -53,6 +53,7 @@ class RedisServer:
     process: subprocess.Popen | None = None
     port: int | None = None
     directory: Path | None = None
+    persist: bool = True  # AOF; without it a restart comes back empty (a cache-class Redis)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -65,11 +66,12 @@ class RedisServer:
             self.process.wait(timeout=10)
 
     def start(self) -> None:
-        """(Re)start on the same port and directory: the data persists across restarts."""
+        """(Re)start on the same port and directory: the data persists across restarts
+        (unless ``persist`` is off)."""
         assert self.port and self.directory
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--appendonly", "yes", "--save", "", "--daemonize", "no", "--logfile", str(self.directory / "redis.log")],
+             "--appendonly", "yes" if self.persist else "no", "--save", "", "--daemonize", "no", "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -83,12 +85,12 @@ def _pings(url: str) -> bool:
         return False
 
 
-def start_redis() -> RedisServer:
+def start_redis(*, persist: bool = True) -> RedisServer:
     if shutil.which("redis-server") is None:
         raise RuntimeError("redis-server is not installed: run `make test`, which installs it")
     port = free_port()
     directory = Path(tempfile.mkdtemp(prefix="corpus-test-redis-"))
-    server = RedisServer(url=f"redis://127.0.0.1:{port}/0", port=port, directory=directory)
+    server = RedisServer(url=f"redis://127.0.0.1:{port}/0", port=port, directory=directory, persist=persist)
     server.start()
     return server
 

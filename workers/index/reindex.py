@@ -1,10 +1,12 @@
 """Rebuild the Redis LSH index from the store (``corpus reindex``): the store is the truth.
 
-The index is cleared, its parameters recorded again, and every stored fingerprint inserted
-in document-id order (pipelined, each insert its own atomic script). Workers meanwhile see
-an index without parameters and wait (the pipeline retries instead of linking against an
-empty index), so nothing is linked against a half-built index... except the documents
-inserted meanwhile, which is harmless: an insert of a known (id, fingerprint) changes nothing.
+The index is cleared (its generation mark with it), every stored fingerprint inserted in
+document-id order (pipelined, each insert its own atomic script), its parameters recorded
+again and a new generation mark written (``workers.index.generation``). Workers meanwhile
+see no matching mark and wait (the pipeline retries instead of linking against an empty
+index), so nothing is linked against a half-built index; the documents they insert
+meanwhile are harmless: an insert of a known (id, fingerprint) changes nothing. Run by
+``corpus reindex`` and by the workers' janitor when it finds the index lost.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import Engine, func, select
 
 from models.db import read_scope
 from models.tables import Document
+from workers.index import generation
 from workers.index.lsh import LshIndex
 from workers.steps import dedup
 
@@ -45,8 +48,10 @@ def reindex(engine: Engine, index: LshIndex, *, on_total: Callable[[int], None] 
         after = rows[-1][0]
         if on_progress:
             on_progress(len(rows))
-    # Parameters last: workers wait for them, so they never link against a partial index.
     index.ensure_params(dedup.params())
+    # The generation mark last: until the store and the index carry the same new mark,
+    # workers wait, so they never link against a partial index.
+    generation.write(engine, index, generation.new_mark())
     return inserted
 
 

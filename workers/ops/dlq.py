@@ -10,38 +10,26 @@ The message stored there is the one enqueued for the last attempt, so its
 any. The final attempt's error is recorded by the worker (``workers.queue.dead_letters``) in ``<ns>:dlq:reasons`` (redis message id -> JSON ``{"error",
 "traceback", "at"}``); listings prefer that.
 
-Requeue moves one message back to the ready queue atomically (one Lua script: removed from
-the XQ and pushed on the queue, or nothing if another requeue or purge took it first), with
-``retries`` reset, a new redis message id and a fresh timestamp.
+Requeue moves one message back to the ready queue atomically
+(``workers.queue.dead_letters.requeue``: removed from the XQ and pushed on the queue, or
+nothing if another requeue or purge took it first), with ``retries`` reset, a new redis
+message id and a fresh timestamp. Each entry says whether it died of an outage
+(``outage``): those the workers' janitor retries by itself once the dependency is back.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import dataclass
 
 from redis import Redis
 
 from workers.keys import QUEUE, broker_namespace, reasons_key
 from workers.queue.counters import count_event
-from workers.queue.dead_letters import error_line
+from workers.queue.dead_letters import error_line, outage_error, requeue
 from workers.queue.messages import document_ids
 
-
-# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 queue .msgs hash, 4 queue list, 5 reasons hash
-# ARGV: 1 old redis message id, 2 new redis message id, 3 new message data
-_REQUEUE = """
-if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then
-  return 0
-end
-redis.call('hdel', KEYS[2], ARGV[1])
-redis.call('hdel', KEYS[5], ARGV[1])
-redis.call('hset', KEYS[3], ARGV[2], ARGV[3])
-redis.call('rpush', KEYS[4], ARGV[2])
-return 1
-"""
 
 # KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash. Returns how many were removed.
 _PURGE = """
@@ -168,6 +156,7 @@ class DeadLetters:
             "retries": options.get("retries", 0),
             "requeued": options.get("corpus_requeued", 0),
             "error": error,
+            "outage": bool(recorded.get("outage", outage_error(error))),
             "dead_at": round(dead_at, 3),
             "age_s": round(max(0.0, now - dead_at), 1),
             "enqueued_at": round(message.get("message_timestamp", 0) / 1000, 3) or None,
@@ -186,26 +175,7 @@ class DeadLetters:
         raw = self.client.hget(self.xq_msgs, rid)
         if raw is None:
             raise NotFound(f"no dead letter with id {prefix}")
-        message = json.loads(raw)
-        options = dict(message.get("options") or {})
-        for key in ("retries", "traceback", "requeue_timestamp", "eta", "redis_message_id"):
-            options.pop(key, None)
-        options["retries"] = 0
-        options["corpus_requeued"] = int((message.get("options") or {}).get("corpus_requeued", 0)) + 1
-        new_id = str(uuid.uuid4())
-        options["redis_message_id"] = new_id
-        message["options"] = options
-        queue = message.get("queue_name") or self.queue
-        if queue.endswith(".DQ"):
-            queue = queue[:-3]
-        message["queue_name"] = queue
-        message["message_timestamp"] = int(time.time() * 1000)
-        base = f"{broker_namespace(self.namespace)}:{queue}"
-        script = self.client.register_script(_REQUEUE)
-        moved = script(
-            keys=[self.xq, self.xq_msgs, f"{base}.msgs", base, self.reasons],
-            args=[rid, new_id, json.dumps(message, separators=(",", ":"))],
-        )
+        moved = requeue(self.client, self.namespace, self.queue, rid, raw)
         if moved:
             count_event(self.client, self.namespace, "requeued")
         return bool(moved)

@@ -10,6 +10,9 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "duplicates": {KIND: n}, "articles": n,
      "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
      "store": {"database", "data_dir", "data_dir_found_by"},
+     "index": {"state": "ok"|"lost"|"rebuilding", "generation": {"id", "created"} or null},
+     "repairs": {"index_rebuilds", "stranded_requeued", "dead_letters_retried",
+                 "dead_letters_outage", "last": {"kind", "count", "at"} or null},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
 
 When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
@@ -25,9 +28,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
 from models.db import StoreUnavailable, mask_url, read_scope, redact
-from workers.keys import QUEUE, broker_namespace, inbox_key
-from workers.ops.metrics import throughput
+from models.meta import get_meta
+from workers.index import generation
+from workers.keys import QUEUE, broker_namespace, inbox_key, index_prefix
+from workers.ops.dlq import DeadLetters
+from workers.ops.metrics import throughput, totals
 from workers.queue.counters import sample_depth
+from workers.queue.selfheal import MAX_AUTO_RETRIES, last_repair, locked
 from workers.queue.registry import alive_workers, stale_workers
 from workers.queue.stats import queue_stats
 from workers.runtime import RedisUnavailable
@@ -119,6 +126,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         documents = counts(session)
         duplicates = duplicates_by_kind(session)
         articles = live_article_count(session)
+        store_mark = get_meta(session, generation.STORE_KEY)
     documents["pending"] = max(0, documents["total"] - documents["canonical"] - documents["duplicate"] - documents["failed"])
     report = {
         "queues": queues,
@@ -129,6 +137,8 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "articles": articles,
         "inbox": inbox,
         "store": store_location(settings),
+        "index": index_state(client, settings.namespace, store_mark, documents),
+        "repairs": repairs(client, settings.namespace),
         "checked_at": round(now, 3),
     }
     report["health"], report["problems"] = assess(report)
@@ -140,13 +150,47 @@ def store_location(settings) -> dict:
     the database (password hidden), the data dir, and how the data dir was found."""
     return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
             "data_dir_found_by": settings.data_dir_found_by}
+def index_state(client, namespace: str, store_mark: str | None, documents: dict) -> dict:
+    """``ok`` while the index's generation mark is the store's (or nothing was indexed yet),
+    ``rebuilding`` while a repair holds the lock, ``lost`` otherwise (the janitor rebuilds it
+    at its next round when a worker runs)."""
+    mark = generation.mark_in(client, index_prefix(namespace))
+    settled = documents.get("canonical", 0) + documents.get("duplicate", 0)
+    if mark is not None and (mark == store_mark or store_mark is None):
+        state = "ok"
+    elif locked(client, namespace):
+        state = "rebuilding"
+    else:
+        state = "ok" if store_mark is None and not settled else "lost"
+    return {"state": state, "generation": generation.describe(mark)}
+
+
+def repairs(client, namespace: str) -> dict:
+    """What the janitor mended by itself (counts since the namespace began in this Redis),
+    and the dead letters of an outage still waiting for their automatic retry."""
+    events = totals(client, namespace)["events"]
+    waiting = sum(1 for entry in DeadLetters(client, namespace).list(limit=1000)
+                  if entry["outage"] and entry["requeued"] < MAX_AUTO_RETRIES)
+    return {"index_rebuilds": events["index_rebuilds"], "stranded_requeued": events["stranded_requeued"],
+            "dead_letters_retried": events["dead_letters_retried"], "dead_letters_outage": waiting,
+            "last": last_repair(client, namespace)}
 
 
 def assess(report: dict) -> tuple[str, list[str]]:
     problems = []
     dead = sum(q["dead"] for q in report["queues"].values())
-    if dead:
+    outage = (report.get("repairs") or {}).get("dead_letters_outage", 0)
+    if dead and outage:
+        problems.append(f"{dead} dead-lettered message(s), {outage} of them from an outage (retried automatically "
+                        "once the dependency is back): see `corpus dlq list`")
+    elif dead:
         problems.append(f"{dead} dead-lettered message(s): see `corpus dlq list`")
+    state = (report.get("index") or {}).get("state", "ok")
+    if state == "lost":
+        problems.append("the duplicate index in Redis is lost (emptied or replaced): workers wait; their janitor "
+                        "rebuilds it from the store (or run `corpus reindex`)")
+    elif state == "rebuilding":
+        problems.append("the duplicate index is being rebuilt from the store: workers wait until it is whole")
     stale = report["workers"].get("stale") or []
     if stale:
         ages = ", ".join(f"{w.get('host', '?')}:{w.get('pid', '?')} {w['age_s']:.0f}s ago" for w in stale[:5])

@@ -83,10 +83,15 @@ class CorpusBroker(RedisBroker):
 
 
 def make_broker(namespace: str, client: Redis, *, heartbeat_timeout_ms: int,
-                middleware: Iterable[Middleware] = ()) -> RedisBroker:
-    """dramatiq's default middleware (its Retries made Redis-safe) and then ``middleware``."""
+                middleware: Iterable[Middleware] = (), max_retries: int = 8,
+                max_backoff_ms: int = 60_000) -> RedisBroker:
+    """dramatiq's default middleware (its Retries made Redis-safe) and then ``middleware``.
+
+    The retry budget (``CORPUS_MAX_RETRIES``, ``CORPUS_MAX_BACKOFF_MS``): backoff doubles from
+    1 s up to the cap, so the defaults wait out about two minutes of outage before a message
+    is dead-lettered (and then retried by the janitor once the dependency is back)."""
     stack = [m() for m in default_middleware if m is not Retries]
-    stack.append(RedisSafeRetries(max_retries=8, min_backoff=1_000, max_backoff=60_000))
+    stack.append(RedisSafeRetries(max_retries=max_retries, min_backoff=1_000, max_backoff=max_backoff_ms))
     broker = CorpusBroker(
         client=client,
         namespace=broker_namespace(namespace),

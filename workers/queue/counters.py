@@ -11,7 +11,10 @@ Keys (``workers.keys``; ``<ns>`` is the namespace):
                                cumulative), ``<stage>:sum`` (seconds), ``<stage>:count``
 ``<ns>:metrics:outcomes``      hash: documents finished by outcome, since the namespace began
 ``<ns>:metrics:events``        hash: ``message_errors`` (actor exceptions, every attempt),
-                               ``dead_lettered``, ``requeued`` (from the dead-letter queue)
+                               ``dead_lettered``, ``requeued`` (from the dead-letter queue);
+                               the janitor's repairs (``workers.queue.selfheal``):
+                               ``index_rebuilds``, ``stranded_requeued`` (documents),
+                               ``dead_letters_retried`` (messages)
 ``<ns>:metrics:m:<minute>``    hash per unix minute (TTL two hours): outcome counts and the
                                largest queue depth sampled in that minute (``ready``,
                                ``delayed``, ``in_flight``, ``dead``): throughput and the
@@ -33,7 +36,7 @@ log = logging.getLogger("corpus.metrics")
 
 OUTCOMES = ("canonical", "duplicate", "failed")
 STAGES = ("read", "clean", "store", "index", "link", "total")
-EVENTS = ("message_errors", "dead_lettered", "requeued")
+EVENTS = ("message_errors", "dead_lettered", "requeued", "index_rebuilds", "stranded_requeued", "dead_letters_retried")
 DEPTH_FIELDS = ("ready", "delayed", "in_flight", "dead")
 # Upper bounds (seconds) of the stage-duration histogram buckets; +Inf is implied.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

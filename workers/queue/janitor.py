@@ -1,10 +1,12 @@
-"""The janitor: hands a dead worker's in-flight messages back to the queue.
+"""The janitor: hands a dead worker's in-flight messages back to the queue, and mends lost state.
 
 dramatiq's Redis broker gives a dead worker's unacked messages back only in its random
 "maintenance" (``dispatch.lua``), and only for the queue being dispatched when the dice say
 so: minutes after a SIGKILL in practice. :class:`Janitor` runs in every worker process and
 does it on purpose every couple of seconds, atomically, for the queue and its delay queue,
-as soon as a worker has been silent for the heartbeat timeout.
+as soon as a worker has been silent for the heartbeat timeout. Each round then runs the
+self-repair (``workers.queue.selfheal``): a lost index rebuilt from the store, documents the
+queue lost enqueued again, dead letters of an outage retried once the dependency is back.
 """
 
 from __future__ import annotations
@@ -63,8 +65,10 @@ class Janitor(PeriodicTask):
 
     name = "corpus-janitor"
 
-    def __init__(self, client, broker_namespace: str, heartbeat_timeout_ms: int, queues: Iterable[str]) -> None:
+    def __init__(self, client, broker_namespace: str, heartbeat_timeout_ms: int, queues: Iterable[str],
+                 heal=None) -> None:
         super().__init__(janitor_interval_s(heartbeat_timeout_ms))
+        self.heal = heal  # a workers.queue.selfheal.SelfHeal, or None
         self.client = client
         self.broker_namespace = broker_namespace
         self.heartbeat_timeout_ms = heartbeat_timeout_ms
@@ -74,3 +78,5 @@ class Janitor(PeriodicTask):
         moved = requeue_dead_workers(self.client, self.broker_namespace, self.heartbeat_timeout_ms, self.queues)
         if moved:
             log.warning("gave %d message(s) of dead workers back to the queue", moved)
+        if self.heal is not None:
+            self.heal.run_once()
