@@ -207,7 +207,7 @@ def _store(runtime, batch: Batch, rows: list[dict], failures: dict[int, str]) ->
 def require_index(runtime, batch: list[int]) -> None:
     """An index without its parameters is new (fine while the store has no other
     fingerprint) or lost (then wait for ``corpus reindex``)."""
-    if runtime.redis.hexists(f"{runtime.index.prefix}meta", "params"):
+    if runtime.index.has_params():
         return
     with read_scope(runtime.engine) as session:
         lost = others_fingerprinted(session, batch)

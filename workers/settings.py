@@ -42,6 +42,9 @@ class Settings:
     heartbeat_timeout_ms: int
     batch_size: int
     api_token: str | None = field(repr=False, default=None)
+    #: where the duplicate index lives: unset, the queue's Redis; else a Redis, or any node of a
+    #: Redis Cluster (detected from the server) over whose masters the index spreads
+    index_url: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -55,6 +58,7 @@ class Settings:
             heartbeat_timeout_ms=_int("CORPUS_HEARTBEAT_TIMEOUT_MS", 15_000),
             batch_size=max(1, _int("CORPUS_BATCH_SIZE", 16)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
+            index_url=os.environ.get("CORPUS_INDEX_URL") or None,
         )
 
     @property

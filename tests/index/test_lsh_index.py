@@ -80,7 +80,7 @@ def synthetic_fp(rng: np.random.Generator, base: np.ndarray | None = None, keep:
 
 
 def bucket_fields(ix: LshIndex) -> int:
-    return sum(ix.r.hlen(k) for k in ix.r.scan_iter(match=ix.prefix + "b:*"))
+    return sum(ix.r.hlen(k) for k in ix.r.scan_iter(match=ix.prefix + "*b:*"))
 
 
 class UF:
@@ -174,9 +174,9 @@ def test_linear_hashing_splits_keep_every_bucket_reachable(index):
     for i, fp in enumerate(fps):
         assert index.insert_and_query(i, fp) == []
     st = index.stats()
-    assert int(st["L"]) > 4  # the bucket table grew
+    assert int(st["L"]) >= 2  # the bucket table grew (from one shard per group)
     assert int(st["nent"]) == bucket_fields(index) == n * (dedup.BANDS + dedup.LEAD_BANDS)
-    for k in index.r.scan_iter(match=index.prefix + "b:*"):
+    for k in index.r.scan_iter(match=index.prefix + "*b:*"):
         assert index.r.object("encoding", k) == b"listpack"
     # copies of every 10th doc find it, whatever shard its buckets moved to
     for i in range(0, n, 10):
@@ -187,7 +187,7 @@ def test_linear_hashing_splits_keep_every_bucket_reachable(index):
         index.remove(i)
         index.remove(n + i)
     assert index.count() == 0 and bucket_fields(index) == 0
-    assert not list(index.r.scan_iter(match=index.prefix + "r:*"))
+    assert not list(index.r.scan_iter(match=index.prefix + "*r:*"))
 
 
 def test_expire_before(index):
@@ -262,7 +262,11 @@ def test_concurrent_copies_form_one_cluster_per_story(index, redis_client, worke
         clusters.setdefault(uf.find(d), set()).add(s)
     assert len(clusters) == len(stories)
     assert all(len(v) == 1 for v in clusters.values())
-    # stronger: within a burst of identical-bucket copies, the k-th insert saw exactly k-1 others
+    # stronger: within a burst of copies sharing every bucket, of any two copies at least one
+    # saw the other (each band is atomic on its own; which one is "later" may differ per band)
     for burst in plan[5:]:
-        seen = sorted(len(results[d]) for d, _ in burst)
-        assert seen == list(range(workers)), seen
+        ids = [d for d, _ in burst]
+        for a in ids:
+            for b in ids:
+                if a < b:
+                    assert a in results[b] or b in results[a], (a, b)
