@@ -57,15 +57,20 @@ def redis_client():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture
-def index(redis_client):
-    ix = LshIndex(redis_client, f"test-{uuid.uuid4().hex}:")
+@pytest.fixture(params=["redis", "cluster"])
+def index(request):
+    """The index on one Redis, and spread over a 3-master Redis Cluster: every test runs on both."""
+    if request.param == "redis":
+        client = request.getfixturevalue("redis_client")
+    else:
+        client = request.getfixturevalue("redis_cluster").client()
+    ix = LshIndex(client, f"test-{uuid.uuid4().hex}:")
     ix.ensure_params(dedup.params())
     try:
         yield ix
     finally:
         ix.clear()
-        assert not list(redis_client.scan_iter(match=ix.prefix + "*"))
+        assert not list(client.scan_iter(match=ix.prefix + "*"))
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -150,13 +155,13 @@ def test_insert_many_matches_single_inserts(index):
     assert index.insert_many([(10, copies[0])])[0][0][0] == 0  # idempotent in bulk too
 
 
-def test_params_mismatch(index, redis_client):
+def test_params_mismatch(index):
     index.ensure_params(dedup.params())  # same: fine, repeatedly
     other = dict(dedup.params(), bands=dedup.BANDS * 2)
     with pytest.raises(ParamsMismatch):
         index.ensure_params(other)
     with pytest.raises(ParamsMismatch):
-        LshIndex(redis_client, index.prefix).ensure_params(other)
+        LshIndex(index.r, index.prefix).ensure_params(other)
 
 
 def test_bad_ids(index):
@@ -205,7 +210,7 @@ def test_expire_before(index):
 
 
 @pytest.mark.parametrize("workers", [8])
-def test_concurrent_copies_form_one_cluster_per_story(index, redis_client, workers):
+def test_concurrent_copies_form_one_cluster_per_story(index, workers):
     """8 threads insert copies of the same story at once (bursts): every insert sees all earlier
     ones, so union-find over the returned, verified candidates gives exactly one cluster per story."""
     rng = random.Random(3)
@@ -220,8 +225,7 @@ def test_concurrent_copies_form_one_cluster_per_story(index, redis_client, worke
             base = synthetic_fp(base_rng)
             stories.append([base] + [Fingerprint(base.text_hash, base.length, base.shingle_count, base.signature, base.lead)
                                      if k % 3 == 0 else synthetic_fp(base_rng, base.signature, keep=0.85) for k in range(workers - 1)])
-    clients = [redis.Redis(connection_pool=redis_client.connection_pool) for _ in range(workers)]
-    indexes = [LshIndex(c, index.prefix) for c in clients]
+    indexes = [LshIndex(index.r, index.prefix) for _ in range(workers)]  # thread-safe clients
     results: dict[int, list[int]] = {}
     owner: dict[int, int] = {}
     next_id = iter(range(1, 10**6))
