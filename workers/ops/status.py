@@ -9,6 +9,7 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "documents": {"total", "canonical", "duplicate", "failed", "pending"},
      "duplicates": {KIND: n}, "articles": n,
      "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "index": {"cluster": bool, "records": n, "nodes": [{"node", "keys", "used_memory"}]},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
 
 When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
@@ -108,6 +109,15 @@ def read_inbox(client, namespace: str, *, now: float) -> dict | None:
             "updated": updated, "age_s": round(max(0.0, age), 1)}
 
 
+def index_report(runtime) -> dict:
+    """The duplicate index: its records and, per master (one unless CORPUS_INDEX_URL names a
+    cluster), the keys and memory of that node."""
+    from workers.index.lsh import is_cluster  # the index's client: imported when asked
+
+    index = runtime.bare_index
+    return {"cluster": is_cluster(index.r), "records": index.count(), "nodes": index.nodes()}
+
+
 def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:
     """The report; raises ``Unreachable`` when Redis or the store cannot be used."""
     return guarded(runtime, lambda: _collect(runtime, now=now, sample=sample))
@@ -124,6 +134,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
     stale = stale_workers(client, settings.namespace, now=now)
     flow = throughput(client, settings.namespace, now=now)
     inbox = read_inbox(client, settings.namespace, now=now)
+    index = index_report(runtime)
     with read_scope(runtime.engine) as session:
         documents = counts(session)
         duplicates = duplicates_by_kind(session)
@@ -137,6 +148,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "duplicates": duplicates,
         "articles": articles,
         "inbox": inbox,
+        "index": index,
         "checked_at": round(now, 3),
     }
     report["health"], report["problems"] = assess(report)
