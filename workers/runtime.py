@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -134,24 +135,44 @@ class Runtime:
 
 def connect_index(url: str):
     """A client for ``url``: a ``RedisCluster`` when the node says it is in cluster mode
-    (``INFO cluster``), discovering every other node from it; a plain client otherwise."""
-    probe = redis.Redis.from_url(url, socket_connect_timeout=5)
-    try:
-        clustered = int(probe.info("cluster").get("cluster_enabled", 0)) == 1
-    finally:
-        probe.close()
+    (``INFO cluster``), discovering every other node from it; a plain client otherwise.
+
+    ``url`` may list several nodes, comma-separated (``redis://a:7000,redis://b:7000``): the
+    first that answers is asked, and all of them are the cluster's start-up nodes, so a
+    process (re)started while one of them is down still finds the cluster.
+    """
+    urls = [u.strip() for u in url.split(",") if u.strip()]
+    urls = [u if "://" in u else f"redis://{u}" for u in urls]
+    clustered, first, error = None, None, None
+    for candidate in urls:
+        probe = redis.Redis.from_url(candidate, socket_connect_timeout=5)
+        try:
+            clustered = int(probe.info("cluster").get("cluster_enabled", 0)) == 1
+            first = candidate
+            break
+        except redis.RedisError as exc:
+            error = exc
+        finally:
+            probe.close()
+    if first is None:
+        raise error or redis.ConnectionError("CORPUS_INDEX_URL names no node")
     if not clustered:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        client = redis.Redis.from_url(first, socket_connect_timeout=5, health_check_interval=30)
         client.ping()
         return client
     from redis.backoff import ExponentialBackoff
-    from redis.cluster import RedisCluster
+    from redis.cluster import ClusterNode, RedisCluster
     from redis.retry import Retry
 
+    others = []
+    for candidate in urls:
+        if candidate != first:
+            parts = urlsplit(candidate)
+            others.append(ClusterNode(parts.hostname or "localhost", parts.port or 6379))
     # A failover takes about the cluster-node-timeout (15 s by default) to promote a replica:
     # retry a command that meets a dead master for ~20 s (backoff 0.1 s doubling to 1 s),
     # refreshing the slot map each time, before the message's own retry takes over.
-    return RedisCluster.from_url(url, socket_connect_timeout=5, socket_timeout=10,
+    return RedisCluster.from_url(first, startup_nodes=others or None, socket_connect_timeout=5, socket_timeout=10,
                                  retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 20))
 
 
