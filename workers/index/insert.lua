@@ -9,9 +9,10 @@
 -- ARGV: 1 L, 2 p (the client's view), 3 load factor (bucket fields per shard), 4 bucket cap (a bucket
 --       holding that many ids takes no more: its members are still returned, so a crowd of copies
 --       still links up, but a boilerplate bucket cannot grow without bound), 5 KEYS index of the
---       first split key, 6 splits allowed, 7 groups, then per document: doc id, number of band keys
---       n, and n pairs (band key (8 bytes; the first 4, little-endian, address group and shard),
---       KEYS index of its shard); documents in the order they are inserted
+--       first split key, 6 splits allowed, 7 groups, then per document 3 values: doc id, its band
+--       keys of this group concatenated (8 bytes each; the first 4, little-endian, address group
+--       and shard), and the KEYS index of each one's shard (uint16 little-endian each), documents
+--       in the order they are inserted (packed strings: a third of the arguments to encode)
 -- Returns {'stale', L, p, nent} (nothing written), or {'ok', L, p, nent, then per document the
 --         number of other members found in its buckets, and their ids}.
 local st = redis.call('HMGET', KEYS[1], 'L', 'p', 'nent')
@@ -31,15 +32,15 @@ local found = {}
 local i = 8
 while i <= #ARGV do
   local id = tonumber(ARGV[i])
-  local n = tonumber(ARGV[i + 1])
-  i = i + 2
+  local bks = ARGV[i + 1]
+  local where = ARGV[i + 2]
+  i = i + 3
   local idb = struct.pack('<I4', id)
   local seen = {}
   local ids = {}
-  for _ = 1, n do
-    local bk = ARGV[i]
-    local skey = KEYS[tonumber(ARGV[i + 1])]
-    i = i + 2
+  for k = 0, #bks / 8 - 1 do
+    local bk = string.sub(bks, 8 * k + 1, 8 * k + 8)
+    local skey = KEYS[struct.unpack('<I2', where, 2 * k + 1)]
     if redis.call('HSETNX', skey, bk, idb) == 1 then
       nent = nent + 1  -- new bucket (the common case: one call)
     else

@@ -2,7 +2,8 @@
 
 Every Lua script touches the keys of one hash slot only, all declared in KEYS, so the same
 code runs on a single node and on a cluster (``CORPUS_INDEX_URL``). The index is cut into
-``GROUPS`` groups, each a hash tag ``{g}`` (so a cluster spreads the groups over its masters):
+``GROUPS`` groups on a cluster (one on a plain Redis), each a hash tag ``{g}`` (so a cluster
+spreads the groups over its masters):
 
 ``meta``              hash: ``params`` (JSON of :func:`workers.steps.dedup.params`) and ``layout``.
 ``{g}r:<s>``          record shard ``s`` (of group ``s % GROUPS``): a string of 512 fixed-size slots;
@@ -42,6 +43,12 @@ from pathlib import Path
 
 import redis
 
+try:
+    from redis.exceptions import SlotNotCoveredError as SlotNotCovered
+except ImportError:  # older redis-py
+    class SlotNotCovered(Exception):
+        pass
+
 from workers.keys import glob_escape
 from workers.steps import dedup
 from workers.steps.dedup import Fingerprint, index_keys
@@ -49,17 +56,19 @@ from workers.steps.dedup import Fingerprint, index_keys
 SLOTS = 512  # records per record shard
 LOAD = 48  # average bucket fields per bucket shard before a split (listpack limit is 128)
 BUCKET_CAP = 256  # ids kept per bucket (see insert.lua)
-# Hash tags the index is cut into. A batch of 16 documents has 576 band keys, which fall in
-# ~127 of 128 groups: one script call each (a call per group, not per band key). More groups
-# would spread over more masters but cost more calls per batch; 128 groups place ~43 +- 6 on
-# each of 3 masters and stay fair up to ~30 masters.
+# Hash tags the index is cut into on a Redis Cluster. A batch of 16 documents has 576 band
+# keys, which fall in ~127 of 128 groups: one script call each (a call per group, not per band
+# key). More groups would spread over more masters but cost more calls per batch; 128 groups
+# place ~43 +- 6 on each of 3 masters and stay fair up to ~30 masters. On one Redis the groups
+# buy nothing and cost calls (bench/scale.py --cluster: 128 groups ran at 0.3x the old
+# one-script-per-document rate there), so a plain Redis has one group.
 GROUPS = 128
-LAYOUT = f"groups={GROUPS};slots={SLOTS};v2"
 TS_BYTES = 4
 RECORD_BYTES = dedup.FP_BYTES + TS_BYTES
 _MAX_ID = 2**32 - 1
 _HERE = Path(__file__).resolve().parent
 _ROUNDS = 20  # retries of a group whose state moved (a concurrent split) before giving up
+_CLUSTER_ATTEMPTS = 30  # ~25 s of backoff (0.05 s doubling to 1 s) while a master fails over
 
 
 class ParamsMismatch(RuntimeError):
@@ -98,6 +107,8 @@ class LshIndex:
         self._insert = _Script("insert.lua")
         self._remove = _Script("remove.lua")
         self._state: dict[int, tuple[int, int, int]] = {}  # group -> (L, p, nent) as last seen
+        self.groups = GROUPS if is_cluster(client) else 1
+        self.layout = f"groups={self.groups};slots={SLOTS};v2"
 
     # -- key names ---------------------------------------------------------------------------
     def _k(self, name: str) -> str:
@@ -115,11 +126,11 @@ class LshIndex:
 
     def _slot(self, doc_id: int) -> tuple[str, int]:
         shard = doc_id // SLOTS
-        return self._g(shard % GROUPS, f"r:{shard}"), (doc_id % SLOTS) * RECORD_BYTES
+        return self._g(shard % self.groups, f"r:{shard}"), (doc_id % SLOTS) * RECORD_BYTES
 
     def _address(self, group: int, h: int, state: tuple[int, int, int]) -> str:
         L, p, _ = state
-        hh = h // GROUPS
+        hh = h // self.groups
         a = hh % (1 << L)
         if a < p:
             a = hh % (1 << (L + 1))
@@ -129,12 +140,16 @@ class LshIndex:
     def _pipeline(self):
         return self.r.pipeline() if is_cluster(self.r) else self.r.pipeline(transaction=False)
 
+
     def _run(self, calls: list[tuple[_Script, list, list]]) -> list:
-        """Run ``(script, keys, args)`` calls in one pipeline; returns their replies in order."""
+        """Run ``(script, keys, args)`` calls in one pipeline (on a cluster, one per master, all
+        sent before any is read); returns their replies in order."""
+        if is_cluster(self.r):
+            return self._run_cluster(calls)
         out: list = [None] * len(calls)
         todo = list(range(len(calls)))
         for attempt in range(3):
-            pipe = self._pipeline()
+            pipe = self.r.pipeline(transaction=False)
             for i in todo:
                 script, keys, args = calls[i]
                 pipe.evalsha(script.sha, len(keys), *keys, *args)
@@ -150,9 +165,73 @@ class LshIndex:
             if not missing:
                 return out
             for script in {calls[i][0] for i in missing}:
-                self._load(script)
+                self.r.script_load(script.source)
             todo = missing
         return out
+
+    def _run_cluster(self, calls: list[tuple[_Script, list, list]]) -> list:
+        """The calls grouped by the master of their slot, each group a plain pipeline on that
+        master's connection (redis-py's ClusterPipeline spends ~3x the client CPU per command,
+        bench/scale.py --cluster). A master that moved a slot, died or is being failed over
+        (MOVED, CLUSTERDOWN, a connection error) gets its calls again after the slot map is
+        read afresh, for about 20 s: a replica's promotion takes the cluster-node-timeout."""
+        from redis.exceptions import AskError, ClusterDownError, MovedError, NoScriptError, TryAgainError
+
+        transient = (MovedError, AskError, ClusterDownError, TryAgainError, redis.exceptions.ConnectionError,
+                     redis.exceptions.TimeoutError)
+        manager = self.r.nodes_manager
+        out: list = [None] * len(calls)
+        todo = list(range(len(calls)))
+        delay = 0.05
+        for attempt in range(_CLUSTER_ATTEMPTS):
+            by_node: dict[str, list] = defaultdict(list)
+            nodes = {}
+            again: list[int] = []
+            for i in todo:
+                try:
+                    node = manager.get_node_from_slot(self.r.keyslot(calls[i][1][0]))
+                except (SlotNotCovered, *transient):
+                    again.append(i)
+                    continue
+                nodes[node.name] = node
+                by_node[node.name].append(i)
+            sent = []
+            for name, indices in by_node.items():
+                pipe = self.r.get_redis_connection(nodes[name]).pipeline(transaction=False)
+                for i in indices:
+                    script, keys, args = calls[i]
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                sent.append((name, indices, pipe))
+            last_error: Exception | None = None
+            for name, indices, pipe in sent:
+                try:
+                    replies = pipe.execute(raise_on_error=False)
+                except transient as exc:
+                    last_error = exc
+                    again += indices
+                    continue
+                for i, reply in zip(indices, replies):
+                    if isinstance(reply, NoScriptError):
+                        self.r.get_redis_connection(nodes[name]).script_load(calls[i][0].source)
+                        again.append(i)
+                    elif isinstance(reply, transient):
+                        last_error = reply
+                        again.append(i)
+                    elif isinstance(reply, Exception):
+                        raise reply
+                    else:
+                        out[i] = reply
+            if not again:
+                return out
+            if last_error is not None:  # not only a missing script: the slot map changed
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
+                try:
+                    manager.initialize()
+                except (redis.exceptions.RedisError, SlotNotCovered):
+                    pass
+            todo = again
+        raise redis.exceptions.ConnectionError(f"the index cluster did not answer for its slots: {last_error}")
 
     def _load(self, script: _Script) -> None:
         if is_cluster(self.r):
@@ -202,7 +281,7 @@ class LshIndex:
         for _ in range(5):
             by_group: dict[int, list] = defaultdict(list)
             for doc_id, rec in pending:
-                by_group[(doc_id // SLOTS) % GROUPS].append((doc_id, rec))
+                by_group[(doc_id // SLOTS) % self.groups].append((doc_id, rec))
             calls, order = [], []
             for group, docs in by_group.items():
                 shards = sorted({d // SLOTS for d, _ in docs})
@@ -241,13 +320,15 @@ class LshIndex:
             body: list = []
             nkeys = 0
             for doc_id, bks in docs:
-                body += [doc_id, len(bks)]
+                where = []
                 for bk in bks:
                     key = self._address(group, _h(bk), state)
-                    if key not in index:
+                    at = index.get(key)
+                    if at is None:
                         keys.append(key)
-                        index[key] = len(keys)
-                    body += [bk, index[key]]
+                        at = index[key] = len(keys)
+                    where.append(at)
+                body += [doc_id, b"".join(bks), struct.pack(f"<{len(where)}H", *where)]
                 nkeys += len(bks)
             L, p, nent = state
             if splits:
@@ -259,7 +340,7 @@ class LshIndex:
                     p += 1
                     if p == 1 << L:
                         L, p = L + 1, 0
-                args = [state[0], state[1], LOAD, BUCKET_CAP, split_at, allowed, GROUPS, *body]
+                args = [state[0], state[1], LOAD, BUCKET_CAP, split_at, allowed, self.groups, *body]
             else:
                 args = [state[0], state[1], *body]
             plans.append((group, keys, args))
@@ -270,7 +351,7 @@ class LshIndex:
         for doc_id, fp in items:
             mine: dict[int, list] = defaultdict(list)
             for bk in index_keys(fp):
-                mine[_h(bk) % GROUPS].append(bk)
+                mine[_h(bk) % self.groups].append(bk)
             for group, bks in mine.items():
                 groups[group].append((doc_id, bks))
         return groups
@@ -318,7 +399,7 @@ class LshIndex:
         """Remove ``doc_id`` if it holds ``fpb``: its record, then its bucket entries."""
         key, off = self._slot(doc_id)
         shard = doc_id // SLOTS
-        done = int(self._run([(self._unrecord, [self._g(shard % GROUPS, "rc"), key],
+        done = int(self._run([(self._unrecord, [self._g(shard % self.groups, "rc"), key],
                                [RECORD_BYTES, shard, off, fpb])])[0])
         if done == 1:
             self._unbucket([(doc_id, Fingerprint.from_bytes(fpb))])
@@ -401,7 +482,7 @@ class LshIndex:
             pipe = self._pipeline()
             for doc_id in chunk:
                 for bk in index_keys(Fingerprint.from_bytes(records[doc_id])):
-                    group = _h(bk) % GROUPS
+                    group = _h(bk) % self.groups
                     pipe.hget(self._address(group, _h(bk), states.get(group, (0, 0, 0))), bk)
                     asks.append(doc_id)
             lost = set()
@@ -415,7 +496,7 @@ class LshIndex:
 
     def _group_states(self) -> dict[int, tuple[int, int, int]]:
         pipe = self._pipeline()
-        for group in range(GROUPS):
+        for group in range(self.groups):
             pipe.hmget(self._g(group, "m"), "L", "p", "nent")
         states = {}
         for group, (L, p, nent) in enumerate(pipe.execute()):
@@ -425,7 +506,7 @@ class LshIndex:
 
     def count(self) -> int:
         pipe = self._pipeline()
-        for group in range(GROUPS):
+        for group in range(self.groups):
             pipe.hget(self._g(group, "rc"), "n")
         return sum(int(n or 0) for n in pipe.execute())
 
@@ -452,16 +533,16 @@ class LshIndex:
         want = json.dumps(params, sort_keys=True)
         meta = self._k("meta")
         if self.r.hsetnx(meta, "params", want):
-            self.r.hset(meta, "layout", LAYOUT)
+            self.r.hset(meta, "layout", self.layout)
         have, layout = (v.decode() if isinstance(v, bytes) else v for v in self.r.hmget(meta, "params", "layout"))
         if have != want:
             raise ParamsMismatch(
                 f"LSH index {self.prefix!r} was built with dedup params {have}, this worker has {want}; "
                 "run `corpus reindex` (or point the worker at the matching configuration)"
             )
-        if layout is not None and layout != LAYOUT:
+        if layout is not None and layout != self.layout:
             raise ParamsMismatch(
-                f"LSH index {self.prefix!r} is laid out as {layout!r}, this worker uses {LAYOUT!r}; run `corpus reindex`"
+                f"LSH index {self.prefix!r} is laid out as {layout!r}, this worker uses {self.layout!r}; run `corpus reindex`"
             )
         if layout is None:
             raise ParamsMismatch(
@@ -474,7 +555,7 @@ class LshIndex:
         cut_day = _day(ts)
         removed = 0
         pipe = self._pipeline()
-        for group in range(GROUPS):
+        for group in range(self.groups):
             pipe.zrangebyscore(self._g(group, "days"), "-inf", cut_day)
         for group, days in enumerate(pipe.execute()):
             for d in days:
@@ -507,7 +588,7 @@ class LshIndex:
         out = {k.decode(): (v.decode() if k != b"params" else json.loads(v)) for k, v in m.items()}
         states = self._group_states()
         out.update(ndocs=self.count(), nent=sum(s[2] for s in states.values()),
-                   L=max(s[0] for s in states.values()), groups=GROUPS)
+                   L=max(s[0] for s in states.values()), groups=self.groups)
         return out
 
     def nodes(self) -> list[dict]:

@@ -1,8 +1,8 @@
 -- Remove documents from the buckets of one bucket group (see workers/index/lsh.py; insert.lua
 -- for the group and its state). Their records were removed first (unrecord.lua).
 -- KEYS: 1 the group's state hash, 2.. bucket shards (the addresses of ARGV's band keys)
--- ARGV: 1 L, 2 p (the client's view), then per document: doc id, n, and n pairs (band key, KEYS
---       index of its shard)
+-- ARGV: 1 L, 2 p (the client's view), then per document: doc id, its band keys concatenated, the
+--       KEYS index of each one's shard (uint16 little-endian each), as in insert.lua
 -- Returns {'stale', L, p, nent} (nothing changed) or {'ok', L, p, nent}.
 local st = redis.call('HMGET', KEYS[1], 'L', 'p', 'nent')
 local L = tonumber(st[1]) or 0
@@ -14,12 +14,12 @@ end
 local i = 3
 while i <= #ARGV do
   local idb = struct.pack('<I4', tonumber(ARGV[i]))
-  local n = tonumber(ARGV[i + 1])
-  i = i + 2
-  for _ = 1, n do
-    local bk = ARGV[i]
-    local skey = KEYS[tonumber(ARGV[i + 1])]
-    i = i + 2
+  local bks = ARGV[i + 1]
+  local where = ARGV[i + 2]
+  i = i + 3
+  for k = 0, #bks / 8 - 1 do
+    local bk = string.sub(bks, 8 * k + 1, 8 * k + 8)
+    local skey = KEYS[struct.unpack('<I2', where, 2 * k + 1)]
     local v = redis.call('HGET', skey, bk)
     if v then
       local keep = {}
