@@ -88,6 +88,8 @@ class Gen:
 
 def _server_percentiles(client) -> str:
     """Server-side duration of the probes' EVALSHA calls (Redis >= 7 latency tracking)."""
+    if hasattr(client, "get_primaries"):
+        return "n/a (cluster)"
     try:
         stats = client.info("latencystats")
     except redis.exceptions.ResponseError:
@@ -101,6 +103,8 @@ def _server_percentiles(client) -> str:
 
 
 def used_memory(client) -> int:
+    if hasattr(client, "get_primaries"):  # a cluster: all its masters
+        return sum(int(client.get_redis_connection(n).info("memory")["used_memory"]) for n in client.get_primaries())
     return int(client.info("memory")["used_memory"])
 
 
@@ -111,6 +115,7 @@ def main(argv=None) -> None:
     ap.add_argument("--copy-ratio", type=float, default=0.3)
     ap.add_argument("--probes", type=int, default=2000)
     ap.add_argument("--redis-url", default=None)
+    ap.add_argument("--masters", type=int, default=0, help="the latency/memory run on a cluster of this many masters")
     ap.add_argument("--cluster", action="store_true", help="rate on one Redis and on 1/2/3-master clusters")
     ap.add_argument("--docs", type=int, default=40_000, help="--cluster: documents loaded per setup")
     ap.add_argument("--clients", type=int, default=2, help="--cluster: client processes inserting at once")
@@ -120,9 +125,18 @@ def main(argv=None) -> None:
     sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else ([10_000, 100_000, 1_000_000] if a.full else [10_000, 100_000])
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup below on kill
-    print(f"Python {platform.python_version()}, cores {os.cpu_count()}, params {dedup.params()}")
-    proc = tmp = None
-    if a.redis_url:
+    from bench.common import machine_info
+
+    print(machine_info())
+    print(f"params {dedup.params()}")
+    proc = tmp = cluster = None
+    if a.masters:
+        from tests.support.cluster import start_cluster
+        from workers.runtime import connect_index
+
+        cluster = start_cluster(masters=a.masters)
+        client = connect_index(cluster.url)
+    elif a.redis_url:
         client = redis.Redis.from_url(a.redis_url)
     else:
         client, proc, tmp = private_redis()
@@ -153,7 +167,7 @@ def main(argv=None) -> None:
             probes = gen.batch(a.probes)
             try:
                 client.config_resetstat()
-            except redis.exceptions.ResponseError:
+            except (redis.exceptions.ResponseError, redis.exceptions.RedisClusterException):
                 pass
             for fp in probes:
                 t = time.perf_counter()
@@ -178,7 +192,9 @@ def main(argv=None) -> None:
                 enc[e] = enc.get(e, 0) + 1
         print(f"bucket table: {st['groups']} groups, deepest L={st['L']}, fields={st['nent']}, shards by encoding {enc}")
     finally:
-        if proc is None:
+        if cluster is not None:
+            cluster.stop()
+        elif proc is None:
             ix.clear()
         else:
             proc.terminate()

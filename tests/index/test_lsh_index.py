@@ -274,3 +274,17 @@ def test_concurrent_copies_form_one_cluster_per_story(index, workers):
             for b in ids:
                 if a < b:
                     assert a in results[b] or b in results[a], (a, b)
+
+
+def test_bulk_inserts_split_first_and_keep_every_shard_compact(index):
+    """A reindex inserts thousands of documents per call: the table makes room before each
+    call's band keys land, so no shard outgrows the compact listpack encoding."""
+    rng = np.random.default_rng(13)
+    fps = [synthetic_fp(rng) for _ in range(3000)]
+    assert all(found == [] for found in index.insert_many(list(enumerate(fps))))
+    assert int(index.stats()["nent"]) == bucket_fields(index) == 3000 * (dedup.BANDS + dedup.LEAD_BANDS)
+    encodings = {index.r.object("encoding", k) for k in index.r.scan_iter(match=index.prefix + "*b:*")}
+    assert encodings == {b"listpack"}
+    copies = [(5000 + i, synthetic_fp(rng, fps[i].signature, keep=0.9)) for i in range(0, 3000, 50)]
+    for (doc_id, _), found in zip(copies, index.insert_many(copies)):
+        assert doc_id - 5000 in [c for c, _ in found]

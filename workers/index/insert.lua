@@ -4,12 +4,12 @@
 -- the script touches is declared in KEYS. The shard of a band key depends on the group's
 -- linear-hashing state (L, p), which the client read earlier: if it moved meanwhile (a split by
 -- another worker), nothing is written and the current state is returned, for the client to retry.
--- KEYS: 1 the group's state hash (L, p, nent), 2.. bucket shards (the addresses of ARGV's band keys,
---       then the source and destination of each split the client allowed)
--- ARGV: 1 L, 2 p (the client's view), 3 load factor (bucket fields per shard), 4 bucket cap (a bucket
+-- KEYS: 1 the group's state hash (L, p, nent), 2.. bucket shards: the source and destination of each
+--       split the client asked for, then the addresses of ARGV's band keys (after those splits)
+-- ARGV: 1 L, 2 p (the client's view), 3 load factor (the client's, for the record), 4 bucket cap (a bucket
 --       holding that many ids takes no more: its members are still returned, so a crowd of copies
 --       still links up, but a boilerplate bucket cannot grow without bound), 5 KEYS index of the
---       first split key, 6 splits allowed, 7 groups, then per document 3 values: doc id, its band
+--       first split key, 6 splits to make first, 7 groups, then per document 3 values: doc id, its band
 --       keys of this group concatenated (8 bytes each; the first 4, little-endian, address group
 --       and shard), and the KEYS index of each one's shard (uint16 little-endian each), documents
 --       in the order they are inserted (packed strings: a third of the arguments to encode)
@@ -22,11 +22,41 @@ local nent = tonumber(st[3]) or 0
 if L ~= tonumber(ARGV[1]) or p ~= tonumber(ARGV[2]) then
   return {'stale', L, p, nent}
 end
-local LOAD = tonumber(ARGV[3])
 local CAP = tonumber(ARGV[4])
 local split_at = tonumber(ARGV[5])
 local splits = tonumber(ARGV[6])
 local G = tonumber(ARGV[7])
+
+-- linear hashing first: the client asked for the splits that make room for this call's band keys
+-- (it reckons from nent as last seen, plus one new field per band key), and addressed the band
+-- keys by the state after them, so no shard ever takes a whole batch (a hash over 128 fields
+-- would leave the compact listpack encoding for good)
+for done = 0, splits - 1 do
+  local src = KEYS[split_at + 2 * done]
+  local dst = KEYS[split_at + 2 * done + 1]
+  local all = redis.call('HGETALL', src)
+  local mod = 2 ^ (L + 1)
+  local moved = {}
+  local gone = {}
+  for j = 1, #all, 2 do
+    local f = all[j]
+    local h = math.floor(struct.unpack('<I4', f) / G)
+    if h % mod ~= p then
+      moved[#moved + 1] = f
+      moved[#moved + 1] = all[j + 1]
+      gone[#gone + 1] = f
+    end
+  end
+  if #gone > 0 then
+    redis.call('HSET', dst, unpack(moved))
+    redis.call('HDEL', src, unpack(gone))
+  end
+  p = p + 1
+  if p == 2 ^ L then
+    L = L + 1
+    p = 0
+  end
+end
 
 local found = {}
 local i = 8
@@ -64,36 +94,6 @@ while i <= #ARGV do
     end
   end
   found[#found + 1] = ids
-end
-
--- linear hashing: split shard p while the average load is above LOAD (at most the declared splits)
-local done = 0
-while nent > LOAD * (2 ^ L + p) and done < splits do
-  local src = KEYS[split_at + 2 * done]
-  local dst = KEYS[split_at + 2 * done + 1]
-  local all = redis.call('HGETALL', src)
-  local mod = 2 ^ (L + 1)
-  local moved = {}
-  local gone = {}
-  for j = 1, #all, 2 do
-    local f = all[j]
-    local h = math.floor(struct.unpack('<I4', f) / G)
-    if h % mod ~= p then
-      moved[#moved + 1] = f
-      moved[#moved + 1] = all[j + 1]
-      gone[#gone + 1] = f
-    end
-  end
-  if #gone > 0 then
-    redis.call('HSET', dst, unpack(moved))
-    redis.call('HDEL', src, unpack(gone))
-  end
-  done = done + 1
-  p = p + 1
-  if p == 2 ^ L then
-    L = L + 1
-    p = 0
-  end
 end
 redis.call('HSET', KEYS[1], 'L', L, 'p', p, 'nent', nent)
 

@@ -68,6 +68,10 @@ RECORD_BYTES = dedup.FP_BYTES + TS_BYTES
 _MAX_ID = 2**32 - 1
 _HERE = Path(__file__).resolve().parent
 _ROUNDS = 20  # retries of a group whose state moved (a concurrent split) before giving up
+# Splits one insert call may make first: room for 64 documents' band keys in one group of an
+# empty table (64 x 36 / LOAD = 48); insert_many sends at most CALL_DOCS documents per call.
+_MAX_SPLITS = 64
+CALL_DOCS = 64
 _CLUSTER_ATTEMPTS = 30  # ~25 s of backoff (0.05 s doubling to 1 s) while a master fails over
 
 
@@ -258,6 +262,9 @@ class LshIndex:
         the earlier ones as candidates."""
         ts = time.time() if now is None else now
         items = [(self._check_id(d), fp) for d, fp in items]
+        if len(items) > CALL_DOCS:  # in order: a later chunk sees the earlier ones
+            return [found for start in range(0, len(items), CALL_DOCS)
+                    for found in self.insert_many(items[start : start + CALL_DOCS], now=ts)]
         if not items:
             return []
         for _ in range(10):
@@ -311,36 +318,37 @@ class LshIndex:
         raise RuntimeError("could not allocate record shards")
 
     def _plan(self, groups: dict[int, list], *, splits: bool) -> list[tuple[int, list, list]]:
-        """One call per group: (group, keys, args) for insert.lua (``splits``) or remove.lua."""
+        """One call per group: (group, keys, args) for insert.lua (``splits``: first the splits
+        that make room for the call's band keys, then the keys addressed after them) or remove.lua."""
         plans = []
         for group, docs in groups.items():
             state = self._state.get(group, (0, 0, 0))
             keys = [self._g(group, "m")]
+            L, p, nent = state
+            allowed = 0
+            if splits:
+                grown = nent + sum(len(bks) for _, bks in docs)  # at most every band key is a new field
+                while grown > LOAD * ((1 << L) + p) and allowed < _MAX_SPLITS:
+                    keys += [self._g(group, f"b:{p}"), self._g(group, f"b:{p + (1 << L)}")]
+                    allowed += 1
+                    p += 1
+                    if p == 1 << L:
+                        L, p = L + 1, 0
+            after = (L, p, nent)
             index: dict[str, int] = {}
             body: list = []
-            nkeys = 0
             for doc_id, bks in docs:
                 where = []
                 for bk in bks:
-                    key = self._address(group, _h(bk), state)
+                    key = self._address(group, _h(bk), after)
                     at = index.get(key)
                     if at is None:
                         keys.append(key)
                         at = index[key] = len(keys)
                     where.append(at)
                 body += [doc_id, b"".join(bks), struct.pack(f"<{len(where)}H", *where)]
-                nkeys += len(bks)
-            L, p, nent = state
             if splits:
-                split_at = len(keys) + 1
-                allowed, grown = 0, nent + nkeys  # at most every band key is a new field
-                while grown > LOAD * ((1 << L) + p) and allowed < 64:
-                    keys += [self._g(group, f"b:{p}"), self._g(group, f"b:{p + (1 << L)}")]
-                    allowed += 1
-                    p += 1
-                    if p == 1 << L:
-                        L, p = L + 1, 0
-                args = [state[0], state[1], LOAD, BUCKET_CAP, split_at, allowed, self.groups, *body]
+                args = [state[0], state[1], LOAD, BUCKET_CAP, 2, allowed, self.groups, *body]
             else:
                 args = [state[0], state[1], *body]
             plans.append((group, keys, args))
