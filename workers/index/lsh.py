@@ -39,16 +39,8 @@ import json
 import struct
 import time
 from collections import defaultdict
-from pathlib import Path
 
-import redis
-
-try:
-    from redis.exceptions import SlotNotCoveredError as SlotNotCovered
-except ImportError:  # older redis-py
-    class SlotNotCovered(Exception):
-        pass
-
+from workers.index.scripts import Script, is_cluster, pipeline, run
 from workers.keys import glob_escape
 from workers.steps import dedup
 from workers.steps.dedup import Fingerprint, index_keys
@@ -66,13 +58,11 @@ GROUPS = 128
 TS_BYTES = 4
 RECORD_BYTES = dedup.FP_BYTES + TS_BYTES
 _MAX_ID = 2**32 - 1
-_HERE = Path(__file__).resolve().parent
 _ROUNDS = 20  # retries of a group whose state moved (a concurrent split) before giving up
 # Splits one insert call may make first: room for 64 documents' band keys in one group of an
 # empty table (64 x 36 / LOAD = 48); insert_many sends at most CALL_DOCS documents per call.
 _MAX_SPLITS = 64
 CALL_DOCS = 64
-_CLUSTER_ATTEMPTS = 30  # ~25 s of backoff (0.05 s doubling to 1 s) while a master fails over
 
 
 class ParamsMismatch(RuntimeError):
@@ -87,29 +77,14 @@ def _h(band_key: bytes) -> int:
     return struct.unpack_from("<I", band_key)[0]
 
 
-def is_cluster(client) -> bool:
-    return hasattr(client, "get_primaries")
-
-
-class _Script:
-    """A Lua script run by EVALSHA in pipelines, loaded again where a node lacks it (a
-    promoted replica, a restarted node)."""
-
-    def __init__(self, name: str) -> None:
-        self.source = (_HERE / name).read_text()
-        import hashlib
-
-        self.sha = hashlib.sha1(self.source.encode()).hexdigest()
-
-
 class LshIndex:
     def __init__(self, client, prefix: str):
         self.r = client
         self.prefix = prefix
-        self._record = _Script("record.lua")
-        self._unrecord = _Script("unrecord.lua")
-        self._insert = _Script("insert.lua")
-        self._remove = _Script("remove.lua")
+        self._record = Script("record.lua")
+        self._unrecord = Script("unrecord.lua")
+        self._insert = Script("insert.lua")
+        self._remove = Script("remove.lua")
         self._state: dict[int, tuple[int, int, int]] = {}  # group -> (L, p, nent) as last seen
         self.groups = GROUPS if is_cluster(client) else 1
         self.layout = f"groups={self.groups};slots={SLOTS};v2"
@@ -142,107 +117,10 @@ class LshIndex:
 
     # -- running scripts ---------------------------------------------------------------------
     def _pipeline(self):
-        return self.r.pipeline() if is_cluster(self.r) else self.r.pipeline(transaction=False)
+        return pipeline(self.r)
 
-
-    def _run(self, calls: list[tuple[_Script, list, list]]) -> list:
-        """Run ``(script, keys, args)`` calls in one pipeline (on a cluster, one per master, all
-        sent before any is read); returns their replies in order."""
-        if is_cluster(self.r):
-            return self._run_cluster(calls)
-        out: list = [None] * len(calls)
-        todo = list(range(len(calls)))
-        for attempt in range(3):
-            pipe = self.r.pipeline(transaction=False)
-            for i in todo:
-                script, keys, args = calls[i]
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
-            replies = pipe.execute(raise_on_error=False)
-            missing = []
-            for i, reply in zip(todo, replies):
-                if isinstance(reply, redis.exceptions.NoScriptError) and attempt < 2:
-                    missing.append(i)
-                elif isinstance(reply, Exception):
-                    raise reply
-                else:
-                    out[i] = reply
-            if not missing:
-                return out
-            for script in {calls[i][0] for i in missing}:
-                self.r.script_load(script.source)
-            todo = missing
-        return out
-
-    def _run_cluster(self, calls: list[tuple[_Script, list, list]]) -> list:
-        """The calls grouped by the master of their slot, each group a plain pipeline on that
-        master's connection (redis-py's ClusterPipeline spends ~3x the client CPU per command,
-        bench/scale.py --cluster). A master that moved a slot, died or is being failed over
-        (MOVED, CLUSTERDOWN, a connection error) gets its calls again after the slot map is
-        read afresh, for about 20 s: a replica's promotion takes the cluster-node-timeout."""
-        from redis.exceptions import AskError, ClusterDownError, MovedError, NoScriptError, TryAgainError
-
-        transient = (MovedError, AskError, ClusterDownError, TryAgainError, redis.exceptions.ConnectionError,
-                     redis.exceptions.TimeoutError)
-        manager = self.r.nodes_manager
-        out: list = [None] * len(calls)
-        todo = list(range(len(calls)))
-        delay = 0.05
-        for attempt in range(_CLUSTER_ATTEMPTS):
-            by_node: dict[str, list] = defaultdict(list)
-            nodes = {}
-            again: list[int] = []
-            for i in todo:
-                try:
-                    node = manager.get_node_from_slot(self.r.keyslot(calls[i][1][0]))
-                except (SlotNotCovered, *transient):
-                    again.append(i)
-                    continue
-                nodes[node.name] = node
-                by_node[node.name].append(i)
-            sent = []
-            for name, indices in by_node.items():
-                pipe = self.r.get_redis_connection(nodes[name]).pipeline(transaction=False)
-                for i in indices:
-                    script, keys, args = calls[i]
-                    pipe.evalsha(script.sha, len(keys), *keys, *args)
-                sent.append((name, indices, pipe))
-            last_error: Exception | None = None
-            for name, indices, pipe in sent:
-                try:
-                    replies = pipe.execute(raise_on_error=False)
-                except transient as exc:
-                    last_error = exc
-                    again += indices
-                    continue
-                for i, reply in zip(indices, replies):
-                    if isinstance(reply, NoScriptError):
-                        self.r.get_redis_connection(nodes[name]).script_load(calls[i][0].source)
-                        again.append(i)
-                    elif isinstance(reply, transient):
-                        last_error = reply
-                        again.append(i)
-                    elif isinstance(reply, Exception):
-                        raise reply
-                    else:
-                        out[i] = reply
-            if not again:
-                return out
-            if last_error is not None:  # not only a missing script: the slot map changed
-                time.sleep(delay)
-                delay = min(1.0, delay * 2)
-                try:
-                    manager.initialize()
-                except (redis.exceptions.RedisError, SlotNotCovered):
-                    pass
-            todo = again
-        raise redis.exceptions.ConnectionError(f"the index cluster did not answer for its slots: {last_error}")
-
-    def _load(self, script: _Script) -> None:
-        if is_cluster(self.r):
-            for node in self.r.get_primaries():
-                self.r.get_redis_connection(node).script_load(script.source)
-        else:
-            self.r.script_load(script.source)
+    def _run(self, calls: list[tuple[Script, list, list]]) -> list:
+        return run(self.r, calls)
 
     # -- API ---------------------------------------------------------------------------------
     def insert_and_query(self, doc_id: int, fp: Fingerprint, *, now: float | None = None) -> list[tuple[int, Fingerprint]]:
