@@ -119,6 +119,7 @@ def main(argv=None) -> None:
     ap.add_argument("--cluster", action="store_true", help="rate on one Redis and on 1/2/3-master clusters")
     ap.add_argument("--docs", type=int, default=40_000, help="--cluster: documents loaded per setup")
     ap.add_argument("--clients", type=int, default=2, help="--cluster: client processes inserting at once")
+    ap.add_argument("--batch", type=int, default=16, help="--cluster: documents per insert_many (CORPUS_BATCH_SIZE)")
     a = ap.parse_args(argv)
     if a.cluster:
         return cluster_main(a)
@@ -203,7 +204,6 @@ def main(argv=None) -> None:
 
 
 # ------------------------------------------------------------------------------- --cluster
-BATCH = 16  # documents per insert_many, as a worker's batch (CORPUS_BATCH_SIZE)
 
 
 def old_index_class():
@@ -230,7 +230,7 @@ OLD_REV = "d498ec8"  # main before the cluster layout
 
 def _load(args) -> tuple[float, int]:
     """One client process: insert its share of the documents in batches of BATCH."""
-    kind, target, prefix, worker, clients, docs, copy_ratio = args
+    kind, target, prefix, worker, clients, docs, copy_ratio, batch = args
     if kind == "old":
         client = redis.Redis(unix_socket_path=target)
         ix = old_index_class()(client, prefix)
@@ -242,11 +242,11 @@ def _load(args) -> tuple[float, int]:
 
         ix = LshIndex(connect_index(target), prefix)
     gen = Gen(100 + worker, copy_ratio)
-    mine = [b for b in range(0, docs, BATCH) if (b // BATCH) % clients == worker]
+    mine = [b for b in range(0, docs, batch) if (b // batch) % clients == worker]
     cands = 0
     t0 = time.perf_counter()
     for start in mine:
-        k = min(BATCH, docs - start)
+        k = min(batch, docs - start)
         for found in ix.insert_many(list(zip(range(start, start + k), gen.batch(k)))):
             cands += len(found)
     return time.perf_counter() - t0, cands
@@ -266,7 +266,7 @@ def cluster_main(a) -> None:
 
     print(machine_info())
     print(f"{a.docs} synthetic documents ({a.copy_ratio:.0%} near copies) per setup, {a.clients} client processes, "
-          f"batches of {BATCH}; docs/s = documents / wall time of the slowest client")
+          f"batches of {a.batch}; docs/s = documents / wall time of the slowest client")
     print(f"{'setup':<28} {'docs/s':>8} {'bytes/doc':>9} {'server CPU us/doc':>17}  per master: keys, MB")
     rows = {}
     setups = [("old layout, one Redis", "old", None), ("one Redis", "single", None),
@@ -297,7 +297,7 @@ def cluster_main(a) -> None:
             cpu0 = [_cpu(c) for c in nodes]
             t0 = time.perf_counter()
             with ctx.Pool(a.clients) as pool:
-                results = pool.map(_load, [(kind, target, prefix, w, a.clients, a.docs, a.copy_ratio)
+                results = pool.map(_load, [(kind, target, prefix, w, a.clients, a.docs, a.copy_ratio, a.batch)
                                            for w in range(a.clients)])
             wall = time.perf_counter() - t0
             mem = [used_memory(c) - m for c, m in zip(nodes, mem0)]

@@ -225,10 +225,11 @@ class LshIndex:
                         at = index[key] = len(keys)
                     where.append(at)
                 body += [doc_id, b"".join(bks), struct.pack(f"<{len(where)}H", *where)]
+            shards = self._g(group, "b:")
             if splits:
-                args = [state[0], state[1], LOAD, BUCKET_CAP, 2, allowed, self.groups, *body]
+                args = [state[0], state[1], LOAD, BUCKET_CAP, 2, allowed, self.groups, shards, *body]
             else:
-                args = [state[0], state[1], *body]
+                args = [state[0], state[1], self.groups, shards, *body]
             plans.append((group, keys, args))
         return plans
 
@@ -243,28 +244,31 @@ class LshIndex:
         return groups
 
     def _buckets(self, items) -> dict[int, set[int]]:
-        """Insert every band key into its bucket; returns doc id -> other members found."""
+        """Insert every band key into its bucket; returns doc id -> other members found. Band
+        keys addressed by a group state that moved on (another worker's splits) come back and
+        go again, readdressed: only those, so many workers on one group still get through."""
         found: dict[int, set[int]] = {d: set() for d, _ in items}
         groups = self._by_group(items)
         for _ in range(_ROUNDS):
             plans = self._plan(groups, splits=True)
             replies = self._run([(self._insert, keys, args) for _, keys, args in plans])
-            stale = {}
+            again: dict[int, list] = {}
             for (group, _, _), reply in zip(plans, replies):
                 self._state[group] = (int(reply[1]), int(reply[2]), int(reply[3]))
-                if reply[0] == b"stale":
-                    stale[group] = groups[group]
-                    continue
                 at = 4
                 for doc_id, _ in groups[group]:
                     n = int(reply[at])
                     found[doc_id].update(int(x) for x in reply[at + 1 : at + 1 + n])
-                    at += 1 + n
-            if not stale:
+                    missed = reply[at + 1 + n]
+                    at += 2 + n
+                    if missed:
+                        again.setdefault(group, []).append(
+                            (doc_id, [missed[j : j + 8] for j in range(0, len(missed), 8)]))
+            if not again:
                 for doc_id, others in found.items():
                     others.discard(doc_id)
                 return found
-            groups = stale
+            groups = again
         raise RuntimeError("could not insert: bucket groups kept splitting under us")
 
     def _fetch(self, items, found: dict[int, set[int]]) -> list[list[tuple[int, Fingerprint]]]:
@@ -296,14 +300,16 @@ class LshIndex:
         for _ in range(_ROUNDS):
             plans = self._plan(groups, splits=False)
             replies = self._run([(self._remove, keys, args) for _, keys, args in plans])
-            stale = {}
+            again: dict[int, list] = {}
             for (group, _, _), reply in zip(plans, replies):
                 self._state[group] = (int(reply[1]), int(reply[2]), int(reply[3]))
-                if reply[0] == b"stale":
-                    stale[group] = groups[group]
-            if not stale:
+                for (doc_id, _), missed in zip(groups[group], reply[4:]):
+                    if missed:
+                        again.setdefault(group, []).append(
+                            (doc_id, [missed[j : j + 8] for j in range(0, len(missed), 8)]))
+            if not again:
                 return
-            groups = stale
+            groups = again
         raise RuntimeError("could not remove: bucket groups kept splitting under us")
 
     def remove(self, doc_id: int) -> None:
