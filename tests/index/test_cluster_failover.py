@@ -1,7 +1,9 @@
 """A master of the index's cluster fails over mid-run, twice: once killed (SIGKILL; its
 replica is promoted after the node timeout) and once handed over (``CLUSTER FAILOVER`` on a
 replica). The workers ride it out, and afterwards ``corpus verify --repair`` leaves the
-ledger and the index consistent: nothing is lost that it cannot mend."""
+ledger and the index consistent: nothing is lost that it cannot mend. Every index write
+waits for its master's replica (``WAIT 1``), so no link is lost either: the clusters are
+those of a calm run on one Redis."""
 
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from bench.corpus import generate
 from tests.conftest import CorpusEnv
 from tests.support import servers
 from tests.support.cluster import start_cluster
-from tests.support.reliability import (assert_consistent, dispose, fleet, ledger, log_dir,  # noqa: F401
-                                       verify, wait_settled, write_texts)
+from tests.support.reliability import (assert_consistent, calm_clusters, clusters, dispose, fleet, ledger,  # noqa: F401
+                                       log_dir, verify, wait_settled, write_texts)
 
 N_DOCS = 400
 
@@ -28,10 +30,10 @@ def replicated_cluster():
 
 
 def test_failovers_mid_run_end_consistent_after_repair(replicated_cluster, redis_server, postgres_server, fleet,
-                                                       tmp_path):
+                                                       tmp_path, monkeypatch):
     cluster = replicated_cluster
     docs = generate(N_DOCS, seed=29, copy_ratio=0.5)
-    write_texts(tmp_path / "in", docs)
+    paths = write_texts(tmp_path / "in", docs)
     url = postgres_server.create_database()
     env = CorpusEnv(data_dir=tmp_path / "data", redis_url=redis_server.url, database_url=url,
                     namespace=f"test-{uuid.uuid4().hex[:10]}")
@@ -72,7 +74,18 @@ def test_failovers_mid_run_end_consistent_after_repair(replicated_cluster, redis
         final = assert_consistent(env)
         assert final["ledger"]["total"] == N_DOCS
         assert final["info"]["index_records"] == N_DOCS - final["ledger"].get("failed", 0)
+        after_failovers = clusters(env)
+        # the writes waited for the replicas (WAIT), on every master that kept its replica
+        assert all("cmdstat_wait" in node.client().info("commandstats") for node in masters[2:])
     finally:
         fleet.stop_all()
         dispose(env)
         postgres_server.drop_database(url)
+    calm = CorpusEnv(data_dir=tmp_path / "calm", redis_url=redis_server.url, database_url=None,
+                     namespace=f"test-{uuid.uuid4().hex[:10]}")
+    try:
+        expected = calm_clusters(calm, monkeypatch, paths)
+    finally:
+        servers.delete_namespace(redis_server.url, calm.namespace)
+    assert len(expected) < N_DOCS  # the corpus has copies
+    assert after_failovers == expected

@@ -120,7 +120,8 @@ class LshIndex:
         return pipeline(self.r)
 
     def _run(self, calls: list[tuple[Script, list, list]]) -> list:
-        return run(self.r, calls)
+        """Every call writes: on a cluster, each master waits for its replica (scripts.run)."""
+        return run(self.r, calls, wait=True)
 
     # -- API ---------------------------------------------------------------------------------
     def insert_and_query(self, doc_id: int, fp: Fingerprint, *, now: float | None = None) -> list[tuple[int, Fingerprint]]:

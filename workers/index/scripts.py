@@ -5,6 +5,7 @@ a cluster one plain pipeline per master with a retry across a failover."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,27 @@ except ImportError:  # older redis-py
 
 _HERE = Path(__file__).resolve().parent
 _CLUSTER_ATTEMPTS = 30  # ~25 s of backoff (0.05 s doubling to 1 s) while a master fails over
+# How long a write waits for its master's replica. A replica on the same network acknowledges
+# in well under a millisecond (tests/index/test_cluster_failover.py runs with it); this only
+# bounds the wait when one is slow or gone, until the slot map drops a failed one.
+REPLICA_WAIT_MS = 500
+_REFRESH_S = 5.0
+_last_refresh = [0.0]
+log = logging.getLogger("corpus.index")
+
+
+def _unreplicated(client, node: str) -> None:
+    now = time.monotonic()
+    if now - _last_refresh[0] < _REFRESH_S:
+        return
+    _last_refresh[0] = now
+    log.warning("index master %s: its replica did not acknowledge the writes within %d ms "
+                "(a failover of that master may lose them; `corpus verify --repair` mends the index)",
+                node, REPLICA_WAIT_MS)
+    try:
+        client.nodes_manager.initialize()
+    except (redis.exceptions.RedisError, SlotNotCovered):
+        pass
 
 
 def is_cluster(client) -> bool:
@@ -38,11 +60,12 @@ class Script:
         self.sha = hashlib.sha1(self.source.encode()).hexdigest()
 
 
-def run(client, calls: list[tuple[Script, list, list]]) -> list:
+def run(client, calls: list[tuple[Script, list, list]], *, wait: bool = False) -> list:
     """Run ``(script, keys, args)`` calls in one pipeline (on a cluster, one per master, all
-    sent before any is read); returns their replies in order."""
+    sent before any is read); returns their replies in order. ``wait``: on a cluster, each
+    master's pipeline ends with ``WAIT 1`` when the master has a replica (see _run_cluster)."""
     if is_cluster(client):
-        return _run_cluster(client, calls)
+        return _run_cluster(client, calls, wait=wait)
     out: list = [None] * len(calls)
     todo = list(range(len(calls)))
     for attempt in range(3):
@@ -66,7 +89,7 @@ def run(client, calls: list[tuple[Script, list, list]]) -> list:
         todo = missing
     return out
 
-def _run_cluster(client, calls: list[tuple[Script, list, list]]) -> list:
+def _run_cluster(client, calls: list[tuple[Script, list, list]], *, wait: bool = False) -> list:
     """The calls grouped by the master of their slot, each group a plain pipeline on that
     master's connection (redis-py's ClusterPipeline spends ~3x the client CPU per command,
     bench/scale.py --cluster). A master that moved a slot, died or is being failed over
@@ -98,15 +121,22 @@ def _run_cluster(client, calls: list[tuple[Script, list, list]]) -> list:
             for i in indices:
                 script, keys, args = calls[i]
                 pipe.evalsha(script.sha, len(keys), *keys, *args)
-            sent.append((name, indices, pipe))
+            replicated = wait and len(manager.slots_cache.get(client.keyslot(calls[indices[0]][1][0])) or ()) > 1
+            if replicated:
+                pipe.execute_command("WAIT", 1, REPLICA_WAIT_MS)
+            sent.append((name, indices, pipe, replicated))
         last_error: Exception | None = None
-        for name, indices, pipe in sent:
+        for name, indices, pipe, replicated in sent:
             try:
                 replies = pipe.execute(raise_on_error=False)
             except transient as exc:
                 last_error = exc
                 again += indices
                 continue
+            if replicated:
+                acked = replies.pop()
+                if not isinstance(acked, int) or acked < 1:
+                    _unreplicated(client, name)
             for i, reply in zip(indices, replies):
                 if isinstance(reply, NoScriptError):
                     client.get_redis_connection(nodes[name]).script_load(calls[i][0].source)
