@@ -269,18 +269,19 @@ def cluster_main(a) -> None:
           f"batches of {a.batch}; docs/s = documents / wall time of the slowest client")
     print(f"{'setup':<28} {'docs/s':>8} {'bytes/doc':>9} {'server CPU us/doc':>17}  per master: keys, MB")
     rows = {}
-    setups = [("old layout, one Redis", "old", None), ("one Redis", "single", None),
-              ("cluster, 1 master", "cluster", 1), ("cluster, 2 masters", "cluster", 2),
-              ("cluster, 3 masters", "cluster", 3)]
+    setups = [("old layout, one Redis", "old", None, 0), ("one Redis", "single", None, 0),
+              ("cluster, 1 master", "cluster", 1, 0), ("cluster, 2 masters", "cluster", 2, 0),
+              ("cluster, 3 masters", "cluster", 3, 0),
+              ("cluster, 3 masters + replicas", "cluster", 3, 1)]  # every write waits for its replica
     ctx = multiprocessing.get_context("fork")
-    for name, kind, masters in setups:
+    for name, kind, masters, replicas in setups:
         if kind == "old" and old_index_class() is None:
             continue
         server = cluster = None
         if kind == "cluster":
-            cluster = start_cluster(masters=masters)
+            cluster = start_cluster(masters=masters, replicas=replicas)
             target = cluster.url
-            nodes = [n.client() for n in cluster.nodes]
+            nodes = [n.client() for n in cluster.primaries()]
         else:
             server = PrivateRedisServer()
             target = server.socket
