@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -66,6 +67,18 @@ class Runtime:
         return client
 
     @cached_property
+    def index_redis(self):
+        """Where the duplicate index lives: the queue's Redis unless ``CORPUS_INDEX_URL`` is set;
+        a ``RedisCluster`` over every master when that URL names a node of a cluster."""
+        url = self.settings.index_url
+        if not url:
+            return self.redis
+        try:
+            return connect_index(url)
+        except redis.RedisError as exc:
+            raise RedisUnavailable(f"cannot reach the index Redis at {mask_url(url)} (CORPUS_INDEX_URL): {exc}") from exc
+
+    @cached_property
     def engine(self) -> Engine:
         variable = "CORPUS_DATABASE_URL" if self.settings.database_url else "CORPUS_DATA_DIR"
         return open_store(self.settings.effective_database_url, variable=variable)
@@ -120,13 +133,56 @@ class Runtime:
         """The index without the parameter check (``corpus reindex`` rebuilds it whatever it holds)."""
         from workers.index.lsh import LshIndex
 
-        return LshIndex(self.redis, index_prefix(self.settings.namespace))
+        return LshIndex(self.index_redis, index_prefix(self.settings.namespace))
 
     @cached_property
     def site_models(self) -> SiteModels:
         from workers.sites import SiteModels  # the cleaning rules and trafilatura: workers only
 
         return SiteModels(self.engine)
+
+
+def connect_index(url: str):
+    """A client for ``url``: a ``RedisCluster`` when the node says it is in cluster mode
+    (``INFO cluster``), discovering every other node from it; a plain client otherwise.
+
+    ``url`` may list several nodes, comma-separated (``redis://a:7000,redis://b:7000``): the
+    first that answers is asked, and all of them are the cluster's start-up nodes, so a
+    process (re)started while one of them is down still finds the cluster.
+    """
+    urls = [u.strip() for u in url.split(",") if u.strip()]
+    urls = [u if "://" in u else f"redis://{u}" for u in urls]
+    clustered, first, error = None, None, None
+    for candidate in urls:
+        probe = redis.Redis.from_url(candidate, socket_connect_timeout=5)
+        try:
+            clustered = int(probe.info("cluster").get("cluster_enabled", 0)) == 1
+            first = candidate
+            break
+        except redis.RedisError as exc:
+            error = exc
+        finally:
+            probe.close()
+    if first is None:
+        raise error or redis.ConnectionError("CORPUS_INDEX_URL names no node")
+    if not clustered:
+        client = redis.Redis.from_url(first, socket_connect_timeout=5, health_check_interval=30)
+        client.ping()
+        return client
+    from redis.backoff import ExponentialBackoff
+    from redis.cluster import ClusterNode, RedisCluster
+    from redis.retry import Retry
+
+    others = []
+    for candidate in urls:
+        if candidate != first:
+            parts = urlsplit(candidate)
+            others.append(ClusterNode(parts.hostname or "localhost", parts.port or 6379))
+    # A failover takes about the cluster-node-timeout (15 s by default) to promote a replica:
+    # retry a command that meets a dead master for ~20 s (backoff 0.1 s doubling to 1 s),
+    # refreshing the slot map each time, before the message's own retry takes over.
+    return RedisCluster.from_url(first, startup_nodes=others or None, socket_connect_timeout=5, socket_timeout=10,
+                                 retry=Retry(ExponentialBackoff(cap=1.0, base=0.1), 20))
 
 
 _lock = threading.Lock()

@@ -70,6 +70,9 @@ class Settings:
     #: the watched inbox claims a file once its size and mtime have not moved for this long
     #: (and no writer holds it open, where inotify tells): see ``ingest.watch``
     inbox_settle_s: float = 2.0
+    #: where the duplicate index lives: unset, the queue's Redis; else a Redis, or any node of a
+    #: Redis Cluster (detected from the server) over whose masters the index spreads
+    index_url: str | None = None
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -89,6 +92,7 @@ class Settings:
             stranded_grace_s=max(1.0, _float("CORPUS_STRANDED_GRACE_S", 60.0)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
             inbox_settle_s=max(0.0, _float("CORPUS_INBOX_SETTLE_S", 2.0)),
+            index_url=os.environ.get("CORPUS_INDEX_URL") or None,
         )
 
     @property

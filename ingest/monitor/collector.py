@@ -13,7 +13,7 @@ from models.db import read_scope
 from models.events import event_count
 from workers.keys import QUEUE, broker_namespace
 from workers.ops import metrics
-from workers.ops.status import Unreachable, guarded, read_inbox
+from workers.ops.status import Unreachable, guarded, index_report, read_inbox
 from workers.queue.registry import alive_workers, stale_workers
 from workers.queue.stats import queue_stats
 
@@ -43,6 +43,12 @@ class CorpusCollector:
         except Unreachable as exc:
             log.warning("metrics: %s", exc)
             redis_up.add_metric(["redis"], 0)
+        try:
+            families.extend(guarded(rt, self._index_families))
+            redis_up.add_metric(["index"], 1)
+        except Unreachable as exc:
+            log.warning("metrics: %s", exc)
+            redis_up.add_metric(["index"], 0)
         try:
             families.extend(guarded(rt, self._store_families))
             redis_up.add_metric(["store"], 1)
@@ -108,6 +114,20 @@ class CorpusCollector:
             processing.add_metric([], inbox["processing"])
             out += [backlog, processing]
         return out
+
+    def _index_families(self):
+        report = index_report(self.runtime)
+        records = GaugeMetricFamily("corpus_index_records", "Documents in the duplicate index.")
+        records.add_metric([], report["records"])
+        keys = GaugeMetricFamily("corpus_index_keys",
+                                 "Keys on each master of the index's Redis (the index's own when it has its own).",
+                                 labels=["node"])
+        memory = GaugeMetricFamily("corpus_index_memory_bytes", "used_memory of each master of the index's Redis.",
+                                   labels=["node"])
+        for node in report["nodes"]:
+            keys.add_metric([node["node"]], node["keys"])
+            memory.add_metric([node["node"]], node["used_memory"])
+        return [records, keys, memory]
 
     def _store_families(self):
         with read_scope(self.runtime.engine) as session:

@@ -44,6 +44,20 @@ def test_every_service_runs_an_existing_corpus_command():
         assert "healthcheck" in services[name]
 
 
+def test_the_cluster_profile_runs_a_replicated_cluster_and_two_workers_on_it():
+    services = compose()["services"]
+    nodes = [s for s in services.values() if s.get("profiles") == ["cluster"] and "--cluster-enabled" in (s.get("command") or [])]
+    assert len(nodes) == 6  # 3 masters + 1 replica each
+    init = " ".join(services["index-cluster-init"]["command"])
+    assert "--cluster create" in init and "--cluster-replicas 1" in init
+    worker = services["cluster-worker"]
+    assert worker["profiles"] == ["cluster"] and worker["deploy"]["replicas"] == 2
+    assert worker["command"][0] in cli_commands()
+    assert worker["environment"]["CORPUS_INDEX_URL"].startswith("redis://index-node-")
+    assert worker["environment"]["CORPUS_REDIS_URL"] == services["worker"]["environment"]["CORPUS_REDIS_URL"]
+    assert "profiles" not in services["worker"]  # the default stack is unchanged
+
+
 def test_every_variable_the_files_set_is_read_by_the_code():
     read = variables_read_by_code()
     set_in_compose = set()

@@ -61,7 +61,7 @@ def assert_redis_holds_only_json_and_our_records(env) -> None:
         for value in values:
             checked += 1
             if key.startswith(lsh):
-                name = key[len(lsh):]
+                name = key[len(lsh):].split(b"}", 1)[-1]  # after the group's hash tag {g}
                 if name.startswith(b"r:"):  # fingerprint records in fixed slots
                     assert len(value) % RECORD_BYTES == 0
                     assert {value[i] for i in range(0, len(value), RECORD_BYTES)} <= {0, dedup.VERSION}

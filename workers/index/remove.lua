@@ -1,53 +1,54 @@
--- Atomic LSH removal (see workers/index/lsh.py).
--- ARGV: 1 prefix, 2 doc id, 3 expected fingerprint bytes (the record minus its timestamp),
---       4 record size, 5 slots per record shard, 6.. band keys of that fingerprint
--- Returns 1 when removed, 0 when the doc was not indexed, -1 when the stored fingerprint differs
--- from the expected one (someone replaced it meanwhile: re-read and retry).
-local P = ARGV[1]
-local id = tonumber(ARGV[2])
-local fp = ARGV[3]
-local RS = tonumber(ARGV[4])
-local SLOTS = tonumber(ARGV[5])
-local meta = P .. 'meta'
-
-local shard = math.floor(id / SLOTS)
-local rkey = P .. 'r:' .. shard
-local off = (id % SLOTS) * RS
-local cur = redis.call('GETRANGE', rkey, off, off + RS - 1)
-if #cur ~= RS or string.byte(cur, 1) == 0 then return 0 end
-if string.sub(cur, 1, #fp) ~= fp then return -1 end
-
-local st = redis.call('HMGET', meta, 'L', 'p', 'nent')
-local L = tonumber(st[1]) or 4
+-- Remove documents from the buckets of one bucket group (see workers/index/lsh.py; insert.lua
+-- for the group and its state). Their records were removed first (unrecord.lua).
+-- KEYS: 1 the group's state hash, 2.. bucket shards (the addresses of ARGV's band keys)
+-- ARGV: 1 L, 2 p (the client's view), 3 groups, 4 the group's shard name less its number, then per
+--       document: doc id, its band keys concatenated, the KEYS index of each one's shard (uint16
+--       little-endian each), as in insert.lua
+-- Returns {'ok', L, p, nent, then per document its band keys handed back (addressed by a state that
+--         moved on; concatenated, '' when none)}.
+local st = redis.call('HMGET', KEYS[1], 'L', 'p', 'nent')
+local L = tonumber(st[1]) or 0
 local p = tonumber(st[2]) or 0
 local nent = tonumber(st[3]) or 0
-local idb = struct.pack('<I4', id)
-for i = 6, #ARGV do
-  local bk = ARGV[i]
-  local h = struct.unpack('<I4', bk)
-  local a = h % (2 ^ L)
-  if a < p then a = h % (2 ^ (L + 1)) end
-  local skey = P .. 'b:' .. a
-  local v = redis.call('HGET', skey, bk)
-  if v then
-    local keep = {}
-    for j = 1, #v, 4 do
-      local m = string.sub(v, j, j + 3)
-      if m ~= idb then keep[#keep + 1] = m end
+local G = tonumber(ARGV[3])
+local SHARDS = ARGV[4]
+local missed = {}
+local i = 5
+while i <= #ARGV do
+  local idb = struct.pack('<I4', tonumber(ARGV[i]))
+  local bks = ARGV[i + 1]
+  local where = ARGV[i + 2]
+  i = i + 3
+  local miss = {}
+  for k = 0, #bks / 8 - 1 do
+    local bk = string.sub(bks, 8 * k + 1, 8 * k + 8)
+    local skey = KEYS[struct.unpack('<I2', where, 2 * k + 1)]
+    local h = math.floor(struct.unpack('<I4', bk) / G)
+    local a = h % (2 ^ L)
+    if a < p then a = h % (2 ^ (L + 1)) end
+    local v = false
+    if skey ~= SHARDS .. string.format('%d', a) then
+      miss[#miss + 1] = bk
+    else
+      v = redis.call('HGET', skey, bk)
     end
-    if #keep == 0 then
-      redis.call('HDEL', skey, bk)
-      nent = nent - 1
-    elseif #keep * 4 ~= #v then
-      redis.call('HSET', skey, bk, table.concat(keep))
+    if v then
+      local keep = {}
+      for j = 1, #v, 4 do
+        local m = string.sub(v, j, j + 3)
+        if m ~= idb then keep[#keep + 1] = m end
+      end
+      if #keep == 0 then
+        redis.call('HDEL', skey, bk)
+        nent = nent - 1
+      elseif #keep * 4 ~= #v then
+        redis.call('HSET', skey, bk, table.concat(keep))
+      end
     end
   end
+  missed[#missed + 1] = table.concat(miss)
 end
-redis.call('HSET', meta, 'nent', nent)
-redis.call('SETRANGE', rkey, off, string.rep('\0', RS))
-redis.call('HINCRBY', meta, 'ndocs', -1)
-if redis.call('HINCRBY', P .. 'rc', shard, -1) <= 0 then
-  redis.call('DEL', rkey)
-  redis.call('HDEL', P .. 'rc', shard)
-end
-return 1
+redis.call('HSET', KEYS[1], 'nent', nent)
+local res = {'ok', L, p, nent}
+for _, m in ipairs(missed) do res[#res + 1] = m end
+return res

@@ -66,6 +66,7 @@ PROBLEMS = {
     "index_missing": "indexed documents without an index record",
     "index_mismatch": "index records whose fingerprint differs from the stored one",
     "index_stray": "index records without an indexed document",
+    "index_unbucketed": "index records missing from some of their buckets (a write lost in a failover)",
     "failed_without_reason": "failed documents without a reason",
     "settled_not_linked": "canonical or duplicate documents whose own linking never finished",
     "duplicate_without_canonical": "duplicates whose article has no canonical document",
@@ -74,7 +75,7 @@ PROBLEMS = {
     "article_without_canonical": "live articles without a canonical document",
     "bad_status": "documents with an unknown status",
 }
-MENDABLE = {"stuck", "index_missing", "index_mismatch", "index_stray", "settled_not_linked"}
+MENDABLE = {"stuck", "index_missing", "index_mismatch", "index_stray", "index_unbucketed", "settled_not_linked"}
 
 
 def check(runtime, *, settle_s: float = 1.0) -> Report:
@@ -183,6 +184,9 @@ def _check_index(runtime, report: Report) -> None:
             elif have != bytes(fingerprint):
                 mismatch.append(doc_id)
     report.info["index_records"] = len(records)
+    wrong = set(mismatch)
+    report.add("index_unbucketed", runtime.index.unbucketed(
+        {doc_id: fp for doc_id, fp in records.items() if doc_id in fingerprinted and doc_id not in wrong}))
     report.add("index_missing", missing)
     report.add("index_mismatch", mismatch)
     report.add("index_stray", set(records) - fingerprinted)
@@ -193,7 +197,8 @@ def repair(runtime, report: Report) -> dict[str, int]:
     done: dict[str, int] = {}
     problems = report.problems
     # First the index, so that re-enqueued documents find every earlier one in it.
-    rebuild = sorted(set(problems.get("index_missing", [])) | set(problems.get("index_mismatch", [])))
+    rebuild = sorted(set(problems.get("index_missing", [])) | set(problems.get("index_mismatch", []))
+                     | set(problems.get("index_unbucketed", [])))
     if rebuild:
         done["index"] = _reinsert(runtime, rebuild)
     stray = problems.get("index_stray", [])
@@ -241,7 +246,6 @@ def _reinsert(runtime, ids: list[int]) -> int:
             rows = session.execute(select(Document.id, Document.fingerprint).where(
                 Document.id.in_(ids[start : start + 500]), Document.fingerprint.is_not(None))
                 .order_by(Document.id)).all()
-        for doc_id, fp in rows:
-            runtime.index.insert_and_query(doc_id, Fingerprint.from_bytes(fp))
+        runtime.index.insert_many([(doc_id, Fingerprint.from_bytes(fp)) for doc_id, fp in rows])
         n += len(rows)
     return n

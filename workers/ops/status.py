@@ -10,7 +10,8 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "duplicates": {KIND: n}, "articles": n,
      "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
      "store": {"database", "data_dir", "data_dir_found_by"},
-     "index": {"state": "ok"|"lost"|"rebuilding", "generation": {"id", "created"} or null},
+     "index": {"state": "ok"|"lost"|"rebuilding", "generation": {"id", "created"} or null,
+               "cluster": bool, "records": n, "nodes": [{"node", "keys", "used_memory"}]},
      "repairs": {"index_rebuilds", "stranded_requeued", "dead_letters_retried",
                  "dead_letters_outage", "last": {"kind", "count", "at"} or null},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
@@ -30,7 +31,7 @@ from models.articles import counts, duplicates_by_kind, live_article_count
 from models.db import StoreUnavailable, mask_url, read_scope, redact
 from models.meta import get_meta
 from workers.index import generation
-from workers.keys import QUEUE, broker_namespace, inbox_key, index_prefix
+from workers.keys import QUEUE, broker_namespace, inbox_key
 from workers.ops.dlq import DeadLetters
 from workers.ops.metrics import throughput, totals
 from workers.queue.counters import sample_depth
@@ -106,6 +107,15 @@ def read_inbox(client, namespace: str, *, now: float) -> dict | None:
             "skipped": number("skipped"), "updated": updated, "age_s": round(max(0.0, age), 1)}
 
 
+def index_report(runtime) -> dict:
+    """The duplicate index: its records and, per master (one unless CORPUS_INDEX_URL names a
+    cluster), the keys and memory of that node."""
+    from workers.index.lsh import is_cluster  # the index's client: imported when asked
+
+    index = runtime.bare_index
+    return {"cluster": is_cluster(index.r), "records": index.count(), "nodes": index.nodes()}
+
+
 def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:
     """The report; raises ``Unreachable`` when Redis or the store cannot be used."""
     return guarded(runtime, lambda: _collect(runtime, now=now, sample=sample))
@@ -122,6 +132,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
     stale = stale_workers(client, settings.namespace, now=now)
     flow = throughput(client, settings.namespace, now=now)
     inbox = read_inbox(client, settings.namespace, now=now)
+    index = index_report(runtime)
     with read_scope(runtime.engine) as session:
         documents = counts(session)
         duplicates = duplicates_by_kind(session)
@@ -137,7 +148,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "articles": articles,
         "inbox": inbox,
         "store": store_location(settings),
-        "index": index_state(client, settings.namespace, store_mark, documents),
+        "index": {**index_state(runtime.bare_index, client, settings.namespace, store_mark, documents), **index},
         "repairs": repairs(client, settings.namespace),
         "checked_at": round(now, 3),
     }
@@ -150,11 +161,11 @@ def store_location(settings) -> dict:
     the database (password hidden), the data dir, and how the data dir was found."""
     return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
             "data_dir_found_by": settings.data_dir_found_by}
-def index_state(client, namespace: str, store_mark: str | None, documents: dict) -> dict:
+def index_state(index, client, namespace: str, store_mark: str | None, documents: dict) -> dict:
     """``ok`` while the index's generation mark is the store's (or nothing was indexed yet),
     ``rebuilding`` while a repair holds the lock, ``lost`` otherwise (the janitor rebuilds it
     at its next round when a worker runs)."""
-    mark = generation.mark_in(client, index_prefix(namespace))
+    mark = generation.index_mark(index)  # beside the index, wherever CORPUS_INDEX_URL puts it
     settled = documents.get("canonical", 0) + documents.get("duplicate", 0)
     if mark is not None and (mark == store_mark or store_mark is None):
         state = "ok"
