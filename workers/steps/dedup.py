@@ -46,6 +46,8 @@ import numpy as np
 import xxhash
 from datasketch import MinHash
 
+from workers.steps.shingle_text import unbreak
+
 # --------------------------------------------------------------------------------------------
 # Parameters
 # --------------------------------------------------------------------------------------------
@@ -114,6 +116,18 @@ def normalise(text: str) -> str:
             if a in t:
                 t = t.replace(a, b)
     return " ".join(t.split())
+
+
+def shingle_text(text: str) -> str:
+    """What is shingled: ``normalise`` after words broken across lines are rejoined
+    (``workers.steps.shingle_text``), so a hard-wrapped copy has the unwrapped copy's set."""
+    return normalise(unbreak(text))
+
+
+def shingle_set(text: str) -> np.ndarray:
+    """The sorted distinct 32-bit shingle hashes of a clean text: the set the signature
+    estimates, for an exact check (``workers.steps.verification``)."""
+    return _shingle_hashes(_tokens(shingle_text(text)))[0]
 
 
 def text_hash(text: str) -> str:
@@ -209,7 +223,7 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     norm = normalise(text)
-    hashes, lead_hashes = _shingle_hashes(_tokens(norm))
+    hashes, lead_hashes = _shingle_hashes(_tokens(shingle_text(text)))
     if len(hashes):
         # datasketch computes the signatures (affine32: fmix32 pre-mix, a*h+b mod 2^32, min).
         m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME)
@@ -325,6 +339,6 @@ def params() -> dict:
         "seed": SEED,
         "scheme": SCHEME,
         "hash_name": HASH_NAME,
-        "tokenizer": "nfkc-casefold-asciipunct-split",
+        "tokenizer": "unbreak-nfkc-casefold-asciipunct-split",
         "lead": [LEAD_SHINGLES, LEAD_PERM, LEAD_BANDS, LEAD_ROWS, LEAD_SEED],
     }
