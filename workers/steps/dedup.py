@@ -124,10 +124,11 @@ def shingle_text(text: str) -> str:
     return normalise(unbreak(text))
 
 
-def shingle_set(text: str) -> np.ndarray:
-    """The sorted distinct 32-bit shingle hashes of a clean text: the set the signature
-    estimates, for an exact check (``workers.steps.verification``)."""
-    return _shingle_hashes(_tokens(shingle_text(text)))[0]
+def shingle_sequence(text: str) -> np.ndarray:
+    """The 32-bit shingle hashes of a clean text in text order (repeats kept): its distinct
+    values are the set the signature estimates. For the exact check of
+    ``workers.steps.verification``."""
+    return _ordered_hashes(_tokens(shingle_text(text)))
 
 
 def text_hash(text: str) -> str:
@@ -139,12 +140,11 @@ def _tokens(norm: str) -> list[bytes]:
     return norm.encode("utf-8").translate(_SEP_TABLE).split()
 
 
-def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct 32-bit hashes of the word SHINGLE_SIZE-grams, the first LEAD_SHINGLES in text
-    order). xxh64 per token, polynomial mix per shingle."""
+def _ordered_hashes(tokens: list[bytes]) -> np.ndarray:
+    """32-bit hashes of the word SHINGLE_SIZE-grams in text order. xxh64 per token,
+    polynomial mix per shingle."""
     if not tokens:
-        e = np.empty(0, dtype=np.uint32)
-        return e, e
+        return np.empty(0, dtype=np.uint32)
     th = np.fromiter(map(xxhash.xxh64_intdigest, tokens), dtype=np.uint64, count=len(tokens))
     k = min(SHINGLE_SIZE, len(th))  # fewer tokens than k: the whole text is one shingle
     n = len(th) - k + 1
@@ -156,7 +156,15 @@ def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         s ^= s >> np.uint64(29)
         s *= _SHINGLE_MULT
         s ^= s >> np.uint64(32)
-    ordered = s.astype(np.uint32)
+    return s.astype(np.uint32)
+
+
+def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct 32-bit hashes of the word SHINGLE_SIZE-grams, the first LEAD_SHINGLES in text
+    order)."""
+    ordered = _ordered_hashes(tokens)
+    if not len(ordered):
+        return ordered, ordered
     lead = ordered[:LEAD_SHINGLES].copy()
     out = ordered
     out.sort()
