@@ -17,14 +17,17 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.tables import CANONICAL, DUPLICATE, LINKED, Article, Document, Match, utcnow
-from workers.steps.dedup import Fingerprint, compare, jaccard
+from workers.steps.dedup import Fingerprint, body_size, compare, jaccard
 
 Edge = tuple[int, str, float]  # other document id, kind, similarity
 
 
 def completeness(document: Document) -> tuple:
-    """Sort key: the longest clean body first; ties broken by content, never by arrival."""
-    return (-(document.length or 0), document.text_hash or "", document.content_hash, document.source)
+    """Sort key: the copy with the most body first (distinct body shingles of the cleaned
+    text, ``dedup.body_size``), then the longer clean text; ties broken by content, never by
+    arrival."""
+    return (-body_size(document.fingerprint), -(document.length or 0), document.text_hash or "",
+            document.content_hash, document.source)
 
 
 def _similarity(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:

@@ -229,6 +229,16 @@ class Fingerprint:
         return hash((self.text_hash, self.length, self.shingle_count))
 
 
+def body_size(record: bytes | None) -> int:
+    """Distinct body shingles of a stored fingerprint record (header only, no arrays): how much
+    body a copy carries, for choosing the canonical. Tokens, not characters or lines, so that
+    wrapping, hyphenation and whitespace never count; distinct 5-shingles (= tokens - 4 for a
+    text without repeated 5-word runs) so a chrome line repeated on a page does not either."""
+    if not record:
+        return 0
+    return _HEADER.unpack_from(record)[4]
+
+
 def fingerprint(text: str) -> Fingerprint:
     norm = normalise(text)
     hashes, lead_hashes = _shingle_hashes(_tokens(shingle_text(text)))
