@@ -241,7 +241,8 @@ def body_size(record: bytes | None) -> int:
 
 def fingerprint(text: str) -> Fingerprint:
     norm = normalise(text)
-    hashes, lead_hashes = _shingle_hashes(_tokens(shingle_text(text)))
+    unbroken = unbreak(text)
+    hashes, lead_hashes = _shingle_hashes(_tokens(norm if unbroken is text else normalise(unbroken)))
     if len(hashes):
         # datasketch computes the signatures (affine32: fmix32 pre-mix, a*h+b mod 2^32, min).
         m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME)
