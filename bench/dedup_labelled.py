@@ -20,6 +20,7 @@ store is read back:
 
 Modes: ``verified`` (the pipeline as it is) and ``minhash`` (verification replaced by the
 MinHash estimate's verdict alone), side by side with the ratio of their CPU.
+``--pairs``: the exact Jaccard / containment of the split's pairs (default: A only).
 """
 
 from __future__ import annotations
@@ -139,6 +140,45 @@ def run(split: str, redis_url: str, mode: str, seed: int = 0) -> dict:
     return result
 
 
+def pairs(split: str) -> dict:
+    """Exact Jaccard / containment of every pair sharing a shingle, cleaned as the pipeline
+    cleans (``--pairs``): per pair of variants of one story the minimum J and C and how many the
+    estimate alone misses; over different stories the maximum J, C and shared shingles. The
+    figures behind the constants of ``workers.steps.verification``."""
+    from itertools import combinations as pairs_of
+
+    import numpy as np
+
+    from workers.steps import dedup
+    from workers.steps.prepare import prepare
+
+    docs = load(split)
+    sets, fps = [], []
+    for d in docs:
+        r = d["record"]
+        fmt = "html" if "html" in r else "text"
+        cleaned, fp = prepare((r.get("html") or r["text"]).encode(), document_format=fmt, gzipped=False,
+                              max_bytes=1 << 26, url=r["url"], site=r["site"])
+        sets.append(np.unique(dedup.shingle_sequence(cleaned.text)))
+        fps.append(fp)
+    same: dict[str, list] = {}
+    worst = {"J": 0.0, "C": 0.0, "shared": 0}
+    for i, j in pairs_of(range(len(docs)), 2):
+        shared = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+        small = min(len(sets[i]), len(sets[j])) or 1
+        jj, cc = shared / (len(sets[i]) + len(sets[j]) - shared or 1), shared / small
+        if docs[i]["story"] == docs[j]["story"]:
+            key = "+".join(sorted((docs[i]["variant"], docs[j]["variant"])))
+            same.setdefault(key, []).append((jj, cc, small, dedup.compare(fps[i], fps[j]) is None))
+        else:
+            worst = {"J": max(worst["J"], round(jj, 3)), "C": max(worst["C"], round(cc, 3)),
+                     "shared": max(worst["shared"], shared)}
+    return {"same story": {k: {"pairs": len(v), "min_J": round(min(x[0] for x in v), 3),
+                               "min_C": round(min(x[1] for x in v), 3), "min_shingles": min(x[2] for x in v),
+                               "estimate_misses": sum(x[3] for x in v)} for k, v in sorted(same.items())},
+            "different stories": worst}
+
+
 def main(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -150,9 +190,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=["verified", "minhash", "both"], default="both")
     parser.add_argument("--seed", type=int, default=0, help="arrival order")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    parser.add_argument("--pairs", action="store_true", help="exact J/C per pair of variants (no pipeline)")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
     print(machine_info(), flush=True)
+    if args.pairs:
+        for split in (["A"] if args.split == "both" else [args.split]):
+            print(f"{split}: {json.dumps(pairs(split), indent=1)}")
+        return
     print("command: .venv/bin/python bench/dedup.py labelled " + " ".join(argv or sys.argv[2:]), flush=True)
     splits = ["A", "B"] if args.split == "both" else [args.split]
     modes = ["minhash", "verified"] if args.mode == "both" else [args.mode]

@@ -10,12 +10,12 @@ containment derived from it is far noisier for small sets, so the estimate-only 
 (``dedup.classify``) need wide margins, and short texts (< ``dedup.MIN_TOKENS`` shingles) get a
 near bar of 0.9 that their edited, trimmed and wrapped copies do not reach. Measured on the
 development split (``bench/data/dedup/labelled_A.jsonl``, cleaned as the pipeline cleans, all
-pairs sharing a shingle; figures by the analysis in ``bench/dedup_labelled.py``'s docstring):
+pairs sharing a shingle; ``bench/dedup.py labelled --pairs``):
 
 * true pairs, exact values: J >= 0.49 and C >= 0.84 for a short brief and its edited copy
-  (32 shingles), C >= 0.91 for edited copies, C = 1.0 for trimmed-and-wrapped and exact
-  copies, C >= 0.76 for an excerpt against any copy (0.98 against the full original);
-  the estimate alone missed 27 of 421 of these pairs (5 of 5 brief edits, 4 trimmed short
+  (32 shingles), C >= 0.88 for edited copies, C = 1.0 for trimmed-and-wrapped and exact
+  copies, C >= 0.75 for an excerpt against any copy (0.98 against the full original);
+  the estimate alone misses 26 of 421 of these pairs (5 of 5 brief edits, 4 trimmed short
   copies, excerpts of short stories);
 * different stories (same-event stories, briefs of one site): J <= 0.071, C <= 0.143, at most
   29 shared shingles (two long stories quoting one statement).
@@ -25,7 +25,7 @@ So the exact rules (``decide``) sit between, with room on both sides:
 * ``EXACT_NEAR = 0.5``: near when the exact Jaccard reaches it (true pairs 0.49 only for a
   32-shingle brief, which containment catches; different stories <= 0.071);
 * ``EXACT_CONTAINED = 0.6``: contained when this share of the smaller set is in the larger
-  (true pairs >= 0.76, different stories <= 0.143);
+  (true pairs >= 0.75, different stories <= 0.143);
 * short texts (smaller set < ``dedup.MIN_TOKENS``): size matters more than a share, because
   a block of shared text a cleaner left (a site's boilerplate paragraph) is a large share of
   a short text: four 17-word items inside 60 words of one site's chrome are at exact C 0.80,
@@ -45,7 +45,7 @@ long pair (both >= ``dedup.MIN_TOKENS``) whose estimated Jaccard is at least
 ``NEAR_SURE = 0.75`` is near without a check (3.4 standard errors above the estimate-only near
 bar 0.6, and 5.7 above the exact bar 0.5); a pair whose estimated containment is under
 ``UNRELATED_C = 0.3`` and whose openings differ (lead Jaccard < ``UNRELATED_LEAD = 0.5``) is
-nothing (true pairs are at C >= 0.76, so 0.3 is > 4 standard errors away even at 40 shingles).
+nothing (true pairs are at C >= 0.75, so 0.3 is > 4 standard errors away even at 40 shingles).
 Everything else is checked.
 """
 
