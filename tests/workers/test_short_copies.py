@@ -61,6 +61,10 @@ def test_a_short_storys_copies_link_to_one_canonical(rt):
     fullest = max(d["body_tokens"] for d in docs)
     canonical = next(iter(result.values()))[2]
     assert next(d for d in docs if d["id"] == canonical)["body_tokens"] == fullest
+    with session_scope(rt.engine) as session:
+        kinds = dict(session.execute(select(Document.id, Document.kind)).all())
+    assert kinds[ids[f"{SHORT}:excerpt"]] == "contained"
+    assert all(kinds[ids[d["id"]]] in ("exact", "near", "contained") for d in docs if d["id"] != canonical)
 
 
 def test_the_fullest_copy_arriving_last_becomes_canonical(rt):
