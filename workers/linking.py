@@ -24,10 +24,11 @@ Edge = tuple[int, str, float]  # other document id, kind, similarity
 
 def completeness(document: Document) -> tuple:
     """Sort key: the copy with the most body first (distinct body shingles of the cleaned
-    text, ``dedup.body_size``), then the longer clean text; ties broken by content, never by
-    arrival."""
+    text, ``dedup.body_size``), then the longer clean text; ties broken by content; among
+    identical copies (the same bytes) the first accepted: document ids are handed out in the
+    order the front doors record documents, whatever the order workers process them in."""
     return (-body_size(document.fingerprint), -(document.length or 0), document.text_hash or "",
-            document.content_hash, document.source)
+            document.content_hash, document.id)
 
 
 def _similarity(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
