@@ -1,5 +1,8 @@
 """Dedup quality on the labelled corpus, measured the way the pipeline works.
 
+    .venv/bin/python bench/dedup.py labelled [--split A|B|both]   # labelled stories, real pipeline
+                                                                  # (bench/dedup_labelled.py)
+
     .venv/bin/python bench/dedup.py [--n 4000] [--seed 0] [--html-ratio 0.3] [--redis-url redis://127.0.0.1:6379/0]
 
 clean (HTML: trafilatura; text: as is, chrome included) -> fingerprint -> LshIndex.insert_and_query
@@ -33,7 +36,7 @@ from datasketch import MinHash  # noqa: E402
 
 from bench.common import machine_info  # noqa: E402  (moved to bench/common.py)
 from bench.corpus import generate  # noqa: E402
-from workers import dedup  # noqa: E402
+from workers.steps import dedup  # noqa: E402
 from workers.index.lsh import LshIndex  # noqa: E402
 
 HARD = {"same_event", "short_item"}
@@ -160,6 +163,11 @@ def lsh_table(docs, fps, rng) -> list[dict]:
 
 
 def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["labelled"]:  # the labelled stories through the real pipeline
+        from bench.dedup_labelled import main as labelled
+
+        return labelled(argv[1:])
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=0)

@@ -17,23 +17,29 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from models.tables import CANONICAL, DUPLICATE, LINKED, Article, Document, Match, utcnow
-from workers.steps.dedup import Fingerprint, compare, jaccard
+from workers.steps.dedup import CONTAINED_MAX_SIZE_RATIO, Fingerprint, body_size, compare, containment, jaccard
 
 Edge = tuple[int, str, float]  # other document id, kind, similarity
 
 
 def completeness(document: Document) -> tuple:
-    """Sort key: the longest clean body first; ties broken by content; among identical
-    copies (the same bytes) the first accepted: document ids are handed out in the order
-    the front doors record documents, whatever the order workers process them in."""
-    return (-(document.length or 0), document.text_hash or "", document.content_hash, document.id)
+    """Sort key: the copy with the most body first (distinct body shingles of the cleaned
+    text, ``dedup.body_size``), then the longer clean text; ties broken by content; among
+    identical copies (the same bytes) the first accepted: document ids are handed out in the
+    order the front doors record documents, whatever the order workers process them in."""
+    return (-body_size(document.fingerprint), -(document.length or 0), document.text_hash or "",
+            document.content_hash, document.id)
 
 
 def _similarity(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:
     match = compare(a, b)
     if match is not None:
         return match.kind, float(match.similarity)
-    # Linked through other members only: report how close it is to the canonical itself.
+    # Matched on the exact shingles (workers.steps.verification) or linked through other
+    # members only: report the estimate's view of it against the canonical, which has the
+    # most body, so a clearly smaller member is reported as contained in it.
+    if a.shingle_count <= CONTAINED_MAX_SIZE_RATIO * b.shingle_count:
+        return "contained", round(containment(jaccard(a, b), a.shingle_count, b.shingle_count), 4)
     return "near", jaccard(a, b)
 
 

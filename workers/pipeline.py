@@ -28,6 +28,7 @@ from models.db import lock_clusters, read_scope, session_scope
 from models.documents import (INTERNAL_HINTS, cleaned_row, load, raw_bytes, row_values,
                               save_cleaned, save_failed, stored_values)
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document
+from workers.candidates import verify
 from workers.events import assign as assign_events
 from workers.index import generation
 from workers.linking import Edge, link
@@ -223,7 +224,8 @@ def require_index(runtime, batch: list[int], seen: str | None = None) -> str:
 
 
 def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, list[Edge]]]:
-    """Insert the fingerprints into the index and verify the candidates it returns."""
+    """Insert the fingerprints into the index and verify the candidates it returns
+    (``workers.candidates.verify``: the estimate triages, the exact shingles decide)."""
     ids = [d.id for d in batch.todo]
     seen = None
     if any(status != FAILED and fp is not None for _, status, fp in stored):
@@ -239,12 +241,8 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, l
     # run in id order, so a later document of the batch sees the earlier ones as candidates.
     candidates = runtime.index.insert_many(indexed) if indexed else []
     to_link = []
-    for (doc_id, fingerprint), found in zip(indexed, candidates):
-        matches = []
-        for other_id, other in found:
-            match = dedup.compare(fingerprint, other)
-            if match is not None:
-                matches.append((other_id, match.kind, float(match.similarity)))
+    verified = verify(runtime, indexed, candidates) if indexed else []
+    for (doc_id, fingerprint), matches in zip(indexed, verified):
         original_id = exact_copies.get(doc_id)
         if original_id is not None and all(other != original_id for other, _, _ in matches):
             matches.append((original_id, "exact", 1.0))  # the exact edge, even past a full LSH bucket

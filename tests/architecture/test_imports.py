@@ -22,7 +22,7 @@ LAYERS = [
     ("workers.settings", "workers.keys"),
     ("workers.steps",),
     ("workers.index", "workers.queue", "workers.embedded"),
-    ("workers.runtime", "workers.sites", "workers.linking", "workers.events"),
+    ("workers.runtime", "workers.sites", "workers.linking", "workers.events", "workers.candidates"),
     ("workers.pipeline",),
     ("workers.actors", "workers.ops", "workers.process", "workers.supervisor"),
     ("ingest",),

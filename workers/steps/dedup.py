@@ -46,6 +46,8 @@ import numpy as np
 import xxhash
 from datasketch import MinHash
 
+from workers.steps.shingle_text import unbreak
+
 # --------------------------------------------------------------------------------------------
 # Parameters
 # --------------------------------------------------------------------------------------------
@@ -116,6 +118,19 @@ def normalise(text: str) -> str:
     return " ".join(t.split())
 
 
+def shingle_text(text: str) -> str:
+    """What is shingled: ``normalise`` after words broken across lines are rejoined
+    (``workers.steps.shingle_text``), so a hard-wrapped copy has the unwrapped copy's set."""
+    return normalise(unbreak(text))
+
+
+def shingle_sequence(text: str) -> np.ndarray:
+    """The 32-bit shingle hashes of a clean text in text order (repeats kept): its distinct
+    values are the set the signature estimates. For the exact check of
+    ``workers.steps.verification``."""
+    return _ordered_hashes(_tokens(shingle_text(text)))
+
+
 def text_hash(text: str) -> str:
     """Exact-duplicate key: 128-bit xxh3 of the normalised text, hex."""
     return xxhash.xxh3_128_hexdigest(normalise(text).encode("utf-8"))
@@ -125,12 +140,11 @@ def _tokens(norm: str) -> list[bytes]:
     return norm.encode("utf-8").translate(_SEP_TABLE).split()
 
 
-def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct 32-bit hashes of the word SHINGLE_SIZE-grams, the first LEAD_SHINGLES in text
-    order). xxh64 per token, polynomial mix per shingle."""
+def _ordered_hashes(tokens: list[bytes]) -> np.ndarray:
+    """32-bit hashes of the word SHINGLE_SIZE-grams in text order. xxh64 per token,
+    polynomial mix per shingle."""
     if not tokens:
-        e = np.empty(0, dtype=np.uint32)
-        return e, e
+        return np.empty(0, dtype=np.uint32)
     th = np.fromiter(map(xxhash.xxh64_intdigest, tokens), dtype=np.uint64, count=len(tokens))
     k = min(SHINGLE_SIZE, len(th))  # fewer tokens than k: the whole text is one shingle
     n = len(th) - k + 1
@@ -142,7 +156,15 @@ def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
         s ^= s >> np.uint64(29)
         s *= _SHINGLE_MULT
         s ^= s >> np.uint64(32)
-    ordered = s.astype(np.uint32)
+    return s.astype(np.uint32)
+
+
+def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct 32-bit hashes of the word SHINGLE_SIZE-grams, the first LEAD_SHINGLES in text
+    order)."""
+    ordered = _ordered_hashes(tokens)
+    if not len(ordered):
+        return ordered, ordered
     lead = ordered[:LEAD_SHINGLES].copy()
     out = ordered
     out.sort()
@@ -207,9 +229,20 @@ class Fingerprint:
         return hash((self.text_hash, self.length, self.shingle_count))
 
 
+def body_size(record: bytes | None) -> int:
+    """Distinct body shingles of a stored fingerprint record (header only, no arrays): how much
+    body a copy carries, for choosing the canonical. Tokens, not characters or lines, so that
+    wrapping, hyphenation and whitespace never count; distinct 5-shingles (= tokens - 4 for a
+    text without repeated 5-word runs) so a chrome line repeated on a page does not either."""
+    if not record:
+        return 0
+    return _HEADER.unpack_from(record)[4]
+
+
 def fingerprint(text: str) -> Fingerprint:
     norm = normalise(text)
-    hashes, lead_hashes = _shingle_hashes(_tokens(norm))
+    unbroken = unbreak(text)
+    hashes, lead_hashes = _shingle_hashes(_tokens(norm if unbroken is text else normalise(unbroken)))
     if len(hashes):
         # datasketch computes the signatures (affine32: fmix32 pre-mix, a*h+b mod 2^32, min).
         m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME)
@@ -325,6 +358,6 @@ def params() -> dict:
         "seed": SEED,
         "scheme": SCHEME,
         "hash_name": HASH_NAME,
-        "tokenizer": "nfkc-casefold-asciipunct-split",
+        "tokenizer": "unbreak-nfkc-casefold-asciipunct-split",
         "lead": [LEAD_SHINGLES, LEAD_PERM, LEAD_BANDS, LEAD_ROWS, LEAD_SEED],
     }
