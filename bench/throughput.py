@@ -63,6 +63,7 @@ CORPORA = {"text": 0.0, "html": 1.0, "mixed": 1 / 6, "real": None}
 TARGETS = {"text": (0.7, None), "mixed": (1.0, None), "real": (1.5, 2)}
 ENQUEUE_TARGET = 2000  # files/s, corpus ingest without --wait
 MINHASH_TARGET = 4000  # docs/s per core
+SIGNATURE_TARGET = 8000  # docs/s per core, the signature stage alone (issue 17)
 
 
 def log(*args) -> None:
@@ -445,6 +446,7 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
     for text in texts:
         minhash_of(text, hashfunc=xxhash.xxh32_intdigest)
     recipe_cpu = time.process_time() - c
+    sig = signature_speed(texts)
     sub = {k: 1000 * v / n for k, v in spent.items()}
     return {
         "docs": n, "process_s": total, "docs_per_s": n / total if total else 0.0,
@@ -452,7 +454,43 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
         "sub_ms": sub,
         "minhash_docs_per_cpu_s": len(texts) / fp_cpu if fp_cpu else None,
         "minhash_recipe_docs_per_cpu_s": len(texts) / recipe_cpu if recipe_cpu else None,
+        **sig,
     }
+
+
+def signature_speed(texts: list[str], rounds: int = 3) -> dict:
+    """The signature stage alone (full + lead sketch from the same shingle hashes), docs per
+    CPU-second: ``workers.steps.signature`` next to datasketch ``MinHash.update_batch``, which
+    gives the same values; best of ``rounds`` to damp a shared machine's noise."""
+    from datasketch import MinHash
+
+    from workers.steps import dedup, signature
+
+    shingled = [dedup._shingle_hashes(dedup._tokens(dedup.normalise(t))) for t in texts]
+    if not shingled:
+        return {}
+    full, lead = dedup._PERMUTATIONS, dedup._LEAD_PERMUTATIONS
+
+    def numpy_sig(h, lh):
+        signature.signature(h, dedup.NUM_PERM, dedup.SEED)
+        signature.signature(lh, dedup.LEAD_PERM, dedup.LEAD_SEED)
+
+    def datasketch_sig(h, lh):
+        MinHash(num_perm=dedup.NUM_PERM, hashfunc=int, permutations=full, scheme="affine32").update_batch(h.tolist())
+        MinHash(num_perm=dedup.LEAD_PERM, hashfunc=int, permutations=lead, scheme="affine32").update_batch(lh.tolist())
+
+    out = {}
+    for name, fn in (("signature_docs_per_cpu_s", numpy_sig), ("signature_datasketch_docs_per_cpu_s", datasketch_sig)):
+        best = float("inf")
+        for _ in range(rounds):
+            c = time.process_time()
+            for h, lh in shingled:
+                fn(h, lh)
+            best = min(best, time.process_time() - c)
+        out[name] = len(shingled) / best if best else None
+    out["signature_shingles_avg"] = sum(len(h) for h, _ in shingled) / len(shingled)
+    out["signature_chars_avg"] = sum(map(len, texts)) / len(texts)
+    return out
 
 
 # ------------------------------------------------------------------------------------ report
@@ -515,6 +553,12 @@ def print_run(kind: str, info: dict, base: dict, enq: dict | None, ours: list[di
             log(f"      MinHash (dedup.fingerprint) {inproc['minhash_docs_per_cpu_s']:.0f} docs per CPU-second "
                 f"(target >= {MINHASH_TARGET}); the datasketch recipe alone (xxh32, update_batch, word 5-grams) "
                 f"{inproc['minhash_recipe_docs_per_cpu_s']:.0f} on the same texts")
+        if inproc.get("signature_docs_per_cpu_s"):
+            log(f"      signature stage alone (128 + 12 permutations, {inproc['signature_shingles_avg']:.0f} shingles, "
+                f"{inproc['signature_chars_avg'] / 1000:.1f} K chars avg): numpy {inproc['signature_docs_per_cpu_s']:.0f} "
+                f"docs per CPU-second (target >= {SIGNATURE_TARGET}), datasketch update_batch "
+                f"{inproc['signature_datasketch_docs_per_cpu_s']:.0f}: "
+                f"x{inproc['signature_docs_per_cpu_s'] / inproc['signature_datasketch_docs_per_cpu_s']:.2f}")
 
 
 def main(argv=None) -> None:
@@ -600,6 +644,12 @@ def main(argv=None) -> None:
             log(f"  MinHash: {min(mh):.0f}-{max(mh):.0f} docs per CPU-second (target >= {MINHASH_TARGET}: "
                 f"{'MET' if min(mh) >= MINHASH_TARGET else 'NOT MET'}); the bare datasketch recipe on the same texts: "
                 f"{min(recipe):.0f}-{max(recipe):.0f}")
+        sg = [(c["in_process"]["signature_docs_per_cpu_s"], c["in_process"]["signature_datasketch_docs_per_cpu_s"])
+              for c in result["corpora"].values() if c["in_process"] and c["in_process"].get("signature_docs_per_cpu_s")]
+        if sg:
+            log(f"  signature stage: numpy {min(x for x, _ in sg):.0f}-{max(x for x, _ in sg):.0f} docs per CPU-second "
+                f"(target >= {SIGNATURE_TARGET}: {'MET' if min(x for x, _ in sg) >= SIGNATURE_TARGET else 'NOT MET'}); "
+                f"datasketch update_batch on the same shingles {min(y for _, y in sg):.0f}-{max(y for _, y in sg):.0f}")
         result["machine"]["load_end"] = [round(x, 2) for x in os.getloadavg()]
         log(f"  load average at the end: {result['machine']['load_end']}")
     finally:
