@@ -633,9 +633,9 @@ def main(argv=None) -> None:
         enq_rates = [c["enqueue"]["files_per_s"] for c in result["corpora"].values() if c["enqueue"]]
         if enq_rates:
             steady = [c["enqueue"]["files_per_cpu_s_steady"] for c in result["corpora"].values() if c["enqueue"]]
-        log(f"  corpus ingest without --wait: {min(enq_rates):.0f}-{max(enq_rates):.0f} files/s whole command, "
-            f"{min(steady):.0f}-{max(steady):.0f} files per CPU-second after start-up (target >= {ENQUEUE_TARGET} files/s: "
-            f"{'MET' if min(enq_rates) >= ENQUEUE_TARGET else 'NOT MET'})")
+            log(f"  corpus ingest without --wait: {min(enq_rates):.0f}-{max(enq_rates):.0f} files/s whole command, "
+                f"{min(steady):.0f}-{max(steady):.0f} files per CPU-second after start-up (target >= {ENQUEUE_TARGET} files/s: "
+                f"{'MET' if min(enq_rates) >= ENQUEUE_TARGET else 'NOT MET'})")
         mh = [c["in_process"]["minhash_docs_per_cpu_s"] for c in result["corpora"].values()
               if c["in_process"] and c["in_process"]["minhash_docs_per_cpu_s"]]
         if mh:
