@@ -29,8 +29,9 @@ keeps the bytes, which corpus recognises as exact copies without cleaning them):
 
 Redis: a private ``redis-server`` on a unix socket in a temp dir (``--redis-url`` to use an
 existing one; keys go under a unique ``CORPUS_NAMESPACE`` and are deleted). The store: SQLite in a
-temp ``CORPUS_DATA_DIR`` (``--database-url`` for PostgreSQL is not supported here: bytes/doc would
-mean something else). Everything is removed at the end, also on Ctrl-C / SIGTERM.
+temp ``CORPUS_DATA_DIR``; ``--postgres URL`` (a server URL such as
+``postgresql://postgres@127.0.0.1:5432/``) runs every measurement on a fresh database of that
+server instead, created per run and dropped after it (database bytes/doc are then n/a). Everything is removed at the end, also on Ctrl-C / SIGTERM.
 
 The machine is printed first. On a shared machine, wall-clock figures move with the load
 (printed with the machine and per run); the CPU-second figures move less.
@@ -246,8 +247,11 @@ class Bench:
             self.redis_url = self.server.url
             self.client = self.server.client
         self.runs = 0
+        self.databases: list[str] = []
 
     def close(self) -> None:
+        if self.databases:
+            self.drop_databases()
         if self.server is not None:
             self.server.stop()
 
@@ -259,11 +263,31 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CORPUS_")}
         env.update(CORPUS_REDIS_URL=self.redis_url, CORPUS_DATA_DIR=str(data / "data"), CORPUS_NAMESPACE=ns,
                    PYTHONPATH=str(ROOT))
+        if self.a.postgres:
+            env["CORPUS_DATABASE_URL"] = self.fresh_database(ns.replace("-", "_"))
         if self.a.batch_size:
             env["CORPUS_BATCH_SIZE"] = str(self.a.batch_size)
         if self.server is not None:
             self.client.flushall()
         return env, data, ns
+
+    def fresh_database(self, name: str) -> str:
+        import psycopg
+
+        base = self.a.postgres.rstrip("/") + "/"
+        with psycopg.connect(base + "postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return base + name
+
+    def drop_databases(self) -> None:
+        import psycopg
+
+        base = self.a.postgres.rstrip("/") + "/"
+        with psycopg.connect(base + "postgres", autocommit=True) as connection:
+            for name in self.databases:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.databases.clear()
 
     def redis_cpu(self) -> float:
         return proc_status(self.server.proc.pid).get("cpu_s", 0.0) if self.server is not None else 0.0
@@ -314,7 +338,7 @@ class Bench:
         if r["rc"] not in (0, 1):
             raise SystemExit(f"corpus ingest --wait failed ({r['rc']}): {r['stderr']}")
         summary = json.loads(r["stdout"])["summary"]
-        dbb = db_bytes(data / "data")
+        dbb = db_bytes(data / "data") if not self.a.postgres else {"bytes": None}
         if self.server is None:
             delete_namespace(self.client, ns)
         worker_procs = [p for p in procs if p["pid"] != workers.proc.pid]
@@ -336,7 +360,7 @@ class Bench:
             "stage_share": stages.get("total", 0.0) / 1000 * docs / (r["wall_s"] * processes * self.a.threads) if docs else None,
             "redis_bytes_per_doc": (mem1 - mem0) / docs if self.server is not None and docs else None,
             "lsh_bytes_per_doc": lsh_bytes / docs if docs else None, "lsh_keys": lsh_keys,
-            "db_bytes_per_doc": dbb["bytes"] / docs if docs else None, "db_objects": dbb.get("by_object", {}),
+            "db_bytes_per_doc": dbb["bytes"] / docs if docs and dbb["bytes"] is not None else None, "db_objects": dbb.get("by_object", {}),
             "summary": {k: summary[k] for k in ("canonical", "duplicate", "failed", "pending")},
             "load_1m": load0,
         }
@@ -543,7 +567,8 @@ def print_run(kind: str, info: dict, base: dict, enq: dict | None, ours: list[di
         log(f"      peak RSS workers [{rss}], dramatiq parent {mib(o['parent_peak_rss'])}, ingest {mib(o['ingest_peak_rss'])}")
         rb = f"{o['redis_bytes_per_doc']:.0f}" if o["redis_bytes_per_doc"] is not None else "n/a"
         objs = ", ".join(f"{k} {v / o['docs'] / 1024:.1f}" for k, v in list(o["db_objects"].items())[:4])
-        log(f"      Redis {rb} B/doc (LSH keys {o['lsh_bytes_per_doc']:.0f} B/doc); SQLite {o['db_bytes_per_doc'] / 1024:.1f} KiB/doc"
+        dbtxt = f"{o['db_bytes_per_doc'] / 1024:.1f}" if o["db_bytes_per_doc"] is not None else "n/a"
+        log(f"      Redis {rb} B/doc (LSH keys {o['lsh_bytes_per_doc']:.0f} B/doc); SQLite {dbtxt} KiB/doc"
             + (f" ({objs} KiB/doc)" if objs else "") + f"; outcome {o['summary']}")
     if inproc:
         log(f"  in-process pipeline.process on {inproc['docs']} docs: {inproc['docs_per_s']:.0f} docs/s; "
@@ -578,6 +603,8 @@ def main(argv=None) -> None:
     ap.add_argument("--real-identical", action="store_true", help="repeat the real pages byte for byte")
     ap.add_argument("--bench-dir", type=Path, default=EXTRACTION_BENCH,
                     help="article-extraction benchmark dir (default ../shared/benchmarks/article-extraction)")
+    ap.add_argument("--postgres", default=None, metavar="URL",
+                    help="PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1:5432/): a fresh database per run")
     ap.add_argument("--redis-url", default=None, help="use this Redis (unique namespace) instead of a private one")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (corpora, logs)")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
@@ -602,7 +629,8 @@ def main(argv=None) -> None:
     result = {"machine": info, "args": {k: str(v) for k, v in vars(a).items()}, "docs": n, "corpora": {}, "summary": []}
     try:
         bench = Bench(a, tmp)
-        log(f"redis: {'private redis-server (unix socket)' if bench.server else a.redis_url}; store: SQLite (WAL) in {tmp}; "
+        store = f"PostgreSQL, a fresh database per run on {a.postgres}" if a.postgres else f"SQLite (WAL) in {tmp}"
+        log(f"redis: {'private redis-server (unix socket)' if bench.server else a.redis_url}; store: {store}; "
             f"worker threads {a.threads}; batch size {a.batch_size or 'default'}")
         for kind in kinds:
             cdir = tmp / f"corpus-{kind}"
