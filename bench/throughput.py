@@ -29,8 +29,9 @@ keeps the bytes, which corpus recognises as exact copies without cleaning them):
 
 Redis: a private ``redis-server`` on a unix socket in a temp dir (``--redis-url`` to use an
 existing one; keys go under a unique ``CORPUS_NAMESPACE`` and are deleted). The store: SQLite in a
-temp ``CORPUS_DATA_DIR`` (``--database-url`` for PostgreSQL is not supported here: bytes/doc would
-mean something else). Everything is removed at the end, also on Ctrl-C / SIGTERM.
+temp ``CORPUS_DATA_DIR``; ``--postgres URL`` (a server URL such as
+``postgresql://postgres@127.0.0.1:5432/``) runs every measurement on a fresh database of that
+server instead, created per run and dropped after it (database bytes/doc are then n/a). Everything is removed at the end, also on Ctrl-C / SIGTERM.
 
 The machine is printed first. On a shared machine, wall-clock figures move with the load
 (printed with the machine and per run); the CPU-second figures move less.
@@ -63,6 +64,7 @@ CORPORA = {"text": 0.0, "html": 1.0, "mixed": 1 / 6, "real": None}
 TARGETS = {"text": (0.7, None), "mixed": (1.0, None), "real": (1.5, 2)}
 ENQUEUE_TARGET = 2000  # files/s, corpus ingest without --wait
 MINHASH_TARGET = 4000  # docs/s per core
+SIGNATURE_TARGET = 8000  # docs/s per core, the signature stage alone (issue 17)
 
 
 def log(*args) -> None:
@@ -245,8 +247,11 @@ class Bench:
             self.redis_url = self.server.url
             self.client = self.server.client
         self.runs = 0
+        self.databases: list[str] = []
 
     def close(self) -> None:
+        if self.databases:
+            self.drop_databases()
         if self.server is not None:
             self.server.stop()
 
@@ -258,11 +263,31 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CORPUS_")}
         env.update(CORPUS_REDIS_URL=self.redis_url, CORPUS_DATA_DIR=str(data / "data"), CORPUS_NAMESPACE=ns,
                    PYTHONPATH=str(ROOT))
+        if self.a.postgres:
+            env["CORPUS_DATABASE_URL"] = self.fresh_database(ns.replace("-", "_"))
         if self.a.batch_size:
             env["CORPUS_BATCH_SIZE"] = str(self.a.batch_size)
         if self.server is not None:
             self.client.flushall()
         return env, data, ns
+
+    def fresh_database(self, name: str) -> str:
+        import psycopg
+
+        base = self.a.postgres.rstrip("/") + "/"
+        with psycopg.connect(base + "postgres", autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return base + name
+
+    def drop_databases(self) -> None:
+        import psycopg
+
+        base = self.a.postgres.rstrip("/") + "/"
+        with psycopg.connect(base + "postgres", autocommit=True) as connection:
+            for name in self.databases:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.databases.clear()
 
     def redis_cpu(self) -> float:
         return proc_status(self.server.proc.pid).get("cpu_s", 0.0) if self.server is not None else 0.0
@@ -313,7 +338,7 @@ class Bench:
         if r["rc"] not in (0, 1):
             raise SystemExit(f"corpus ingest --wait failed ({r['rc']}): {r['stderr']}")
         summary = json.loads(r["stdout"])["summary"]
-        dbb = db_bytes(data / "data")
+        dbb = db_bytes(data / "data") if not self.a.postgres else {"bytes": None}
         if self.server is None:
             delete_namespace(self.client, ns)
         worker_procs = [p for p in procs if p["pid"] != workers.proc.pid]
@@ -335,7 +360,7 @@ class Bench:
             "stage_share": stages.get("total", 0.0) / 1000 * docs / (r["wall_s"] * processes * self.a.threads) if docs else None,
             "redis_bytes_per_doc": (mem1 - mem0) / docs if self.server is not None and docs else None,
             "lsh_bytes_per_doc": lsh_bytes / docs if docs else None, "lsh_keys": lsh_keys,
-            "db_bytes_per_doc": dbb["bytes"] / docs if docs else None, "db_objects": dbb.get("by_object", {}),
+            "db_bytes_per_doc": dbb["bytes"] / docs if docs and dbb["bytes"] is not None else None, "db_objects": dbb.get("by_object", {}),
             "summary": {k: summary[k] for k in ("canonical", "duplicate", "failed", "pending")},
             "load_1m": load0,
         }
@@ -445,6 +470,7 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
     for text in texts:
         minhash_of(text, hashfunc=xxhash.xxh32_intdigest)
     recipe_cpu = time.process_time() - c
+    sig = signature_speed(texts)
     sub = {k: 1000 * v / n for k, v in spent.items()}
     return {
         "docs": n, "process_s": total, "docs_per_s": n / total if total else 0.0,
@@ -452,7 +478,43 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
         "sub_ms": sub,
         "minhash_docs_per_cpu_s": len(texts) / fp_cpu if fp_cpu else None,
         "minhash_recipe_docs_per_cpu_s": len(texts) / recipe_cpu if recipe_cpu else None,
+        **sig,
     }
+
+
+def signature_speed(texts: list[str], rounds: int = 3) -> dict:
+    """The signature stage alone (full + lead sketch from the same shingle hashes), docs per
+    CPU-second: ``workers.steps.signature`` next to datasketch ``MinHash.update_batch``, which
+    gives the same values; best of ``rounds`` to damp a shared machine's noise."""
+    from datasketch import MinHash
+
+    from workers.steps import dedup, signature
+
+    shingled = [dedup._shingle_hashes(dedup._tokens(dedup.normalise(t))) for t in texts]
+    if not shingled:
+        return {}
+    full, lead = dedup._PERMUTATIONS, dedup._LEAD_PERMUTATIONS
+
+    def numpy_sig(h, lh):
+        signature.signature(h, dedup.NUM_PERM, dedup.SEED)
+        signature.signature(lh, dedup.LEAD_PERM, dedup.LEAD_SEED)
+
+    def datasketch_sig(h, lh):
+        MinHash(num_perm=dedup.NUM_PERM, hashfunc=int, permutations=full, scheme="affine32").update_batch(h.tolist())
+        MinHash(num_perm=dedup.LEAD_PERM, hashfunc=int, permutations=lead, scheme="affine32").update_batch(lh.tolist())
+
+    out = {}
+    for name, fn in (("signature_docs_per_cpu_s", numpy_sig), ("signature_datasketch_docs_per_cpu_s", datasketch_sig)):
+        best = float("inf")
+        for _ in range(rounds):
+            c = time.process_time()
+            for h, lh in shingled:
+                fn(h, lh)
+            best = min(best, time.process_time() - c)
+        out[name] = len(shingled) / best if best else None
+    out["signature_shingles_avg"] = sum(len(h) for h, _ in shingled) / len(shingled)
+    out["signature_chars_avg"] = sum(map(len, texts)) / len(texts)
+    return out
 
 
 # ------------------------------------------------------------------------------------ report
@@ -505,7 +567,8 @@ def print_run(kind: str, info: dict, base: dict, enq: dict | None, ours: list[di
         log(f"      peak RSS workers [{rss}], dramatiq parent {mib(o['parent_peak_rss'])}, ingest {mib(o['ingest_peak_rss'])}")
         rb = f"{o['redis_bytes_per_doc']:.0f}" if o["redis_bytes_per_doc"] is not None else "n/a"
         objs = ", ".join(f"{k} {v / o['docs'] / 1024:.1f}" for k, v in list(o["db_objects"].items())[:4])
-        log(f"      Redis {rb} B/doc (LSH keys {o['lsh_bytes_per_doc']:.0f} B/doc); SQLite {o['db_bytes_per_doc'] / 1024:.1f} KiB/doc"
+        dbtxt = f"{o['db_bytes_per_doc'] / 1024:.1f}" if o["db_bytes_per_doc"] is not None else "n/a"
+        log(f"      Redis {rb} B/doc (LSH keys {o['lsh_bytes_per_doc']:.0f} B/doc); SQLite {dbtxt} KiB/doc"
             + (f" ({objs} KiB/doc)" if objs else "") + f"; outcome {o['summary']}")
     if inproc:
         log(f"  in-process pipeline.process on {inproc['docs']} docs: {inproc['docs_per_s']:.0f} docs/s; "
@@ -515,6 +578,12 @@ def print_run(kind: str, info: dict, base: dict, enq: dict | None, ours: list[di
             log(f"      MinHash (dedup.fingerprint) {inproc['minhash_docs_per_cpu_s']:.0f} docs per CPU-second "
                 f"(target >= {MINHASH_TARGET}); the datasketch recipe alone (xxh32, update_batch, word 5-grams) "
                 f"{inproc['minhash_recipe_docs_per_cpu_s']:.0f} on the same texts")
+        if inproc.get("signature_docs_per_cpu_s"):
+            log(f"      signature stage alone (128 + 12 permutations, {inproc['signature_shingles_avg']:.0f} shingles, "
+                f"{inproc['signature_chars_avg'] / 1000:.1f} K chars avg): numpy {inproc['signature_docs_per_cpu_s']:.0f} "
+                f"docs per CPU-second (target >= {SIGNATURE_TARGET}), datasketch update_batch "
+                f"{inproc['signature_datasketch_docs_per_cpu_s']:.0f}: "
+                f"x{inproc['signature_docs_per_cpu_s'] / inproc['signature_datasketch_docs_per_cpu_s']:.2f}")
 
 
 def main(argv=None) -> None:
@@ -534,6 +603,8 @@ def main(argv=None) -> None:
     ap.add_argument("--real-identical", action="store_true", help="repeat the real pages byte for byte")
     ap.add_argument("--bench-dir", type=Path, default=EXTRACTION_BENCH,
                     help="article-extraction benchmark dir (default ../shared/benchmarks/article-extraction)")
+    ap.add_argument("--postgres", default=None, metavar="URL",
+                    help="PostgreSQL server URL (e.g. postgresql://postgres@127.0.0.1:5432/): a fresh database per run")
     ap.add_argument("--redis-url", default=None, help="use this Redis (unique namespace) instead of a private one")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (corpora, logs)")
     ap.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
@@ -558,7 +629,8 @@ def main(argv=None) -> None:
     result = {"machine": info, "args": {k: str(v) for k, v in vars(a).items()}, "docs": n, "corpora": {}, "summary": []}
     try:
         bench = Bench(a, tmp)
-        log(f"redis: {'private redis-server (unix socket)' if bench.server else a.redis_url}; store: SQLite (WAL) in {tmp}; "
+        store = f"PostgreSQL, a fresh database per run on {a.postgres}" if a.postgres else f"SQLite (WAL) in {tmp}"
+        log(f"redis: {'private redis-server (unix socket)' if bench.server else a.redis_url}; store: {store}; "
             f"worker threads {a.threads}; batch size {a.batch_size or 'default'}")
         for kind in kinds:
             cdir = tmp / f"corpus-{kind}"
@@ -589,9 +661,9 @@ def main(argv=None) -> None:
         enq_rates = [c["enqueue"]["files_per_s"] for c in result["corpora"].values() if c["enqueue"]]
         if enq_rates:
             steady = [c["enqueue"]["files_per_cpu_s_steady"] for c in result["corpora"].values() if c["enqueue"]]
-        log(f"  corpus ingest without --wait: {min(enq_rates):.0f}-{max(enq_rates):.0f} files/s whole command, "
-            f"{min(steady):.0f}-{max(steady):.0f} files per CPU-second after start-up (target >= {ENQUEUE_TARGET} files/s: "
-            f"{'MET' if min(enq_rates) >= ENQUEUE_TARGET else 'NOT MET'})")
+            log(f"  corpus ingest without --wait: {min(enq_rates):.0f}-{max(enq_rates):.0f} files/s whole command, "
+                f"{min(steady):.0f}-{max(steady):.0f} files per CPU-second after start-up (target >= {ENQUEUE_TARGET} files/s: "
+                f"{'MET' if min(enq_rates) >= ENQUEUE_TARGET else 'NOT MET'})")
         mh = [c["in_process"]["minhash_docs_per_cpu_s"] for c in result["corpora"].values()
               if c["in_process"] and c["in_process"]["minhash_docs_per_cpu_s"]]
         if mh:
@@ -600,6 +672,12 @@ def main(argv=None) -> None:
             log(f"  MinHash: {min(mh):.0f}-{max(mh):.0f} docs per CPU-second (target >= {MINHASH_TARGET}: "
                 f"{'MET' if min(mh) >= MINHASH_TARGET else 'NOT MET'}); the bare datasketch recipe on the same texts: "
                 f"{min(recipe):.0f}-{max(recipe):.0f}")
+        sg = [(c["in_process"]["signature_docs_per_cpu_s"], c["in_process"]["signature_datasketch_docs_per_cpu_s"])
+              for c in result["corpora"].values() if c["in_process"] and c["in_process"].get("signature_docs_per_cpu_s")]
+        if sg:
+            log(f"  signature stage: numpy {min(x for x, _ in sg):.0f}-{max(x for x, _ in sg):.0f} docs per CPU-second "
+                f"(target >= {SIGNATURE_TARGET}: {'MET' if min(x for x, _ in sg) >= SIGNATURE_TARGET else 'NOT MET'}); "
+                f"datasketch update_batch on the same shingles {min(y for _, y in sg):.0f}-{max(y for _, y in sg):.0f}")
         result["machine"]["load_end"] = [round(x, 2) for x in os.getloadavg()]
         log(f"  load average at the end: {result['machine']['load_end']}")
     finally:

@@ -13,13 +13,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import func, insert, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, load_only
 
 from models.tables import CANONICAL, DUPLICATE, LINKED, Article, Document, Match, utcnow
 from workers.steps.dedup import CONTAINED_MAX_SIZE_RATIO, Fingerprint, body_size, compare, containment, jaccard
 
 Edge = tuple[int, str, float]  # other document id, kind, similarity
+
+# The document columns linking reads and writes. Everything else (the raw input, the clean
+# text, the removed lines, the metadata: ~12 KB a row in the benchmark corpora) stays in the
+# database; an attribute not listed here still loads on first access, one query per row.
+LINK_COLUMNS = (Document.id, Document.source, Document.content_hash, Document.stage, Document.status,
+                Document.text_hash, Document.length, Document.fingerprint, Document.article_id, Document.kind,
+                Document.similarity, Document.processed_at)
+
+
+_matches = Match.__table__
+
+
+def _documents():
+    return select(Document).options(load_only(*LINK_COLUMNS))
 
 
 def completeness(document: Document) -> tuple:
@@ -72,7 +87,7 @@ def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> set[int]:
     batch = list(batch)
     with session.no_autoflush:
         involved = {doc_id for doc_id, _ in batch} | {other for _, edges in batch for other, _, _ in edges}
-        documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(involved)))}
+        documents = {d.id: d for d in session.scalars(_documents().where(Document.id.in_(involved)))}
         batch = [(doc_id, edges) for doc_id, edges in batch if doc_id in documents and documents[doc_id].stage != LINKED]
         if not batch:
             return set()
@@ -80,7 +95,7 @@ def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> set[int]:
         articles: dict[int, Article] = {}
         if article_ids:
             articles = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))}
-            for d in session.scalars(select(Document).where(Document.article_id.in_(article_ids))):
+            for d in session.scalars(_documents().where(Document.article_id.in_(article_ids))):
                 documents.setdefault(d.id, d)
 
         components = _Components()
@@ -126,14 +141,22 @@ def link(session: Session, batch: Iterable[tuple[int, list[Edge]]]) -> set[int]:
 
 
 def _record_edges(session: Session, edges: dict[tuple[int, int], Edge]) -> None:
+    """One Core INSERT for the batch's edges; an edge already recorded (a redelivery) is
+    left as it is: ``ON CONFLICT DO NOTHING`` on SQLite and PostgreSQL, a read of the known
+    pairs first elsewhere."""
     if not edges:
         return
-    pairs = list(edges)
-    known = set(session.execute(select(Match.a_id, Match.b_id).where(tuple_(Match.a_id, Match.b_id).in_(pairs))).all())
-    session.add_all(
-        Match(a_id=a, b_id=b, kind=edges[(a, b)][1], similarity=edges[(a, b)][2])
-        for a, b in pairs if (a, b) not in known
-    )
+    rows = [{"a_id": a, "b_id": b, "kind": kind, "similarity": similarity}
+            for (a, b), (_, kind, similarity) in sorted(edges.items())]
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        statement = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(_matches).on_conflict_do_nothing()
+    else:
+        known = set(session.execute(select(Match.a_id, Match.b_id).where(tuple_(Match.a_id, Match.b_id).in_(list(edges)))))
+        rows = [r for r in rows if (r["a_id"], r["b_id"]) not in known]
+        statement = insert(_matches)
+    if rows:
+        session.execute(statement, rows)
 
 
 class _Sequence:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from redis.exceptions import RedisError
 from rich.table import Table
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from models.articles import article_record, live_articles
 from models.db import chunked, read_scope
 from models.documents import statuses
 from models.tables import Document
+from workers.queue.counters import settled_total
 from workers.queue.registry import alive_workers
 from workers.settings import Settings
 
@@ -127,6 +129,13 @@ def ingest(
         raise typer.Exit(FAILURES if failed or unfinished or unreadable else OK)
 
 
+# How often ``--wait`` reads the settled-documents counter (one HMGET), and how long it trusts
+# the counter alone before reading the store anyway (the counter is best effort: a failed
+# metrics write must not leave the command waiting forever).
+WAIT_TICK_S = 0.2
+STORE_CHECK_S = 5.0
+
+
 def ingest_line(totals: dict) -> str:
     """``enqueued 3 document(s), 2 already stored, ...``: every input accounted for."""
     parts = [f"enqueued {totals['enqueued']} document(s)"]
@@ -144,8 +153,15 @@ def ingest_line(totals: dict) -> str:
 
 
 def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str]:
-    """Poll the store until every id is canonical, duplicate or failed; run local
-    workers meanwhile if no worker is alive."""
+    """Wait until every id is canonical, duplicate or failed; run local workers meanwhile
+    if no worker is alive.
+
+    The store is read once, then only when the workers' settled counter (Redis,
+    ``workers.queue.counters.settled_total``) has grown by as many documents as were still
+    pending at the last read -- or every ``STORE_CHECK_S`` -- instead of re-reading the
+    status of every unsettled id every tick (which cost the command 39 % of its CPU). The
+    counter is read just before each store read, so a document settled in between is
+    counted and also seen settled: the next read may come early, never late."""
     local = None
     with read_scope(rt.engine) as session:
         pending = any(status == "pending" for status in statuses(session, ids).values())
@@ -154,23 +170,39 @@ def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str
     deadline = None if timeout is None else time.monotonic() + timeout
     current: dict[int, str] = {}
     waiting = list(ids)  # settled documents stay settled: ask only about the others
+
+    def counter() -> int | None:
+        try:
+            return settled_total(rt.redis, rt.settings.namespace)
+        except RedisError:  # Redis unreachable for a moment: read the store each tick meanwhile
+            return None
+
     try:
         with progress() as bar:
             task = bar.add_task("processing", total=len(ids))
             while True:
-                with read_scope(rt.engine) as session:  # polls without taking the workers' write lock
+                mark = counter()
+                with read_scope(rt.engine) as session:  # without taking the workers' write lock
                     current.update(statuses(session, waiting))
                 waiting = [i for i in waiting if current.get(i, "pending") == "pending"]
-                done = sum(1 for s in current.values() if s != "pending")
+                done = len(ids) - len(waiting)
                 bar.update(task, completed=done)
-                if done == len(ids):
+                if not waiting:
                     break
-                if local is not None and local.poll() is not None:
-                    raise fail(f"the local workers exited with code {local.returncode}")
-                if deadline is not None and time.monotonic() > deadline:
-                    err.print(f"[yellow]timed out:[/] {len(ids) - done} document(s) still pending")
-                    break
-                time.sleep(0.2)
+                checked = time.monotonic()
+                while True:
+                    if local is not None and local.poll() is not None:
+                        raise fail(f"the local workers exited with code {local.returncode}")
+                    if deadline is not None and time.monotonic() > deadline:
+                        err.print(f"[yellow]timed out:[/] {len(waiting)} document(s) still pending")
+                        return current
+                    time.sleep(WAIT_TICK_S)
+                    now = counter()
+                    if mark is None or now is None:
+                        break
+                    bar.update(task, completed=done + min(max(now - mark, 0), len(waiting)))
+                    if now - mark >= len(waiting) or time.monotonic() - checked >= STORE_CHECK_S:
+                        break
     finally:
         if local is not None:
             stop_local_workers(local)

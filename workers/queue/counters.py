@@ -96,6 +96,14 @@ def record_batch(client: Redis, namespace: str, statuses: list[str], stage_secon
     pipe.execute()
 
 
+def settled_total(client: Redis, namespace: str) -> int:
+    """Documents settled in the namespace so far (canonical + duplicate + failed): one
+    HMGET, what ``corpus ingest --wait`` watches instead of re-reading the store. A lower
+    bound of what the store says, not an exact count: the counts are best effort, and a
+    document settled by a path that does not record (none today) would be missing."""
+    return sum(int(v or 0) for v in client.hmget(outcomes_key(namespace), OUTCOMES))
+
+
 def count_event(client: Redis, namespace: str, event: str, n: int = 1) -> None:
     try:
         client.hincrby(events_key(namespace), event, n)

@@ -44,7 +44,8 @@ from typing import Literal
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
+
+from workers.steps import signature as minhash
 
 from workers.steps.shingle_text import unbreak
 
@@ -173,10 +174,9 @@ def _shingle_hashes(tokens: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return out, lead
 
 
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
-_LEAD_PERMUTATIONS = MinHash(num_perm=LEAD_PERM, seed=LEAD_SEED, scheme=SCHEME).permutations
-_EMPTY_SIG = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).hashvalues.copy()
-_EMPTY_LEAD = MinHash(num_perm=LEAD_PERM, seed=LEAD_SEED, scheme=SCHEME).hashvalues.copy()
+# datasketch's affine32 parameters (a, b), drawn without importing it (workers.steps.signature)
+_PERMUTATIONS = np.array(minhash.permutations(NUM_PERM, SEED))
+_LEAD_PERMUTATIONS = np.array(minhash.permutations(LEAD_PERM, LEAD_SEED))
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,17 +243,9 @@ def fingerprint(text: str) -> Fingerprint:
     norm = normalise(text)
     unbroken = unbreak(text)
     hashes, lead_hashes = _shingle_hashes(_tokens(norm if unbroken is text else normalise(unbroken)))
-    if len(hashes):
-        # datasketch computes the signatures (affine32: fmix32 pre-mix, a*h+b mod 2^32, min).
-        m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=SCHEME)
-        m.update_batch(hashes.tolist())
-        sig = m.hashvalues.astype(np.uint32)
-        ml = MinHash(num_perm=LEAD_PERM, hashfunc=int, permutations=_LEAD_PERMUTATIONS, scheme=SCHEME)
-        ml.update_batch(lead_hashes.tolist())
-        lead = ml.hashvalues.astype(np.uint32)
-    else:
-        sig = _EMPTY_SIG.astype(np.uint32)
-        lead = _EMPTY_LEAD.astype(np.uint32)
+    # datasketch's affine32 signatures, bit for bit, in numpy (empty set: every value 2^32-1)
+    sig = minhash.signature(hashes, NUM_PERM, SEED)
+    lead = minhash.signature(lead_hashes, LEAD_PERM, LEAD_SEED)
     return Fingerprint(
         text_hash=xxhash.xxh3_128_hexdigest(norm.encode("utf-8")),
         length=len(text),
