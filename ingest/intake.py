@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from ingest.formats.base import OVERSIZE_KEEP_BYTES, over_limit_reason
 from models.db import session_scope
 from models.documents import NewDocument, record, statuses
 from models.tables import PENDING
@@ -38,6 +39,17 @@ class Recorded:
 Guard = Callable[[], AbstractContextManager]
 
 
+def within_limit(document: NewDocument, max_bytes: int) -> NewDocument:
+    """``document``, or when its bytes are over ``max_bytes`` a failed document keeping their
+    head and the reason: the size cap applies before anything is stored, whichever door the
+    input came through (a file, a record's text, the Python API). Compressed bytes are held
+    to the same cap; what they inflate to is checked by the worker as it decompresses."""
+    if document.error is not None or len(document.data) <= max_bytes:
+        return document
+    return replace(document, data=document.data[:OVERSIZE_KEEP_BYTES],
+                   error=over_limit_reason(len(document.data), max_bytes, compressed=document.gzipped))
+
+
 class Intake:
     def __init__(self, runtime, *, on_recorded: Callable[[list[Recorded]], None] | None = None,
                  first: int = 32, most: int = 500, store_guard: Guard = nullcontext,
@@ -51,7 +63,7 @@ class Intake:
         self.pending: list[tuple[NewDocument, Any]] = []
 
     def add(self, document: NewDocument, owner: Any = None) -> None:
-        self.pending.append((document, owner))
+        self.pending.append((within_limit(document, self.runtime.settings.max_document_bytes), owner))
         if len(self.pending) >= self.size:
             self.flush()
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from models.db import chunked
 from models.tables import FAILED, RECEIVED, Document, utcnow
 
 
@@ -143,10 +144,8 @@ def _first_with_content(session: Session, contents: set[tuple[str, str]]) -> dic
 
 
 def statuses(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    ids = list(ids)
     found: dict[int, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for chunk in chunked(ids):
         found.update(session.execute(select(Document.id, Document.status).where(Document.id.in_(chunk))).all())
     return found
 
@@ -197,9 +196,10 @@ def save_failed(session: Session, failures: dict[int, str]) -> None:
 
 def load(session: Session, ids: Iterable[int]) -> list[Document]:
     """Documents by id, in id order, detached from the session (they outlive it)."""
-    documents = session.scalars(select(Document).where(Document.id.in_(list(ids))).order_by(Document.id)).all()
+    documents = [d for chunk in chunked(sorted(set(ids))) for d in
+                 session.scalars(select(Document).where(Document.id.in_(chunk)).order_by(Document.id))]
     session.expunge_all()
-    return list(documents)
+    return documents
 
 
 def others_fingerprinted(session: Session, besides: list[int]) -> bool:

@@ -20,7 +20,7 @@ from ingest import readers
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
 from models.articles import article_record, live_articles
-from models.db import read_scope
+from models.db import chunked, read_scope
 from models.documents import statuses
 from models.tables import Document
 from workers.queue.registry import alive_workers
@@ -199,12 +199,11 @@ def stop_local_workers(local: subprocess.Popen) -> None:
 
 
 def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, totals: dict) -> None:
+    columns = (Document.id, Document.source, Document.status, Document.kind, Document.similarity,
+               Document.article_id, Document.error, Document.removed)
     with read_scope(rt.engine) as session:
-        rows = session.execute(
-            select(Document.id, Document.source, Document.status, Document.kind, Document.similarity,
-                   Document.article_id, Document.error, Document.removed).where(Document.id.in_(list(ids)))
-            .order_by(Document.source)
-        ).all()
+        rows = [row for chunk in chunked(ids) for row in session.execute(select(*columns).where(Document.id.in_(chunk)))]
+    rows.sort(key=lambda r: (r.source, r.id))
     documents = [
         {"id": r.id, "source": r.source, "status": r.status, "article_id": r.article_id, "kind": r.kind,
          "similarity": None if r.similarity is None else round(r.similarity, 4),

@@ -25,6 +25,16 @@ SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
 CONTAINERS = {"jsonl", "warc"}
 
 
+#: How much of an input over CORPUS_MAX_DOCUMENT_BYTES the store keeps with its reason (enough
+#: to recognise it; the rest is never read or written).
+OVERSIZE_KEEP_BYTES = 64 * 1024
+
+
+def over_limit_reason(size: int, max_bytes: int, *, compressed: bool = False) -> str:
+    what = "compressed bytes" if compressed else "bytes"
+    return f"{size:,} {what} is over the {max_bytes:,}-byte limit (CORPUS_MAX_DOCUMENT_BYTES)"
+
+
 class ReadError(OSError):
     """A file that cannot be read at all (gone, unreadable, not a regular file, not the
     format its name says)."""

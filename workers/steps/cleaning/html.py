@@ -22,6 +22,7 @@ actors in threads, so the limit is enforced differently:
 from __future__ import annotations
 
 import threading
+import unicodedata
 from typing import Any
 
 from workers.steps.sites import plausible_site_name
@@ -98,4 +99,4 @@ def extract(
             meta[key] = value
     if "site" in meta and not plausible_site_name(meta["site"], meta.get("title")):
         del meta["site"]  # the headline, or a whole page title: not a site (see workers.steps.sites)
-    return doc.text or "", meta
+    return unicodedata.normalize("NFC", doc.text or ""), meta  # entities may spell letters decomposed
