@@ -434,6 +434,7 @@ class Watcher:
                     rows = session.execute(select(Document.id, Document.status, Document.error)
                                            .where(Document.id.in_(wanted[start : start + STATUS_CHUNK])))
                     found.update({doc_id: (status, error) for doc_id, status, error in rows})
+        moves: list[tuple[array, str, str]] = []
         for path, claimed in list(self.tracked.items()):
             while claimed.position < len(claimed.ids):
                 status, error = found.get(claimed.ids[claimed.position], (PENDING, None))
@@ -450,11 +451,15 @@ class Watcher:
                 if self._changed_since_read(path, claimed):
                     continue  # untracked: read and recorded again at the next step
                 try:
-                    self.finish(path, claimed.outcome(), claimed.ids)
+                    target = self.finish(path, claimed.outcome())
                 except OSError as exc:  # vanished from processing/, or a folder we may not write
                     self.skipped += 1
                     log.warning("could not move %s out of processing/: %s", path.relative_to(self.processing),
                                 exc.strerror or exc)
+                    continue
+                if claimed.ids:
+                    moves.append((claimed.ids, str(self.inbox / path.relative_to(self.processing)), str(target)))
+        self._move_sources(moves)
 
     def _changed_since_read(self, path: Path, claimed: Claimed) -> bool:
         """Whether the file moved on after it was read (a writer still at it after the
@@ -467,20 +472,29 @@ class Watcher:
                     now[0] if now else "?")
         return True
 
-    def finish(self, claimed: Path, error: str | None, ids=()) -> None:
-        """Move a settled file to done/ or failed/, and its documents' sources with it (the
-        store names the file where it is, not where it was dropped)."""
+    def finish(self, claimed: Path, error: str | None) -> Path:
+        """Move a settled file to done/ or failed/; returns where it went."""
         relative = claimed.relative_to(self.processing)
         target = unique(self.inbox / ("failed" if error else "done") / relative)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(claimed, target)
-        if ids:
-            with session_scope(self.runtime.engine) as session:
-                move_sources(session, ids, str(self.inbox / relative), str(target))
         if error:
             target.with_name(target.name + ".error.txt").write_text(error.rstrip() + "\n", encoding="utf-8")
         log.debug("%s -> %s%s", relative, target.parent.name if target.parent != self.inbox else "",
                  f" ({error})" if error else "")
+        return target
+
+    def _move_sources(self, moves: list[tuple[array, str, str]]) -> None:
+        """The store names each finished file where it now is (``done/``, ``failed/``), not
+        where it was dropped: one transaction per ``RECORD_BATCH`` files."""
+        for start in range(0, len(moves), RECORD_BATCH):
+            try:
+                with session_scope(self.runtime.engine) as session:
+                    for ids, old, new in moves[start : start + RECORD_BATCH]:
+                        move_sources(session, ids, old, new)
+            except Exception as exc:  # the files are where they are; only their names in the store lag
+                log.warning("could not rename the sources of %d finished file(s) in the store: %s",
+                            len(moves[start : start + RECORD_BATCH]), str(exc).splitlines()[0] if str(exc) else exc)
 
     # -------------------------------------------------------------------- status
 
