@@ -64,6 +64,9 @@ class Settings:
     batch_size: int
     api_token: str | None = field(repr=False, default=None)
     data_dir_found_by: str = "CORPUS_DATA_DIR"  # or "nearest .corpus", "per-user default"
+    #: the watched inbox claims a file once its size and mtime have not moved for this long
+    #: (and no writer holds it open, where inotify tells): see ``ingest.watch``
+    inbox_settle_s: float = 2.0
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -79,6 +82,7 @@ class Settings:
             heartbeat_timeout_ms=_int("CORPUS_HEARTBEAT_TIMEOUT_MS", 15_000),
             batch_size=max(1, _int("CORPUS_BATCH_SIZE", 16)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
+            inbox_settle_s=max(0.0, _float("CORPUS_INBOX_SETTLE_S", 2.0)),
         )
 
     @property

@@ -45,8 +45,10 @@ def watch(
 ) -> None:
     """Watch an inbox folder: ingest every file dropped into it.
 
-    A file is claimed by a rename into FOLDER/processing/ and ends in FOLDER/done/ or in
-    FOLDER/failed/ beside NAME.error.txt. Sub-folders name the site.
+    A file is claimed by a rename into FOLDER/processing/ once complete (size and mtime
+    still for CORPUS_INBOX_SETTLE_S seconds, default 2, and no writer holding it open) and
+    ends in FOLDER/done/ or in FOLDER/failed/ beside NAME.error.txt. Sub-folders name the
+    site. Links, FIFOs and sockets dropped in are set aside in FOLDER/failed/, never opened.
     """
     with services() as rt:
         inbox = folder or (rt.settings.data_dir / "inbox")

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.formats.base import OVERSIZE_KEEP_BYTES, Format, open_error, over_limit_reason
+from ingest.formats.base import OVERSIZE_KEEP_BYTES, Format, ReadError, open_error, open_regular, over_limit_reason
 from models.documents import NewDocument
 
 
@@ -20,7 +20,7 @@ def read(path: Path, found: Format, *, source: str, site: str | None,
     further than its head, kept with the reason: it is refused before anything is stored."""
     kind = found.kind or "text"
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             if max_bytes is not None and size > max_bytes:
                 head = handle.read(OVERSIZE_KEEP_BYTES)
@@ -29,5 +29,7 @@ def read(path: Path, found: Format, *, source: str, site: str | None,
                 return
             data = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
     except OSError as exc:
+        if isinstance(exc, ReadError):
+            raise
         raise open_error(path, exc) from exc
     yield NewDocument(source=source, data=data, format=kind, gzipped=found.gzipped, site=site)

@@ -8,7 +8,7 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "throughput": {"1m"|"5m"|"15m": {"per_minute", "canonical", "duplicate", "failed"}},
      "documents": {"total", "canonical", "duplicate", "failed", "pending"},
      "duplicates": {KIND: n}, "articles": n,
-     "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
      "store": {"database", "data_dir", "data_dir_found_by"},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
 
@@ -96,7 +96,7 @@ def read_inbox(client, namespace: str, *, now: float) -> dict | None:
             return 0
 
     return {"path": fields.get("path"), "backlog": number("backlog"), "processing": number("processing"),
-            "updated": updated, "age_s": round(max(0.0, age), 1)}
+            "skipped": number("skipped"), "updated": updated, "age_s": round(max(0.0, age), 1)}
 
 
 def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:

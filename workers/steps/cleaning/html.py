@@ -25,6 +25,8 @@ import threading
 import unicodedata
 from typing import Any
 
+from workers.steps.sites import plausible_site_name
+
 MAX_HTML_CHARS = 3_000_000
 
 EXTRACT_OPTIONS: dict[str, Any] = {
@@ -95,4 +97,6 @@ def extract(
         value = getattr(doc, attr, None)
         if value:
             meta[key] = value
+    if "site" in meta and not plausible_site_name(meta["site"], meta.get("title")):
+        del meta["site"]  # the headline, or a whole page title: not a site (see workers.steps.sites)
     return unicodedata.normalize("NFC", doc.text or ""), meta  # entities may spell letters decomposed
