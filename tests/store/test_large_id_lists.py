@@ -40,7 +40,7 @@ def test_the_wait_report_and_reclean_handle_70000_documents_on_postgresql(
             session.add(SiteModelVersion(site=SITE, version=1, model=model.to_json(), documents=N, lines=0))
         assert len(ids) == N
 
-        report(rt, ids, {}, as_json=True, unreadable=[])  # what `corpus ingest --wait` prints at the end
+        report(rt, ids, {}, as_json=True, totals={})  # what `corpus ingest --wait` prints at the end
         printed = json.loads(capsys.readouterr().out)
         assert printed["summary"]["documents"] == N and printed["summary"]["canonical"] == N
         assert [d["source"] for d in printed["documents"][:2]] == ["inbox/000000.txt", "inbox/000001.txt"]
