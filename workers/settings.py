@@ -43,7 +43,7 @@ class Settings:
     batch_size: int
     max_retries: int = 8
     max_backoff_ms: int = 60_000
-    stranded_grace_s: float = 60.0
+    stranded_grace_s: float = 30.0
     api_token: str | None = field(repr=False, default=None)
 
     @classmethod
@@ -59,7 +59,7 @@ class Settings:
             batch_size=max(1, _int("CORPUS_BATCH_SIZE", 16)),
             max_retries=max(0, _int("CORPUS_MAX_RETRIES", 8)),
             max_backoff_ms=max(1_000, _int("CORPUS_MAX_BACKOFF_MS", 60_000)),
-            stranded_grace_s=max(1.0, _float("CORPUS_STRANDED_GRACE_S", 60.0)),
+            stranded_grace_s=max(1.0, _float("CORPUS_STRANDED_GRACE_S", 30.0)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
         )
 
