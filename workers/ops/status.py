@@ -8,7 +8,8 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "throughput": {"1m"|"5m"|"15m": {"per_minute", "canonical", "duplicate", "failed"}},
      "documents": {"total", "canonical", "duplicate", "failed", "pending"},
      "duplicates": {KIND: n}, "articles": n,
-     "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
+     "store": {"database", "data_dir", "data_dir_found_by"},
      "index": {"state": "ok"|"lost"|"rebuilding", "generation": {"id", "created"} or null},
      "repairs": {"index_rebuilds", "stranded_requeued", "dead_letters_retried",
                  "dead_letters_outage", "last": {"kind", "count", "at"} or null},
@@ -21,13 +22,12 @@ line naming CORPUS_REDIS_URL or CORPUS_DATABASE_URL]}``.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote, urlsplit
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
-from models.db import StoreUnavailable, mask_url, read_scope
+from models.db import StoreUnavailable, mask_url, read_scope, redact
 from models.meta import get_meta
 from workers.index import generation
 from workers.keys import QUEUE, broker_namespace, inbox_key, index_prefix
@@ -66,16 +66,7 @@ def store_problem(settings, exc: BaseException) -> str:
 def scrub(settings, message: str) -> str:
     """Hide the configured passwords wherever they appear (``mask_url`` misses the
     ``redis://:password@host`` form, and driver messages may quote a URL)."""
-    for url in (settings.redis_url, settings.database_url):
-        if not url:
-            continue
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            password = None
-        if password:
-            message = message.replace(quote(password, safe=""), "***").replace(password, "***")
-    return " ".join(message.split())  # one line
+    return " ".join(redact(message, settings.redis_url, settings.database_url).split())  # one line
 
 
 def guarded(runtime, fn):
@@ -112,7 +103,7 @@ def read_inbox(client, namespace: str, *, now: float) -> dict | None:
             return 0
 
     return {"path": fields.get("path"), "backlog": number("backlog"), "processing": number("processing"),
-            "updated": updated, "age_s": round(max(0.0, age), 1)}
+            "skipped": number("skipped"), "updated": updated, "age_s": round(max(0.0, age), 1)}
 
 
 def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:
@@ -147,6 +138,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "inbox": inbox,
         "index": index_state(client, settings.namespace, store_mark, documents),
         "repairs": repairs(client, settings.namespace),
+        "store": store_location(settings),
         "checked_at": round(now, 3),
     }
     report["health"], report["problems"] = assess(report)
@@ -177,6 +169,11 @@ def repairs(client, namespace: str) -> dict:
     return {"index_rebuilds": events["index_rebuilds"], "stranded_requeued": events["stranded_requeued"],
             "dead_letters_retried": events["dead_letters_retried"], "dead_letters_outage": waiting,
             "last": last_repair(client, namespace)}
+def store_location(settings) -> dict:
+    """Which store this report reads, so that a command run from the wrong place says so:
+    the database (password hidden), the data dir, and how the data dir was found."""
+    return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
+            "data_dir_found_by": settings.data_dir_found_by}
 
 
 def assess(report: dict) -> tuple[str, list[str]]:
