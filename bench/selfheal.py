@@ -1,12 +1,12 @@
 """How long the fleet takes to mend itself after a Redis without persistence restarts mid-run.
 
-    python bench/selfheal.py [--docs 2075] [--grace 60 5] [--delay 2]
+    python bench/selfheal.py [--docs 2075] [--grace 30 5] [--delay 2]
 
 The issue's scenario: a fresh corpus (SQLite in a temporary folder, a private
 ``redis-server`` without persistence), ``--docs`` generated documents (40 % copies)
 ingested, one ``corpus worker`` (1 process, 2 threads) started, and Redis restarted
 ``--delay`` seconds later: the queue and the index are gone. Reported per stranded grace
-(``CORPUS_STRANDED_GRACE_S``, the default 60 s and a short one side by side): how many
+(``CORPUS_STRANDED_GRACE_S``, the default 30 s and a short one side by side): how many
 documents were unsettled at the restart, seconds from Redis's return until every document
 settled, the repairs counted, whether ``corpus verify`` is clean, and whether the clusters
 equal a calm run's (the same files processed in-process, one batch after another). Before
@@ -87,7 +87,7 @@ def one_run(docs: int, grace: float, delay: float, workdir: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=2075)
-    parser.add_argument("--grace", type=float, nargs="+", default=[60.0, 5.0])
+    parser.add_argument("--grace", type=float, nargs="+", default=[30.0, 5.0])
     parser.add_argument("--delay", type=float, default=2.0)
     args = parser.parse_args()
     print(machine_info(machine()))

@@ -79,7 +79,7 @@ class Settings:
     batch_size: int
     max_retries: int = 8
     max_backoff_ms: int = 60_000
-    stranded_grace_s: float = 60.0
+    stranded_grace_s: float = 30.0
     api_token: str | None = field(repr=False, default=None)
     data_dir_found_by: str = "CORPUS_DATA_DIR"  # or "nearest .corpus", "per-user default"
     #: the watched inbox claims a file once its size and mtime have not moved for this long
@@ -104,7 +104,7 @@ class Settings:
             batch_size=max(1, _int("CORPUS_BATCH_SIZE", BATCH_SIZE)),
             max_retries=max(0, _int("CORPUS_MAX_RETRIES", 8)),
             max_backoff_ms=max(1_000, _int("CORPUS_MAX_BACKOFF_MS", 60_000)),
-            stranded_grace_s=max(1.0, _float("CORPUS_STRANDED_GRACE_S", 60.0)),
+            stranded_grace_s=max(1.0, _float("CORPUS_STRANDED_GRACE_S", 30.0)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
             inbox_settle_s=max(0.0, _float("CORPUS_INBOX_SETTLE_S", 2.0)),
             index_url=os.environ.get("CORPUS_INDEX_URL") or None,

@@ -21,11 +21,10 @@ import uuid
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
 
 from models.db import read_scope, session_scope
 from models.tables import LINKED, Document
-from models.meta import get_meta, set_meta
+from models.meta import get_meta, insert_or_get_meta, set_meta
 
 if TYPE_CHECKING:  # the fingerprint code stays out of the front doors' start-up
     from workers.index.lsh import LshIndex
@@ -102,12 +101,9 @@ def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ())
     mark = index_mark(index)
     if mark is None:
         return None  # cleared meanwhile (a rebuild started)
-    try:
-        with session_scope(engine) as session:
-            set_meta(session, STORE_KEY, mark)
-    except IntegrityError:  # another process stored it first (two inserts of the new key)
-        pass
-    return mark if store_mark(engine) == mark else None
+    with session_scope(engine) as session:  # processes starting together: one insert wins, all read it
+        stored = insert_or_get_meta(session, STORE_KEY, mark)
+    return mark if stored == mark else None
 
 
 def _linked_outside(session, besides: list[int]) -> bool:
