@@ -243,6 +243,11 @@ def render(report: dict):
         f"[bold]store:[/] documents {docs['total']}  canonical {docs['canonical']}  duplicate {docs['duplicate']} "
         f"({duplicates})  failed {docs['failed']}  pending {docs['pending']}  articles {report.get('articles', 0)}"
     ))
+    index = report.get("index")
+    if index:
+        where = f"cluster, {len(index['nodes'])} masters" if index["cluster"] else "one Redis"
+        nodes = "  ".join(f"{n['node']} {n['keys']} keys {n['used_memory'] / 2**20:.0f} MiB" for n in index["nodes"])
+        parts.append(Text(f"index: {index['records']} records ({where})  {nodes}"))
     inbox = report.get("inbox")
     if inbox:
         parts.append(Text.from_markup(
