@@ -259,6 +259,10 @@ def render(report: dict):
     index, fixed = report.get("index") or {}, report.get("repairs") or {}
     if index:
         line = f"[bold]index:[/] {index['state']}"
+        if "records" in index:
+            layout = f"cluster, {len(index['nodes'])} masters" if index["cluster"] else "one Redis"
+            nodes = "  ".join(f"{n['node']} {n['keys']} keys {n['used_memory'] / 2**20:.0f} MiB" for n in index["nodes"])
+            line += f"  {index['records']} records ({layout})  {nodes}"
         line += (f"  repairs: index rebuilt {fixed.get('index_rebuilds', 0)}, stranded documents enqueued "
                  f"{fixed.get('stranded_requeued', 0)}, dead letters retried {fixed.get('dead_letters_retried', 0)}")
         last = fixed.get("last")

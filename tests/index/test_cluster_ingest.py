@@ -49,6 +49,7 @@ def test_workers_on_a_cluster_index_give_the_clusters_of_one_redis(redis_cluster
         status = json.loads(env.run("status", "--json").stdout)
         assert status["index"]["cluster"] is True and status["index"]["records"] == report["info"]["index_records"]
         assert len(status["index"]["nodes"]) == 3 and all(n["keys"] > 0 for n in status["index"]["nodes"])
+        assert "(cluster, 3 masters)" in env.run("status").stdout
         env.activate(monkeypatch)
         from prometheus_client import CollectorRegistry, generate_latest
 

@@ -48,6 +48,7 @@ def test_pending_work_with_no_worker_is_degraded(corpus, monkeypatch):
     assert any("no worker alive" in p for p in report["problems"])
     text = cli(corpus, monkeypatch, "status")
     assert text.returncode == 1 and "degraded" in text.stdout and "no worker alive" in text.stdout
+    assert "(one Redis)" in text.stdout and report["index"]["cluster"] is False  # the index in the queue's Redis
 
 
 def test_a_finished_run_is_healthy_and_a_stopped_worker_with_new_work_is_degraded(sqlite_corpus, tmp_path,

@@ -161,6 +161,8 @@ def store_location(settings) -> dict:
     the database (password hidden), the data dir, and how the data dir was found."""
     return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
             "data_dir_found_by": settings.data_dir_found_by}
+
+
 def index_state(index, client, namespace: str, store_mark: str | None, documents: dict) -> dict:
     """``ok`` while the index's generation mark is the store's (or nothing was indexed yet),
     ``rebuilding`` while a repair holds the lock, ``lost`` otherwise (the janitor rebuilds it
