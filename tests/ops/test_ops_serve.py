@@ -179,7 +179,7 @@ def test_unreachable_redis_is_reported_not_crashed(sqlite_corpus, tmp_path):
         status, body = get(base + "/metrics")
         families = {f.name: f for f in text_string_to_metric_families(body.decode())}
         up = {s.labels["component"]: s.value for s in families["corpus_up"].samples}
-        assert status == 200 and up == {"redis": 0, "store": 1}
+        assert status == 200 and up == {"redis": 0, "index": 0, "store": 1}  # the index lives on the same Redis here
         assert get_json(base + "/healthz")[0] == 200
     finally:
         if monitor:
