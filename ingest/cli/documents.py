@@ -1,5 +1,5 @@
 """Document commands: ``ingest`` (record and enqueue files, optionally waiting for the
-outcome), ``clean`` (see what the cleaner keeps, nothing stored) and ``export``."""
+outcome) and ``clean`` (see what the cleaner keeps, nothing stored)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from rich.table import Table
 from sqlalchemy import select
 
 from ingest import readers
+from ingest.formats import Columns
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
-from models.articles import article_record, live_articles
 from models.db import read_scope
 from models.documents import statuses
 from models.tables import Document
@@ -30,7 +30,6 @@ from workers.settings import Settings
 def register(app: typer.Typer) -> None:
     app.command()(ingest)
     app.command()(clean)
-    app.command()(export)
 
 
 def ingest(
@@ -38,19 +37,39 @@ def ingest(
     wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed; starts local workers if none is alive.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON instead of a table.")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="With --wait: give up after this many seconds (exit 1).")] = None,
+    text_column: Annotated[str, typer.Option("--text-column", help="Parquet/CSV: the column of the text (an 'html' column is used when there is no 'text').", rich_help_panel="Tables (Parquet, CSV)")] = "text",
+    id_column: Annotated[str, typer.Option("--id-column", help="Parquet/CSV: a row id, used in the source when there is no URL ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "id",
+    url_column: Annotated[str, typer.Option("--url-column", help="Parquet/CSV: the URL column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "url",
+    title_column: Annotated[str, typer.Option("--title-column", help="Parquet/CSV: the title column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "title",
+    date_column: Annotated[str, typer.Option("--date-column", help="Parquet/CSV: the publication date column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "published",
+    site_column: Annotated[str, typer.Option("--site-column", help="Parquet/CSV: the site column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "site",
+    stdin_format: Annotated[str, typer.Option("--stdin-format", help="What '-' (standard input) holds: jsonl or csv.")] = "jsonl",
 ) -> None:
-    """Record and enqueue every supported file under PATHS.
+    """Record and enqueue every supported file under PATHS ('-' reads standard input).
 
     Supported: .txt .md .html .htm, .json (one record) and .jsonl (one record a line:
     {"text" or "html", "url", "title", "published", "site", "metadata"}), .warc and
-    .warc.gz (HTML responses), each optionally gzip-compressed (.gz). Containers are
-    streamed; a bad line or WARC record fails alone, with its line or offset. The same
-    file ingested twice is one document. Examples:
+    .warc.gz (HTML responses), .parquet, .csv and .tsv (one record a row: a text column
+    and optional id/url/title/published/site columns, named by the --*-column flags;
+    other columns go into the metadata), each optionally gzip-compressed (.gz). Containers
+    are streamed; a bad line, row or WARC record fails alone, with its position. The same
+    file ingested twice is one document. The summary goes to standard output, warnings to
+    standard error. Examples:
 
       corpus ingest seeds/ --wait
 
       corpus ingest crawl/2026-11-24/ && corpus status
+
+      corpus ingest train.parquet --text-column content --url-column link
+
+      zcat dump.jsonl.gz | corpus ingest - --json
     """
+    if stdin_format not in ("jsonl", "csv"):
+        raise fail(f"--stdin-format: expected jsonl or csv, got {stdin_format!r}")
+    columns = Columns(text=text_column, id=id_column or None, url=url_column or None,
+                              title=title_column or None, published=date_column or None, site=site_column or None)
+    stdin = any(str(p) == "-" for p in paths)
+    paths = [p for p in paths if str(p) != "-"]
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise fail(f"no such file or directory: {', '.join(missing)}")
@@ -70,13 +89,20 @@ def ingest(
             task = bar.add_task("recording", total=len(files))
             for path in files:
                 try:
-                    intake.add_all(readers.documents(path, stats=stats))
+                    intake.add_all(readers.documents(path, stats=stats, columns=columns))
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
                     err.print(f"[red]skipped:[/] {exc}", highlight=False)
                 bar.advance(task)
+            if stdin:
+                try:
+                    intake.add_all(readers.documents(Path("/dev/stdin"), source="stdin", stats=stats, columns=columns,
+                                                     as_format=stdin_format))
+                except readers.ReadError as exc:
+                    unreadable.append(str(exc))
+                    err.print(f"[red]skipped:[/] {exc}", highlight=False)
             intake.flush()
-        if not files:
+        if not files and not stdin:
             err.print("nothing to ingest: no supported files under the given paths "
                       f"(supported: {', '.join(readers.SUPPORTED)})", highlight=False)
         if not wait:
@@ -234,29 +260,3 @@ def clean(
             for item in removed:
                 out.print(f"  [yellow]{item['rule']:>22}[/]  {item['text'][:160]}", highlight=False, markup=True)
     raise typer.Exit(FAILURES if failures else OK)
-
-
-def export(
-    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of standard output.")] = None,
-    since: Annotated[int, typer.Option(help="Only articles created or changed after this change cursor.")] = 0,
-) -> None:
-    """Write canonical articles as JSON Lines, each with its duplicates.
-
-    Each line: {"id", "title", "text", "source", "duplicates": [{"source", "kind",
-    "similarity"}], "metadata", "change_seq"}. Pass the largest change_seq you saw as
-    --since to get only what changed after it.
-    """
-    with services() as rt:
-        engine = rt.engine
-        handle = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
-        written = 0
-        try:
-            with read_scope(engine) as session:
-                for article in live_articles(session, since=since):
-                    handle.write(json.dumps(article_record(session, article), ensure_ascii=False) + "\n")
-                    written += 1
-        finally:
-            if out_file:
-                handle.close()
-        if out_file:
-            err.print(f"wrote {written} article(s) to {out_file}", highlight=False)

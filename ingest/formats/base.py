@@ -17,9 +17,12 @@ FORMATS: dict[str, tuple[str, str | None]] = {
     ".json": ("json", None),
     ".jsonl": ("jsonl", None),
     ".warc": ("warc", None),
+    ".parquet": ("parquet", None),
+    ".csv": ("csv", None),
+    ".tsv": ("csv", None),
 }
 SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
-CONTAINERS = {"jsonl", "warc"}
+CONTAINERS = {"jsonl", "warc", "parquet", "csv"}
 
 
 class ReadError(OSError):
@@ -29,7 +32,7 @@ class ReadError(OSError):
 
 @dataclass(frozen=True)
 class Format:
-    reader: str  # plain, json, jsonl, warc
+    reader: str  # plain, json, jsonl, warc, parquet, csv
     kind: str | None  # "text"/"html" for plain files
     gzipped: bool
 
