@@ -3,8 +3,7 @@
 Training sets and crawls are shipped in Parquet (datatrove, the Hugging Face hub); the
 columns are those of ``ingest.formats.columns``. The file is read with pyarrow in batches
 of ``BATCH_ROWS`` rows and only the columns needed are kept, so memory stays bounded
-by a batch, whatever the file's size (``bench/formats.py``: 100,000 rows of 2 KB read
-with a peak RSS of a few tens of MB over the interpreter's). pyarrow is the ``parquet``
+by a row group and a batch, whatever the file's size (``bench/formats.py``). pyarrow is the ``parquet``
 extra; without it the file fails with a message saying so.
 """
 
@@ -16,9 +15,8 @@ from pathlib import Path
 from ingest.formats.base import Format, ReadError, ReadStats, open_error
 from ingest.formats.columns import DEFAULT, Columns, Layout
 
-#: rows per batch: 1,000 rows of news text (a few KB each) are a few MB, and the per-batch
-#: cost of pyarrow's conversion to Python no longer shows (measured: 500 vs 5,000 rows per
-#: batch read 100k rows within 3 % of each other).
+#: rows per batch: 1,000 rows of news text (a few KB each) are a few MB of Python objects;
+#: the documents go to the store in batches of at most 500 anyway (``ingest.intake``).
 BATCH_ROWS = 1000
 
 
@@ -35,7 +33,10 @@ def read_parquet(path: Path, found: Format, *, source: str, site: str | None, ma
                  columns: Columns = DEFAULT) -> Iterator:
     pa = require_pyarrow()
     try:
-        table = pa.parquet.ParquetFile(path)
+        # pre_buffer (the default) caches every range read until the file is closed: the
+        # reader's memory then grew with the file (bench/formats.py: 176 MB of Arrow buffers
+        # held after 300k rows; 12 MB, flat, without it).
+        table = pa.parquet.ParquetFile(path, pre_buffer=False)
     except OSError as exc:
         raise open_error(path, exc) from exc
     except pa.ArrowException as exc:
