@@ -106,11 +106,16 @@ def ingest(
             err.print("nothing to ingest: no supported files under the given paths "
                       f"(supported: {', '.join(readers.SUPPORTED)})", highlight=False)
         if not wait:
+            workers = len(alive_workers(rt.redis, rt.settings.namespace)) if ids else 1
+            if not workers:
+                err.print("[yellow]warning:[/] no worker is alive: the documents wait in the queue until one "
+                          "starts (corpus worker), or use --wait", highlight=False)
             if as_json:
-                print(json.dumps({"enqueued": len(ids), "unreadable": unreadable, "skipped": stats.skipped}))
+                print(json.dumps({"enqueued": len(ids), "unreadable": unreadable, "skipped": stats.skipped,
+                                  "workers_alive": workers if ids else None}))
             else:
                 skipped = f" ({stats.skipped} record(s) that are not documents skipped)" if stats.skipped else ""
-                err.print(f"enqueued {len(ids)} document(s){skipped}; follow with: corpus status", highlight=False)
+                print(f"enqueued {len(ids)} document(s){skipped}; follow with: corpus status, corpus failures")
             raise typer.Exit(FAILURES if unreadable else OK)
         outcome = wait_for(rt, ids, timeout=timeout)
         report(rt, ids, outcome, as_json=as_json, unreadable=unreadable, skipped=stats.skipped)

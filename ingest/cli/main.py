@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from ingest.cli import admin, documents, events, export, ops, services, sites
+from ingest.cli import admin, documents, events, export, lookups, ops, services, sites
 
 app = typer.Typer(
     name="corpus",
@@ -19,7 +19,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for room in (documents, export, events, services, ops, admin, sites):
+for room in (documents, export, lookups, events, services, ops, admin, sites):
     room.register(app)
 
 

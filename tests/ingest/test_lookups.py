@@ -1,0 +1,77 @@
+"""Failures, retry and show, as a user runs them: real CLI processes, workers, Redis, SQLite."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+
+from tests.conftest import SEEDS
+from tests.ingest.test_end_to_end import SEED_003, syndicated_copy_of_003
+from workers.steps.evidence import _words
+
+STORY = ("The regional council approved the new tram line on Monday after a two-year debate, and "
+         "construction of the first section is to start in the spring, the mayor said. ") * 20
+
+
+def test_ingest_without_wait_warns_on_stderr_and_summarises_on_stdout(sqlite_corpus, tmp_path):
+    (tmp_path / "a.txt").write_text(STORY, encoding="utf-8")
+    result = sqlite_corpus.run("ingest", str(tmp_path / "a.txt"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("enqueued 1 document(s)")
+    assert "no worker is alive" in result.stderr and "no worker" not in result.stdout
+
+
+def test_failures_then_retry_after_the_cause_is_fixed(sqlite_corpus, tmp_path):
+    big = tmp_path / "big.txt.gz"
+    big.write_bytes(gzip.compress(STORY.encode()))  # ~200 bytes stored, 3,700 once decompressed
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n", encoding="utf-8")
+    sqlite_corpus.extra["CORPUS_MAX_DOCUMENT_BYTES"] = "1000"
+    first = sqlite_corpus.run("ingest", str(big), str(bad), "--wait", "--json")
+    assert first.returncode == 1, first.stderr
+
+    listed = sqlite_corpus.run("failures", "--json", "--since", "1h")
+    assert listed.returncode == 1, listed.stderr
+    found = {item["source"]: item for item in map(json.loads, listed.stdout.splitlines())}
+    assert set(found) == {str(big), f"{bad}#L1"}
+    assert "limit" in found[str(big)]["error"] and found[str(big)]["retryable"]
+    assert "invalid JSON" in found[f"{bad}#L1"]["error"] and not found[f"{bad}#L1"]["retryable"]
+    plain = sqlite_corpus.run("failures")  # not a terminal: one tab-separated line each
+    assert plain.returncode == 1 and len(plain.stdout.splitlines()) == 2 and "\t" in plain.stdout
+
+    del sqlite_corpus.extra["CORPUS_MAX_DOCUMENT_BYTES"]  # the cause fixed
+    retried = sqlite_corpus.run("retry", "--all", "--json")
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(retried.stdout) == {"retried": 1, "not_retryable": 1, "not_failed": 0}
+    again = sqlite_corpus.run("ingest", str(big), "--wait", "--json")  # same bytes: the same document
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["summary"]["canonical"] == 1
+    left = sqlite_corpus.run("failures", "--json")
+    assert [json.loads(line)["source"] for line in left.stdout.splitlines()] == [f"{bad}#L1"]
+
+
+def test_show_by_id_url_or_source_explains_each_copy(sqlite_corpus, tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    copy = folder / "lavrov-copy.txt"
+    copy.write_text(syndicated_copy_of_003(), encoding="utf-8")
+    assert sqlite_corpus.run("ingest", str(folder), "--wait").returncode == 0
+
+    by_copy = sqlite_corpus.run("show", str(copy), "--json")
+    assert by_copy.returncode == 0, by_copy.stderr
+    article = json.loads(by_copy.stdout)
+    assert article["source"] == str(folder / SEED_003.name)
+    (evidence,) = article["copies"]
+    assert evidence["source"] == str(copy) and evidence["kind"] in ("near", "contained")
+    assert evidence["rule"].startswith(evidence["kind"])
+    assert 0.5 < evidence["exact_containment"] <= 1.0 and 0 < evidence["exact_jaccard"] <= evidence["exact_containment"]
+    assert evidence["shared_passages"] and evidence["shared_passages"][0]["words"] >= 20
+    # passages are in the fingerprints' words: case, punctuation and quotes folded
+    seed_words = " ".join(_words(SEED_003.read_text(encoding="utf-8")))
+    assert evidence["shared_passages"][0]["text"].removesuffix("...") in seed_words
+
+    by_id = sqlite_corpus.run("show", str(article["id"]))
+    assert by_id.returncode == 0 and f"article {article['id']}" in by_id.stdout and "rule:" in by_id.stdout
+    missing = sqlite_corpus.run("show", "https://nowhere.example/x")
+    assert missing.returncode == 1 and "no article" in missing.stderr
