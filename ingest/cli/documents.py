@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
@@ -43,6 +44,7 @@ def ingest(
     title_column: Annotated[str, typer.Option("--title-column", help="Parquet/CSV: the title column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "title",
     date_column: Annotated[str, typer.Option("--date-column", help="Parquet/CSV: the publication date column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "published",
     site_column: Annotated[str, typer.Option("--site-column", help="Parquet/CSV: the site column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "site",
+    rows: Annotated[int, typer.Option("--rows", min=0, help="With --wait: show at most this many documents (0: all); the totals always.")] = 50,
     stdin_format: Annotated[str, typer.Option("--stdin-format", help="What '-' (standard input) holds: jsonl or csv.")] = "jsonl",
 ) -> None:
     """Record and enqueue every supported file under PATHS ('-' reads standard input).
@@ -118,7 +120,8 @@ def ingest(
                 print(f"enqueued {len(ids)} document(s){skipped}; follow with: corpus status, corpus failures")
             raise typer.Exit(FAILURES if unreadable else OK)
         outcome = wait_for(rt, ids, timeout=timeout)
-        report(rt, ids, outcome, as_json=as_json, unreadable=unreadable, skipped=stats.skipped)
+        report(rt, ids, outcome, as_json=as_json, unreadable=unreadable, skipped=stats.skipped,
+               cap=rows or None)
         failed = any(status == "failed" for status in outcome.values())
         unfinished = any(status == "pending" for status in outcome.values())
         raise typer.Exit(FAILURES if failed or unfinished or unreadable else OK)
@@ -178,7 +181,7 @@ def stop_local_workers(local: subprocess.Popen) -> None:
 
 
 def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, unreadable: list[str],
-           skipped: int = 0) -> None:
+           skipped: int = 0, cap: int | None = 50) -> None:
     with read_scope(rt.engine) as session:
         rows = session.execute(
             select(Document.id, Document.source, Document.status, Document.kind, Document.similarity,
@@ -197,25 +200,37 @@ def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, u
     if as_json:
         print(json.dumps({"summary": summary, "documents": documents}, ensure_ascii=False))
         return
-    table = Table(title="corpus ingest", show_lines=False)
-    for column in ("document", "outcome", "article", "chrome lines removed"):
-        table.add_column(column, justify="right" if column != "document" else "left")
-    for d in documents:
-        outcome_text = d["status"]
+    shown = documents if cap is None else documents[:cap]
+
+    def outcome_of(d) -> str:
         if d["status"] == "duplicate":
-            outcome_text = f"duplicate ({d['kind']}, {d['similarity']:.2f})"
-        elif d["status"] == "failed":
-            outcome_text = "[red]failed[/]"
-        table.add_row(d["source"], outcome_text, str(d["article_id"] or "-"), str(d["removed_lines"]))
-    out.print(table)
-    out.print(
+            return f"duplicate ({d['kind']}, {d['similarity']:.2f})"
+        return d["status"]
+
+    if out.is_terminal:
+        table = Table(title="corpus ingest", show_lines=False)
+        for column in ("document", "outcome", "article", "chrome lines removed"):
+            table.add_column(column, justify="right" if column != "document" else "left",
+                             overflow="fold" if column == "document" else "ellipsis")
+        for d in shown:
+            outcome_text = "[red]failed[/]" if d["status"] == "failed" else outcome_of(d)
+            table.add_row(escape(d["source"]), outcome_text, str(d["article_id"] or "-"), str(d["removed_lines"]))
+        out.print(table)
+    else:  # a file or a pipe: one tab-separated line a document, names never cut
+        print("document\toutcome\tarticle\tchrome lines removed")
+        for d in shown:
+            print(f"{d['source']}\t{outcome_of(d)}\t{d['article_id'] or '-'}\t{d['removed_lines']}")
+    if len(shown) < len(documents):
+        print(f"... and {len(documents) - len(shown)} more document(s) (--rows N to show more, --json for all)")
+    print(
         f"documents in: {len(documents)}   canonical articles: {totals['canonical']}   "
-        f"duplicates: {totals['duplicate']}   failed: {totals['failed']}   pending: {totals['pending']}",
-        highlight=False,
+        f"duplicates: {totals['duplicate']}   failed: {totals['failed']}   pending: {totals['pending']}"
     )
-    for d in documents:
-        if d["status"] == "failed":
-            out.print(f"[red]failed:[/] {d['source']}: {d['error']}", highlight=False)
+    failed = [d for d in documents if d["status"] == "failed"]
+    for d in failed if cap is None else failed[:cap]:
+        print(f"failed: {d['source']}: {d['error']}")
+    if cap is not None and len(failed) > cap:
+        print(f"... and {len(failed) - cap} more failure(s): corpus failures")
 
 
 def clean(
@@ -227,6 +242,14 @@ def clean(
 
     A file that cannot be read or parsed is reported ({"source", "error"} with --json);
     the others are still cleaned, and the exit code is 1.
+
+    Examples:
+
+      corpus clean page.html --explain
+
+      corpus clean story.txt > story.clean.txt
+
+      corpus clean *.html --json | jq -r .title
     """
     # The cleaning rules, trafilatura and the fingerprint code: only this command needs them.
     from workers.steps.decode import BadInput, decode, gunzip
@@ -254,6 +277,17 @@ def clean(
             print(json.dumps({"source": str(path), "title": cleaned.title, "text": cleaned.text,
                               "removed": removed, "metadata": cleaned.metadata}, ensure_ascii=False))
             continue
+        if not out.is_terminal:  # a file or a pipe: the text as it is, a header only between files
+            if len(files) > 1:
+                print(f"==> {path} <==")
+            if cleaned.title:
+                print(cleaned.title + "\n")
+            print(cleaned.text)
+            if explain:
+                print(f"\nremoved {len(removed)} line(s):")
+                for item in removed:
+                    print(f"  {item['rule']:>22}  {item['text']}")
+            continue
         out.rule(str(path))
         if cleaned.title:
             out.print(f"[bold]{cleaned.title}[/]", highlight=False)
@@ -263,5 +297,5 @@ def clean(
             out.print()
             out.print(f"[dim]removed {len(removed)} line(s):[/]")
             for item in removed:
-                out.print(f"  [yellow]{item['rule']:>22}[/]  {item['text'][:160]}", highlight=False, markup=True)
+                out.print(f"  [yellow]{item['rule']:>22}[/]  {escape(item['text'][:160])}", highlight=False)
     raise typer.Exit(FAILURES if failures else OK)

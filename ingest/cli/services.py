@@ -30,6 +30,12 @@ def worker(
 
     Run as many as you like, on as many machines as share CORPUS_REDIS_URL and
     CORPUS_DATABASE_URL: they cooperate and give the same result as one.
+
+    Examples:
+
+      corpus worker
+
+      corpus worker --processes 4 --threads 2
     """
     with services() as rt:
         rt.redis, rt.engine, rt.index  # fail here, clearly, rather than inside dramatiq
@@ -49,6 +55,12 @@ def watch(
 
     A file is claimed by a rename into FOLDER/processing/ and ends in FOLDER/done/ or in
     FOLDER/failed/ beside NAME.error.txt. Sub-folders name the site.
+
+    Examples:
+
+      corpus watch ./inbox
+
+      corpus watch --interval 10
     """
     with services() as rt:
         inbox = folder or (rt.settings.data_dir / "inbox")
@@ -63,6 +75,14 @@ def serve(
 
     GETs from loopback need no token; from elsewhere, and every POST, need
     "Authorization: Bearer $CORPUS_API_TOKEN" (the dashboard: open /?token=... once).
+
+    Examples:
+
+      corpus serve
+
+      CORPUS_API_TOKEN=s3cret corpus serve --host 0.0.0.0 --port 8000
+
+      curl -s localhost:8000/metrics | grep corpus_workers_alive
     """
     try:
         run(runtime(), host=host, port=port)
