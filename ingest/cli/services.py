@@ -70,11 +70,15 @@ def watch(
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs CORPUS_API_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    behind_proxy: Annotated[bool, typer.Option("--behind-proxy", envvar="CORPUS_BEHIND_PROXY", help="Behind a reverse proxy (every client looks like loopback): always require the token.")] = False,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", envvar="CORPUS_ALLOWED_HOSTS", help="A Host name trusted like localhost from loopback (repeat, or comma-separated in the variable).", show_default=False)] = None,
+    loopback_without_token: Annotated[bool, typer.Option("--loopback-without-token", help="A public --host without CORPUS_API_TOKEN binds to 127.0.0.1 (with a warning) instead of refusing.")] = False,
 ) -> None:
     """The monitor: /metrics for Prometheus, /healthz, /readyz, /api/* and a dashboard at /.
 
-    GETs from loopback need no token; from elsewhere, and every POST, need
-    "Authorization: Bearer $CORPUS_API_TOKEN" (the dashboard: open /?token=... once).
+    GETs from loopback need no token when they name a loopback host (localhost,
+    127.0.0.1; --allow-host adds names), unless --behind-proxy; from elsewhere, and every
+    POST, need "Authorization: Bearer $CORPUS_API_TOKEN" (the dashboard: open /?token=... once).
 
     Examples:
 
@@ -84,7 +88,10 @@ def serve(
 
       curl -s localhost:8000/metrics | grep corpus_workers_alive
     """
+    allowed = frozenset(name.strip().lower() for value in (allow_host or []) for name in value.split(",")
+                        if name.strip())
     try:
-        run(runtime(), host=host, port=port)
+        run(runtime(), host=host, port=port, behind_proxy=behind_proxy, allowed_hosts=allowed,
+            loopback_without_token=loopback_without_token)
     except ServeError as exc:
         raise fail(str(exc)) from None

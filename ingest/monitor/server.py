@@ -14,7 +14,12 @@ A small stdlib HTTP server (``http.server``, one thread per request). Endpoints:
     GET  /                          the dashboard (static files from ``ingest/web``)
 
 Access: binding to anything but loopback needs ``CORPUS_API_TOKEN``. GETs from loopback
-clients need no token; GETs from elsewhere (but /healthz and /readyz) and every POST need
+clients need no token when their ``Host`` header names a loopback address (``localhost``,
+``127.0.0.1``, ``[::1]``, never resolved through DNS) or a host of the allow-list
+(``--allow-host``, ``CORPUS_ALLOWED_HOSTS``): a page of another site that a browser's DNS
+rebinding points at 127.0.0.1 still says its own name, and is refused. Behind a reverse proxy
+on the same host every request comes from loopback, so ``--behind-proxy``
+(``CORPUS_BEHIND_PROXY=1``) turns that trust off: the token is then always required; GETs from elsewhere (but /healthz and /readyz) and every POST need
 ``Authorization: Bearer <token>`` or the ``corpus_token`` cookie, which ``GET /?token=<token>``
 sets (HttpOnly, SameSite=Strict) before redirecting to the dashboard. Without a configured
 token a loopback server makes one up at start and prints the URL that opens the dashboard
@@ -89,6 +94,27 @@ def is_loopback(host: str) -> bool:
             return False
 
 
+def host_names_loopback(header: str | None, allowed: frozenset[str] = frozenset()) -> bool:
+    """Whether a ``Host`` header (``name[:port]``) names a loopback address or an allowed
+    host. Literal addresses and ``localhost`` only: resolving the name would ask the very DNS
+    a rebinding attack controls."""
+    if not header:
+        return False
+    try:
+        name = urlsplit(f"//{header.strip()}").hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    name = name.rstrip(".").lower()
+    if name in allowed or name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 # ------------------------------------------------------------------------ /metrics
 
 
@@ -145,7 +171,10 @@ def recent_articles(engine, *, q: str = "", limit: int = 20) -> list[dict]:
 class Monitor:
     """What the request handlers share: the runtime, the token and the metrics registry."""
 
-    def __init__(self, runtime, *, token: str) -> None:
+    def __init__(self, runtime, *, token: str, behind_proxy: bool = False,
+                 allowed_hosts: frozenset[str] = frozenset()) -> None:
+        self.behind_proxy = behind_proxy
+        self.allowed_hosts = allowed_hosts
         self.runtime = runtime
         self.token = token
         self.registry = CollectorRegistry(auto_describe=False)
@@ -190,7 +219,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, json.dumps(payload, default=str).encode(), "application/json")
 
     def client_is_loopback(self) -> bool:
-        return is_loopback(self.client_address[0])
+        """A client trusted without a token: on loopback, naming a loopback (or allowed) host,
+        and not behind a proxy (where every client is loopback)."""
+        if self.monitor.behind_proxy:
+            return False
+        return is_loopback(self.client_address[0]) and host_names_loopback(self.headers.get("Host"),
+                                                                           self.monitor.allowed_hosts)
 
     def cookie_token(self) -> str | None:
         raw = self.headers.get("Cookie")
@@ -386,8 +420,9 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-def make_server(runtime, *, host: str, port: int, token: str) -> tuple[ThreadingHTTPServer, Monitor]:
-    monitor = Monitor(runtime, token=token)
+def make_server(runtime, *, host: str, port: int, token: str, behind_proxy: bool = False,
+                allowed_hosts: frozenset[str] = frozenset()) -> tuple[ThreadingHTTPServer, Monitor]:
+    monitor = Monitor(runtime, token=token, behind_proxy=behind_proxy, allowed_hosts=allowed_hosts)
     handler = type("CorpusHandler", (Handler,), {"monitor": monitor})
     server_class = _Server6 if ":" in host else _Server
     try:
@@ -397,14 +432,25 @@ def make_server(runtime, *, host: str, port: int, token: str) -> tuple[Threading
     return server, monitor
 
 
-def run(runtime, *, host: str, port: int) -> None:
+def run(runtime, *, host: str, port: int, behind_proxy: bool = False, allowed_hosts: frozenset[str] = frozenset(),
+        loopback_without_token: bool = False) -> None:
+    """Serve until SIGTERM or Ctrl-C. ``loopback_without_token``: a public ``host`` without a
+    token binds to 127.0.0.1 instead of refusing (a container that starts before its token
+    is set: its own health check still reaches it)."""
     configured = runtime.settings.api_token
     loopback = is_loopback(host)
     if not loopback and not configured:
-        raise ServeError(f"refusing to serve on {host} without a token: set CORPUS_API_TOKEN "
-                         "(or bind to 127.0.0.1)")
+        if not loopback_without_token:
+            raise ServeError(f"refusing to serve on {host} without a token: set CORPUS_API_TOKEN "
+                             "(or bind to 127.0.0.1)")
+        print(f"warning: CORPUS_API_TOKEN is not set: serving on 127.0.0.1 only, not on {host}",
+              file=sys.stderr, flush=True)
+        host = "127.0.0.1"
+    if behind_proxy and not configured:
+        raise ServeError("--behind-proxy needs CORPUS_API_TOKEN: every request must carry it")
     token = configured or secrets.token_urlsafe(24)
-    server, monitor = make_server(runtime, host=host, port=port, token=token)
+    server, monitor = make_server(runtime, host=host, port=port, token=token, behind_proxy=behind_proxy,
+                                  allowed_hosts=allowed_hosts)
     bound_port = server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{bound_port}/"
