@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from ingest.cli import admin, documents, events, export, lookups, ops, services, sites
+from ingest.cli import admin, documents, events, export, lookups, ops, probe, services, sites
 
 app = typer.Typer(
     name="corpus",
@@ -25,7 +25,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for room in (documents, export, lookups, events, services, ops, admin, sites):
+for room in (documents, export, lookups, events, services, ops, admin, sites, probe):
     room.register(app)
 
 
