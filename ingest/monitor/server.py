@@ -9,6 +9,8 @@ A small stdlib HTTP server (``http.server``, one thread per request). Endpoints:
     GET  /api/history               the last hour, per minute: queue depth and documents finished
     GET  /api/failures?limit=       recent failed documents with their reasons
     GET  /api/articles?q=&limit=    recent canonical articles with their duplicate counts; q searches titles
+    GET  /api/article?ref=          one article by id, URL or source: its copies and the evidence
+                                    for each (the same JSON as ``corpus show --json``; 404 if none)
     GET  /api/dlq?limit=            dead letters
     POST /api/dlq/<id>/requeue      requeue one dead letter (``all`` for every one)
     GET  /                          the dashboard (static files from ``ingest/web``)
@@ -53,6 +55,7 @@ from models.db import read_scope
 from models.tables import DUPLICATE, FAILED, Article, Document
 from workers.ops import metrics
 from workers.ops.dlq import Ambiguous, DeadLetters, NotFound
+from workers.ops import lookup
 from workers.ops.status import Unreachable, collect, guarded, unreachable_report
 from workers.queue.counters import sample_queues
 from workers.queue.registry import alive_workers
@@ -294,6 +297,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/api/articles":
                 q = (query.get("q") or [""])[0][:200]
                 return self.guarded_json(lambda: {"q": q, "articles": recent_articles(rt.engine, q=q, limit=limit)})
+            if path == "/api/article":
+                return self.article((query.get("ref") or [""])[0][:2000])
             if path == "/api/dlq":
                 return self.guarded_json(lambda: self.dlq_payload(limit))
             return self.send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {path}"})
@@ -378,6 +383,22 @@ class Handler(BaseHTTPRequestHandler):
         ready = not problems
         self.send_json(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
                        {"ready": ready, "checks": checks, "problems": problems})
+
+    def article(self, ref: str) -> None:
+        def find():
+            with read_scope(self.monitor.runtime.engine) as session:
+                try:
+                    return lookup.detail(session, lookup.resolve(session, ref)[0])
+                except lookup.NotFound as exc:
+                    return exc
+
+        try:
+            found = guarded(self.monitor.runtime, find) if ref else lookup.NotFound("give ?ref=ID|URL|SOURCE")
+        except Unreachable as exc:
+            return self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
+        if isinstance(found, lookup.NotFound):
+            return self.send_json(HTTPStatus.NOT_FOUND, {"error": str(found)})
+        return self.send_json(HTTPStatus.OK, found)
 
     def dlq_payload(self, limit: int) -> dict:
         rt = self.monitor.runtime
