@@ -1,23 +1,36 @@
 """Opening a file as a stream of bytes, gzip-decompressed on the fly when its name ends
-in ``.gz``; ``STREAM_ERRORS`` are what a damaged or cut stream raises while reading."""
+in ``.gz`` (zstd for ``.zst``, with the ``zstandard`` package: the ``zstd`` extra);
+``STREAM_ERRORS`` are what a damaged or cut stream raises while reading."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.formats.base import open_error
+from ingest.formats.base import ReadError, open_error
 
-STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+try:
+    import zstandard
+except ImportError:  # .zst files then fail with a message naming the package
+    zstandard = None
+
+STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error) + ((zstandard.ZstdError,) if zstandard else ())
 
 
 def describe(exc: BaseException) -> str:
+    if zstandard is not None and isinstance(exc, zstandard.ZstdError):
+        return f"corrupt zstd data: {exc}"
     if isinstance(exc, EOFError):
         return "truncated gzip data"
     return f"corrupt gzip data: {exc}"
+
+
+def is_zstd(path: Path) -> bool:
+    return path.name.lower().endswith(".zst")
 
 
 @contextmanager
@@ -28,7 +41,14 @@ def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise open_error(path, exc) from exc
     try:
-        if gzipped:
+        if is_zstd(path):
+            if zstandard is None:
+                raise ReadError(f"{path}: .zst files need the zstandard package: pip install 'corpus[zstd]'")
+            # read_across_frames: files written by several zstd runs (or pzstd) hold many frames
+            reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+            with io.BufferedReader(reader) as stream:
+                yield stream
+        elif gzipped:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 yield stream
         else:

@@ -137,3 +137,22 @@ def test_stdin_jsonl(sqlite_corpus):
     result = sqlite_corpus.run("ingest", "-", "--json", input=lines)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["enqueued"] == 3
+
+
+def test_zstd_json_lines_and_csv(tmp_path):
+    import zstandard
+
+    lines = "".join(json.dumps({"text": STORY + str(n), "url": f"https://z.example/{n}"}) + "\n" for n in range(3))
+    compressor = zstandard.ZstdCompressor()
+    # two frames, as two zstd runs appended give
+    (tmp_path / "a.jsonl.zst").write_bytes(compressor.compress(lines.encode()) + compressor.compress(lines.encode()))
+    (tmp_path / "b.csv.zst").write_bytes(compressor.compress(f"text,title\n\"{STORY}\",T\n".encode()))
+    (tmp_path / "c.txt.zst").write_bytes(b"x")
+    assert {p.name for p in readers.walk([tmp_path])} == {"a.jsonl.zst", "b.csv.zst"}  # .txt.zst: not read
+    documents, _ = read_all(tmp_path / "a.jsonl.zst")
+    assert [d.source for d in documents] == [f"https://z.example/{n}" for n in range(3)] * 2
+    (row,), _ = read_all(tmp_path / "b.csv.zst")
+    assert row.hints["title"] == "T"
+    (tmp_path / "bad.jsonl.zst").write_bytes(b"\x28\xb5\x2f\xfd garbage")
+    (broken,), _ = read_all(tmp_path / "bad.jsonl.zst")
+    assert "corrupt zstd data" in broken.error
