@@ -29,9 +29,14 @@ for room in (documents, export, lookups, events, services, ops, admin, sites, pr
     room.register(app)
 
 
+#: the distribution's name on the package index ("corpus" there is an unrelated project);
+#: the command and the import packages keep their names
+DISTRIBUTION = "newsdedup"
+
+
 def version() -> str:
     try:
-        return metadata.version("corpus")
+        return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
         return "unknown (not installed)"
 

@@ -43,7 +43,7 @@ def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
     try:
         if is_zstd(path):
             if zstandard is None:
-                raise ReadError(f"{path}: .zst files need the zstandard package: pip install 'corpus[zstd]'")
+                raise ReadError(f"{path}: .zst files need the zstandard package: pip install 'newsdedup[zstd]'")
             # read_across_frames: files written by several zstd runs (or pzstd) hold many frames
             reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
             with io.BufferedReader(reader) as stream:

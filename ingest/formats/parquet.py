@@ -25,7 +25,7 @@ def require_pyarrow():
         import pyarrow
         import pyarrow.parquet
     except ImportError:
-        raise ReadError("Parquet needs pyarrow: pip install 'corpus[parquet]' (or pip install pyarrow)") from None
+        raise ReadError("Parquet needs pyarrow: pip install 'newsdedup[parquet]' (or pip install pyarrow)") from None
     return pyarrow
 
 
