@@ -12,6 +12,7 @@ from rich.table import Table
 from ingest.cli.console import FAILURES, OK, err, fail, out, services
 from ingest.cli.events import parse_since
 from models.db import read_scope
+from workers.ops.forget import forget as forget_article
 from workers.ops.failures import failure_count, list_failures, retry as retry_failed
 from workers.ops.lookup import NotFound, detail, resolve
 
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command()(failures)
     app.command()(retry)
     app.command()(show)
+    app.command()(forget)
 
 
 def failures(
@@ -153,4 +155,45 @@ def show(
             print(f"    matched {match['with']}: {match['kind']} {match['similarity']:.2f}")
         for passage in copy["shared_passages"]:
             print(f"    shared ({passage['words']} words): {passage['text']}")
+    raise typer.Exit(OK)
+
+
+def forget(
+    ref: Annotated[str, typer.Argument(metavar="ID|URL|SOURCE", help="An article id, or the URL or source of any of its documents.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"article_id", "documents", "index_removed"}.')] = False,
+) -> None:
+    """Forget an article for a takedown: its canonical, every copy, their index entries.
+
+    The documents and their raw bytes are deleted, the article leaves its event (which is
+    recomputed) and stays only as a tombstone id, and no later document is linked to them.
+    Examples:
+
+      corpus forget https://example.com/2026/story --yes
+
+      corpus forget 42 --json
+    """
+    with services() as rt:
+        rt.index  # noqa: B018 - fail here, naming the variable to fix
+        if not yes:
+            with read_scope(rt.engine) as session:
+                try:
+                    article, _ = resolve(session, ref)
+                except NotFound as exc:
+                    raise fail(str(exc), FAILURES) from None
+                copies = len(detail(session, article)["copies"])
+            if not typer.confirm(f"forget article {article.id} and its {copies} copy(ies) for good?", default=False,
+                                 err=True):
+                raise fail("not forgotten", FAILURES)
+        try:
+            done = forget_article(rt, ref)
+        except NotFound as exc:
+            raise fail(str(exc), FAILURES) from None
+    if as_json:
+        print(json.dumps(done, ensure_ascii=False))
+    else:
+        print(f"forgot article {done['article_id']}: {len(done['documents'])} document(s), "
+              f"{done['index_removed']} index record(s)")
+        for document in done["documents"]:
+            print(f"  {document['id']}\t{document['source']}")
     raise typer.Exit(OK)

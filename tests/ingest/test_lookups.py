@@ -75,3 +75,32 @@ def test_show_by_id_url_or_source_explains_each_copy(sqlite_corpus, tmp_path):
     assert by_id.returncode == 0 and f"article {article['id']}" in by_id.stdout and "rule:" in by_id.stdout
     missing = sqlite_corpus.run("show", "https://nowhere.example/x")
     assert missing.returncode == 1 and "no article" in missing.stderr
+
+
+def test_forget_removes_the_article_its_copies_and_their_index_entries(corpus, tmp_path):
+    """SQLite and PostgreSQL."""
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    copy = folder / "lavrov-copy.txt"
+    copy.write_text(syndicated_copy_of_003(), encoding="utf-8")
+    assert corpus.run("ingest", str(folder), "--wait").returncode == 0
+
+    refused = corpus.run("forget", str(copy), input="n\n")  # asks first
+    assert refused.returncode == 1 and "not forgotten" in refused.stderr
+    done = corpus.run("forget", str(copy), "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    forgotten = json.loads(done.stdout)
+    assert {d["source"] for d in forgotten["documents"]} == {str(copy), str(folder / SEED_003.name)}
+    assert forgotten["index_removed"] == 2
+
+    articles = [json.loads(line) for line in corpus.run("export").stdout.splitlines()]
+    assert len(articles) == 4 and str(folder / SEED_003.name) not in {a["source"] for a in articles}
+    assert corpus.run("show", str(copy)).returncode == 1
+    events = [json.loads(line) for line in corpus.run("events", "--json").stdout.splitlines()]
+    assert sum(e["size"] for e in events) == 4  # the event lost its member
+    verify = corpus.run("verify", "--json")
+    assert verify.returncode == 0, verify.stdout  # store and index agree
+
+    # Nothing links to what was forgotten: the copy, ingested again, is an article of its own.
+    again = corpus.run("ingest", str(copy), "--wait", "--json")
+    assert json.loads(again.stdout)["summary"]["canonical"] == 1
