@@ -35,6 +35,7 @@ $(RUN_STAMP): pyproject.toml
 
 # demo/ holds seed 003 as another site re-publishes it: the run shows it found as a copy.
 demo: $(RUN_STAMP)
+	mkdir -p -m 700 .corpus  # the nearest .corpus is the store every corpus command here finds
 	$(BIN)/corpus ingest seeds/ demo/ --wait
 	@echo
 	@echo "== the syndicated copy in demo/, and why it is one (corpus show):"

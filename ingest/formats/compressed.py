@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.formats.base import ReadError, open_error
+from ingest.formats.base import ReadError, open_regular
 
 try:
     import zstandard
@@ -36,10 +36,7 @@ def is_zstd(path: Path) -> bool:
 @contextmanager
 def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
     """The file's bytes (decompressed when ``gzipped``); ``ReadError`` when it cannot be opened."""
-    try:
-        raw = open(path, "rb")
-    except OSError as exc:
-        raise open_error(path, exc) from exc
+    raw = open_regular(path)
     try:
         if is_zstd(path):
             if zstandard is None:

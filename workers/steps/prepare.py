@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from workers.steps import cleaning, dedup
-from workers.steps.decode import BadInput, decode, gunzip
+from workers.steps.decode import BadInput, decode_text, gunzip
 
 log = logging.getLogger("corpus.prepare")
 
@@ -40,8 +40,9 @@ def prepare(data: bytes, *, document_format: str, gzipped: bool, max_bytes: int,
     if len(data) > max_bytes:
         raise over_limit(len(data), max_bytes)
     try:
-        text = decode(data, declared=charset)
-        cleaned = clean(document_format, text, url=url, site=site, site_model=site_model)
+        decoded = decode_text(data, declared=charset)
+        cleaned = clean(document_format, decoded.text, url=url, site=site, site_model=site_model)
+        cleaned.metadata["decoding"] = decoded.record()  # how the bytes were read, kept on the document
         if not cleaned.text.strip():
             raise BadInput("no article text left after cleaning"
                            + (" (the HTML page has no text)" if document_format == "html" else ""))

@@ -22,7 +22,10 @@ actors in threads, so the limit is enforced differently:
 from __future__ import annotations
 
 import threading
+import unicodedata
 from typing import Any
+
+from workers.steps.sites import plausible_site_name
 
 MAX_HTML_CHARS = 3_000_000
 
@@ -94,4 +97,6 @@ def extract(
         value = getattr(doc, attr, None)
         if value:
             meta[key] = value
-    return doc.text or "", meta
+    if "site" in meta and not plausible_site_name(meta["site"], meta.get("title")):
+        del meta["site"]  # the headline, or a whole page title: not a site (see workers.steps.sites)
+    return unicodedata.normalize("NFC", doc.text or ""), meta  # entities may spell letters decomposed
