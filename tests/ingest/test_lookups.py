@@ -104,3 +104,14 @@ def test_forget_removes_the_article_its_copies_and_their_index_entries(corpus, t
     # Nothing links to what was forgotten: the copy, ingested again, is an article of its own.
     again = corpus.run("ingest", str(copy), "--wait", "--json")
     assert json.loads(again.stdout)["summary"]["canonical"] == 1
+
+
+def test_what_can_be_retried():
+    from workers.ops.failures import retryable
+
+    assert retryable("text", "could not decode", 10, False)
+    assert retryable("html", "3,700 bytes is over the 1,000-byte limit (CORPUS_MAX_DOCUMENT_BYTES)", 200, True)
+    assert retryable("text", "3,700 bytes is over the 1,000-byte limit (CORPUS_MAX_DOCUMENT_BYTES)", 3700, False)
+    assert not retryable("text", "3,700 bytes is over the 1,000-byte limit (CORPUS_MAX_DOCUMENT_BYTES)", 512, False)
+    assert not retryable("text", "9,000 compressed bytes is over the 1,000-byte limit", 512, True)
+    assert not retryable("jsonl", "line 1: invalid JSON", 9, False)
