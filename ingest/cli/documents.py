@@ -127,7 +127,7 @@ def ingest(
                 bar.advance(task)
             if stdin:
                 try:
-                    intake.add_all(readers.documents(Path("/dev/stdin"), source="stdin", stats=stats, columns=columns,
+                    intake.add_all(readers.documents(Path("-"), source="stdin", stats=stats, columns=columns,
                                                      as_format=stdin_format))
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
@@ -142,12 +142,13 @@ def ingest(
         totals = {"files": len(files), "documents": len(ids), **tally, "skipped": stats.skipped,
                   "unreadable": unreadable, "unsupported": unsupported, "no_documents": no_documents}
         if not wait:
-            workers = len(alive_workers(rt.redis, rt.settings.namespace)) if ids else 1
-            if not workers:
+            # only when something waits for a worker: files already stored and settled need none
+            workers = len(alive_workers(rt.redis, rt.settings.namespace)) if tally["enqueued"] else None
+            if workers == 0:
                 err.print("[yellow]warning:[/] no worker is alive: the documents wait in the queue until one "
                           "starts (corpus worker), or use --wait", highlight=False)
             if as_json:
-                print(json.dumps({**totals, "workers_alive": workers if ids else None}, ensure_ascii=False))
+                print(json.dumps({**totals, "workers_alive": workers}, ensure_ascii=False))
             else:
                 print(ingest_line(totals) + ("; follow with: corpus status, corpus failures" if tally["enqueued"] else ""))
             raise typer.Exit(FAILURES if unreadable else OK)

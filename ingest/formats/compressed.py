@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import sys
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,13 +30,21 @@ def describe(exc: BaseException) -> str:
     return f"corrupt gzip data: {exc}"
 
 
+#: the name of standard input among paths, as on every command line
+STDIN = "-"
+
+
 def is_zstd(path: Path) -> bool:
     return path.name.lower().endswith(".zst")
 
 
 @contextmanager
 def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
-    """The file's bytes (decompressed when ``gzipped``); ``ReadError`` when it cannot be opened."""
+    """The file's bytes (decompressed when ``gzipped``); ``ReadError`` when it cannot be opened.
+    ``STDIN`` (``-``) is standard input: a pipe, read as a stream, never reopened."""
+    if str(path) == STDIN:
+        yield sys.stdin.buffer
+        return
     raw = open_regular(path)
     try:
         if is_zstd(path):
