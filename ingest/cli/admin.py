@@ -28,6 +28,12 @@ def verify(
 
     Exit code: 0 consistent (with --repair: everything found was mended), 1 something is
     off, 2 Redis or the database unreachable.
+
+    Examples:
+
+      corpus verify
+
+      corpus verify --repair --json
     """
     rt = runtime()
     report = guard(lambda: check(rt))
@@ -66,7 +72,12 @@ def verify(
 
 def reindex() -> None:
     """Rebuild the Redis duplicate index from the store (clear it, then insert every stored
-    fingerprint in id order). Use after Redis lost its data or the dedup parameters changed."""
+    fingerprint in id order). Use after Redis lost its data or the dedup parameters changed.
+
+    Example:
+
+      corpus reindex && corpus verify
+    """
     rt = runtime()
     with progress() as bar:
         task = bar.add_task("reindexing", total=None)

@@ -19,6 +19,9 @@ OK, FAILURES, UNUSABLE = 0, 1, 2
 
 out = Console()
 err = Console(stderr=True)
+# Not a terminal (a file, a pipe): lines as long as they are, never re-wrapped to 80 columns.
+out.soft_wrap = not out.is_terminal
+err.soft_wrap = not err.is_terminal
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """Document commands: ``ingest`` (record and enqueue files, optionally waiting for the
-outcome), ``clean`` (see what the cleaner keeps, nothing stored) and ``export``."""
+outcome) and ``clean`` (see what the cleaner keeps, nothing stored)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from typing import Annotated, Optional
 
 import typer
 from redis.exceptions import RedisError
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
 from ingest import readers
+from ingest.formats import Columns
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
-from models.articles import article_record, live_articles
 from models.db import chunked, read_scope
 from models.documents import statuses
 from models.tables import Document
@@ -32,7 +33,6 @@ from workers.settings import Settings
 def register(app: typer.Typer) -> None:
     app.command()(ingest)
     app.command()(clean)
-    app.command()(export)
 
 
 def ingest(
@@ -40,22 +40,43 @@ def ingest(
     wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed; starts local workers if none is alive.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON instead of a table.")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="With --wait: give up after this many seconds (exit 1).")] = None,
+    text_column: Annotated[str, typer.Option("--text-column", help="Parquet/CSV: the column of the text (an 'html' column is used when there is no 'text').", rich_help_panel="Tables (Parquet, CSV)")] = "text",
+    id_column: Annotated[str, typer.Option("--id-column", help="Parquet/CSV: a row id, used in the source when there is no URL ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "id",
+    url_column: Annotated[str, typer.Option("--url-column", help="Parquet/CSV: the URL column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "url",
+    title_column: Annotated[str, typer.Option("--title-column", help="Parquet/CSV: the title column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "title",
+    date_column: Annotated[str, typer.Option("--date-column", help="Parquet/CSV: the publication date column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "published",
+    site_column: Annotated[str, typer.Option("--site-column", help="Parquet/CSV: the site column ('' for none).", rich_help_panel="Tables (Parquet, CSV)")] = "site",
+    rows: Annotated[int, typer.Option("--rows", min=0, help="With --wait: show at most this many documents (0: all); the totals always.")] = 50,
+    stdin_format: Annotated[str, typer.Option("--stdin-format", help="What '-' (standard input) holds: jsonl or csv.")] = "jsonl",
     follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Also read symbolic links that lead outside the folders given (by default only links resolving inside them are read).")] = False,
 ) -> None:
-    """Record and enqueue every supported file under PATHS.
+    """Record and enqueue every supported file under PATHS ('-' reads standard input).
 
     Supported: .txt .md .html .htm, .json (one record) and .jsonl (one record a line:
     {"text" or "html", "url", "title", "published", "site", "metadata"}), .warc and
-    .warc.gz (HTML responses), each optionally gzip-compressed (.gz). Containers are
-    streamed; a bad line or WARC record fails alone, with its line or offset. The same
-    file ingested twice is one document. Only regular files are read: FIFOs, sockets,
-    devices, symbolic links out of the folder, loops and broken links are reported with
-    their reason and never opened. Examples:
+    .warc.gz (HTML responses), .parquet, .csv and .tsv (one record a row: a text column
+    and optional id/url/title/published/site columns, named by the --*-column flags;
+    other columns go into the metadata), each optionally gzip-compressed (.gz; .zst for
+    JSON, JSON Lines and CSV). Containers are streamed; a bad line, row or WARC record
+    fails alone, with its position. The same file ingested twice is one document. Only
+    regular files are read: FIFOs, sockets, devices, symbolic links out of the folder,
+    loops and broken links are reported with their reason and never opened. The summary
+    goes to standard output, warnings to standard error. Examples:
 
       corpus ingest seeds/ --wait
 
       corpus ingest crawl/2026-11-24/ && corpus status
+
+      corpus ingest train.parquet --text-column content --url-column link
+
+      zcat dump.jsonl.gz | corpus ingest - --json
     """
+    if stdin_format not in ("jsonl", "csv"):
+        raise fail(f"--stdin-format: expected jsonl or csv, got {stdin_format!r}")
+    columns = Columns(text=text_column, id=id_column or None, url=url_column or None,
+                      title=title_column or None, published=date_column or None, site=site_column or None)
+    stdin = any(str(p) == "-" for p in paths)
+    paths = [p for p in paths if str(p) != "-"]
     missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise fail(f"no such file or directory: {', '.join(missing)}")
@@ -94,7 +115,7 @@ def ingest(
             for path in files:
                 before, skipped_before = stats.documents, stats.skipped
                 try:
-                    intake.add_all(readers.documents(path, stats=stats))
+                    intake.add_all(readers.documents(path, stats=stats, columns=columns))
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
                     err.print(f"[red]skipped:[/] {exc}", highlight=False)
@@ -106,24 +127,35 @@ def ingest(
                         no_documents.append(f"{path}: no documents in this file: {why}")
                         err.print(f"[yellow]no documents:[/] {path}: {why}", highlight=False)
                 bar.advance(task)
+            if stdin:
+                try:
+                    intake.add_all(readers.documents(Path("-"), source="stdin", stats=stats, columns=columns,
+                                                     as_format=stdin_format))
+                except readers.ReadError as exc:
+                    unreadable.append(str(exc))
+                    err.print(f"[red]skipped:[/] {exc}", highlight=False)
             intake.flush()
         if unsupported:
             err.print(f"not read: {len(unsupported)} file(s) of a type corpus does not read "
                       f"(e.g. {unsupported[0]}; supported: {', '.join(readers.SUPPORTED)})", highlight=False)
-        if not files and not unreadable:
+        if not files and not unreadable and not stdin:
             raise fail("nothing to ingest: no supported files under the given paths "
                        f"(supported: {', '.join(readers.SUPPORTED)})")
         totals = {"files": len(files), "documents": len(ids), **tally, "skipped": stats.skipped,
                   "unreadable": unreadable, "unsupported": unsupported, "no_documents": no_documents}
         if not wait:
+            # only when something waits for a worker: files already stored and settled need none
+            workers = len(alive_workers(rt.redis, rt.settings.namespace)) if tally["enqueued"] else None
+            if workers == 0:
+                err.print("[yellow]warning:[/] no worker is alive: the documents wait in the queue until one "
+                          "starts (corpus worker), or use --wait", highlight=False)
             if as_json:
-                print(json.dumps(totals, ensure_ascii=False))
+                print(json.dumps({**totals, "workers_alive": workers}, ensure_ascii=False))
             else:
-                err.print(ingest_line(totals) + ("; follow with: corpus status" if tally["enqueued"] else ""),
-                          highlight=False)
+                print(ingest_line(totals) + ("; follow with: corpus status, corpus failures" if tally["enqueued"] else ""))
             raise typer.Exit(FAILURES if unreadable else OK)
         outcome = wait_for(rt, ids, timeout=timeout)
-        report(rt, ids, outcome, as_json=as_json, totals=totals)
+        report(rt, ids, outcome, as_json=as_json, totals=totals, cap=rows or None)
         failed = any(status == "failed" for status in outcome.values())
         unfinished = any(status == "pending" for status in outcome.values())
         raise typer.Exit(FAILURES if failed or unfinished or unreadable else OK)
@@ -230,7 +262,8 @@ def stop_local_workers(local: subprocess.Popen) -> None:
             local.wait()
 
 
-def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, totals: dict) -> None:
+def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, totals: dict,
+           cap: int | None = 50) -> None:
     columns = (Document.id, Document.source, Document.status, Document.kind, Document.similarity,
                Document.article_id, Document.error, Document.removed)
     with read_scope(rt.engine) as session:
@@ -248,26 +281,38 @@ def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, t
     if as_json:
         print(json.dumps({"summary": summary, "documents": documents}, ensure_ascii=False))
         return
-    table = Table(title="corpus ingest", show_lines=False)
-    for column in ("document", "outcome", "article", "chrome lines removed"):
-        table.add_column(column, justify="right" if column != "document" else "left")
-    for d in documents:
-        outcome_text = d["status"]
+    shown = documents if cap is None else documents[:cap]
+
+    def outcome_of(d) -> str:
         if d["status"] == "duplicate":
-            outcome_text = f"duplicate ({d['kind']}, {d['similarity']:.2f})"
-        elif d["status"] == "failed":
-            outcome_text = "[red]failed[/]"
-        table.add_row(d["source"], outcome_text, str(d["article_id"] or "-"), str(d["removed_lines"]))
-    out.print(table)
-    out.print(
+            return f"duplicate ({d['kind']}, {d['similarity']:.2f})"
+        return d["status"]
+
+    if out.is_terminal:
+        table = Table(title="corpus ingest", show_lines=False)
+        for column in ("document", "outcome", "article", "chrome lines removed"):
+            table.add_column(column, justify="right" if column != "document" else "left",
+                             overflow="fold" if column == "document" else "ellipsis")
+        for d in shown:
+            outcome_text = "[red]failed[/]" if d["status"] == "failed" else outcome_of(d)
+            table.add_row(escape(d["source"]), outcome_text, str(d["article_id"] or "-"), str(d["removed_lines"]))
+        out.print(table)
+    else:  # a file or a pipe: one tab-separated line a document, names never cut
+        print("document\toutcome\tarticle\tchrome lines removed")
+        for d in shown:
+            print(f"{d['source']}\t{outcome_of(d)}\t{d['article_id'] or '-'}\t{d['removed_lines']}")
+    if len(shown) < len(documents):
+        print(f"... and {len(documents) - len(shown)} more document(s) (--rows N to show more, --json for all)")
+    print(
         f"documents in: {len(documents)}   canonical articles: {counts['canonical']}   "
-        f"duplicates: {counts['duplicate']}   failed: {counts['failed']}   pending: {counts['pending']}",
-        highlight=False,
+        f"duplicates: {counts['duplicate']}   failed: {counts['failed']}   pending: {counts['pending']}"
     )
-    out.print(ingest_line(totals), highlight=False)
-    for d in documents:
-        if d["status"] == "failed":
-            out.print(f"[red]failed:[/] {d['source']}: {d['error']}", highlight=False)
+    print(ingest_line(totals))
+    failed = [d for d in documents if d["status"] == "failed"]
+    for d in failed if cap is None else failed[:cap]:
+        print(f"failed: {d['source']}: {d['error']}")
+    if cap is not None and len(failed) > cap:
+        print(f"... and {len(failed) - cap} more failure(s): corpus failures")
 
 
 def clean(
@@ -279,6 +324,14 @@ def clean(
 
     A file that cannot be read or parsed is reported ({"source", "error"} with --json);
     the others are still cleaned, and the exit code is 1.
+
+    Examples:
+
+      corpus clean page.html --explain
+
+      corpus clean story.txt > story.clean.txt
+
+      corpus clean *.html --json | jq -r .title
     """
     # The cleaning rules, trafilatura and the fingerprint code: only this command needs them.
     from workers.steps.decode import BadInput, decode, gunzip
@@ -306,6 +359,17 @@ def clean(
             print(json.dumps({"source": str(path), "title": cleaned.title, "text": cleaned.text,
                               "removed": removed, "metadata": cleaned.metadata}, ensure_ascii=False))
             continue
+        if not out.is_terminal:  # a file or a pipe: the text as it is, a header only between files
+            if len(files) > 1:
+                print(f"==> {path} <==")
+            if cleaned.title:
+                print(cleaned.title + "\n")
+            print(cleaned.text)
+            if explain:
+                print(f"\nremoved {len(removed)} line(s):")
+                for item in removed:
+                    print(f"  {item['rule']:>22}  {item['text']}")
+            continue
         out.rule(str(path))
         if cleaned.title:
             out.print(f"[bold]{cleaned.title}[/]", highlight=False)
@@ -315,31 +379,5 @@ def clean(
             out.print()
             out.print(f"[dim]removed {len(removed)} line(s):[/]")
             for item in removed:
-                out.print(f"  [yellow]{item['rule']:>22}[/]  {item['text'][:160]}", highlight=False, markup=True)
+                out.print(f"  [yellow]{item['rule']:>22}[/]  {escape(item['text'][:160])}", highlight=False)
     raise typer.Exit(FAILURES if failures else OK)
-
-
-def export(
-    out_file: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write to this file instead of standard output.")] = None,
-    since: Annotated[int, typer.Option(help="Only articles created or changed after this change cursor.")] = 0,
-) -> None:
-    """Write canonical articles as JSON Lines, each with its duplicates.
-
-    Each line: {"id", "title", "text", "source", "duplicates": [{"source", "kind",
-    "similarity"}], "metadata", "change_seq"}. Pass the largest change_seq you saw as
-    --since to get only what changed after it.
-    """
-    with services() as rt:
-        engine = rt.engine
-        handle = open(out_file, "w", encoding="utf-8") if out_file else sys.stdout
-        written = 0
-        try:
-            with read_scope(engine) as session:
-                for article in live_articles(session, since=since):
-                    handle.write(json.dumps(article_record(session, article), ensure_ascii=False) + "\n")
-                    written += 1
-        finally:
-            if out_file:
-                handle.close()
-        if out_file:
-            err.print(f"wrote {written} article(s) to {out_file}", highlight=False)

@@ -92,7 +92,12 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="The event as one JSON object.")] = False,
 ) -> None:
     """Why each article is in the event: the article it was linked to, the score and the
-    names, numbers and rare words they share. Example: corpus events show 42"""
+    names, numbers and rare words they share. Examples:
+
+      corpus events show 42
+
+      corpus events show 42 --json | jq -r '.articles[].title'
+    """
     with services() as rt:
         with read_scope(rt.engine) as session:
             detail = event_detail(session, event_id)
@@ -122,7 +127,10 @@ def rebuild(
 ) -> None:
     """Assign events to every live article that has none (a store from before events, or
     after the event rule's version changed). Safe to run while workers run: it takes the
-    cluster lock per batch. Example: corpus events rebuild"""
+    cluster lock per batch. Example:
+
+      corpus events rebuild
+    """
     from workers.events import assign
     from workers.steps import events as rule
 

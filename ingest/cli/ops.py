@@ -39,6 +39,14 @@ def status(
     Exit code: 0 healthy (a finished run with nothing pending is healthy), 1 degraded
     (dead letters, stale workers, or work waiting with no worker alive), 2 unreachable
     (Redis or the database). Usable as a container health probe: corpus status --json.
+
+    Examples:
+
+      corpus status
+
+      corpus status --watch
+
+      corpus status --json | jq .documents
     """
     def take() -> dict:
         try:
@@ -94,7 +102,9 @@ def status(
 # ------------------------------------------------------------------------------- dlq
 
 dlq_app = typer.Typer(
-    help="The dead-letter queue: messages dramatiq gave up on (kept 7 days). List, show, requeue, purge.",
+    help="The dead-letter queue: messages dramatiq gave up on (kept 7 days). List, show, requeue, purge.\n\n"
+         "Failed documents are not dead letters: see corpus failures. Examples:\n\n"
+         "  corpus dlq list\n\n  corpus dlq requeue --all",
     no_args_is_help=True,
 )
 
@@ -126,7 +136,14 @@ def dlq_list(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON array of dead letters.")] = False,
     limit: Annotated[Optional[int], typer.Option(help="Show at most this many (most recent first).", min=1)] = None,
 ) -> None:
-    """Dead letters, most recent first: id, actor, arguments, error and age."""
+    """Dead letters, most recent first: id, actor, arguments, error and age.
+
+    Examples:
+
+      corpus dlq list
+
+      corpus dlq list --json --limit 10
+    """
     letters = _dead_letters()
     entries = _guard(lambda: letters.list(limit=limit))
     if as_json:
@@ -151,7 +168,12 @@ def dlq_show(
     message_id: Annotated[str, typer.Argument(metavar="ID", help="A dead letter's id, or a unique prefix of it.")],
     as_json: Annotated[bool, typer.Option("--json", help="The dead letter as JSON.")] = False,
 ) -> None:
-    """One dead letter in full: message, options and the traceback of its last attempt."""
+    """One dead letter in full: message, options and the traceback of its last attempt.
+
+    Example:
+
+      corpus dlq show 3fa2
+    """
     letters = _dead_letters()
     entry = _guard(lambda: letters.get(message_id))
     if as_json:
@@ -174,7 +196,14 @@ def dlq_requeue(
     all_: Annotated[bool, typer.Option("--all", help="Requeue every dead letter.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help='Print {"requeued": n}.')] = False,
 ) -> None:
-    """Put dead letters back on their queue with their retries reset."""
+    """Put dead letters back on their queue with their retries reset.
+
+    Examples:
+
+      corpus dlq requeue 3fa2
+
+      corpus dlq requeue --all
+    """
     if bool(message_id) == all_:
         raise fail("give one dead letter ID or --all")
     letters = _dead_letters()
@@ -194,7 +223,12 @@ def dlq_requeue(
 def dlq_purge(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
-    """Delete every dead letter (asks first unless --yes)."""
+    """Delete every dead letter (asks first unless --yes).
+
+    Example:
+
+      corpus dlq purge --yes
+    """
     letters = _dead_letters()
     n = _guard(letters.count)
     if not n:
@@ -224,11 +258,12 @@ def render(report: dict):
     parts.append(queues)
 
     flow = Table(title="documents finished", title_justify="left")
-    for column in ("window", "per minute", "canonical", "duplicate", "failed"):
+    for column in ("window", "rate (per minute)", "canonical", "duplicate", "failed"):
         flow.add_column(column, justify="left" if column == "window" else "right")
     for window, row in report["throughput"].items():
-        flow.add_row(f"last {window}", f"{row['per_minute']:g}", f"{row['canonical']:g}", f"{row['duplicate']:g}",
-                     f"{row['failed']:g}")
+        # counts over a sliding window are estimates (the oldest minute counts in part): whole documents here
+        flow.add_row(f"last {window}", f"{row['per_minute']:,.1f}", f"{round(row['canonical']):,}",
+                     f"{round(row['duplicate']):,}", f"{round(row['failed']):,}")
     parts.append(flow)
 
     workers = report["workers"]

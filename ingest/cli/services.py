@@ -31,6 +31,12 @@ def worker(
 
     Run as many as you like, on as many machines as share CORPUS_REDIS_URL and
     CORPUS_DATABASE_URL: they cooperate and give the same result as one.
+
+    Examples:
+
+      corpus worker
+
+      corpus worker --processes 4 --threads 2
     """
     with services() as rt:
         rt.redis, rt.engine, rt.index  # fail here, clearly, rather than inside dramatiq
@@ -49,6 +55,12 @@ def watch(
     still for CORPUS_INBOX_SETTLE_S seconds, default 2, and no writer holding it open) and
     ends in FOLDER/done/ or in FOLDER/failed/ beside NAME.error.txt. Sub-folders name the
     site. Links, FIFOs and sockets dropped in are set aside in FOLDER/failed/, never opened.
+
+    Examples:
+
+      corpus watch ./inbox
+
+      corpus watch --interval 10
     """
     with services() as rt:
         inbox = folder or (rt.settings.data_dir / "inbox")
@@ -58,13 +70,28 @@ def watch(
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs CORPUS_API_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    behind_proxy: Annotated[bool, typer.Option("--behind-proxy", envvar="CORPUS_BEHIND_PROXY", help="Behind a reverse proxy (every client looks like loopback): always require the token.")] = False,
+    allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", envvar="CORPUS_ALLOWED_HOSTS", help="A Host name trusted like localhost from loopback (repeat, or comma-separated in the variable).", show_default=False)] = None,
+    loopback_without_token: Annotated[bool, typer.Option("--loopback-without-token", help="A public --host without CORPUS_API_TOKEN binds to 127.0.0.1 (with a warning) instead of refusing.")] = False,
 ) -> None:
     """The monitor: /metrics for Prometheus, /healthz, /readyz, /api/* and a dashboard at /.
 
-    GETs from loopback need no token; from elsewhere, and every POST, need
-    "Authorization: Bearer $CORPUS_API_TOKEN" (the dashboard: open /?token=... once).
+    GETs from loopback need no token when they name a loopback host (localhost,
+    127.0.0.1; --allow-host adds names), unless --behind-proxy; from elsewhere, and every
+    POST, need "Authorization: Bearer $CORPUS_API_TOKEN" (the dashboard: open /?token=... once).
+
+    Examples:
+
+      corpus serve
+
+      CORPUS_API_TOKEN=s3cret corpus serve --host 0.0.0.0 --port 8000
+
+      curl -s localhost:8000/metrics | grep corpus_workers_alive
     """
+    allowed = frozenset(name.strip().lower() for value in (allow_host or []) for name in value.split(",")
+                        if name.strip())
     try:
-        run(runtime(), host=host, port=port)
+        run(runtime(), host=host, port=port, behind_proxy=behind_proxy, allowed_hosts=allowed,
+            loopback_without_token=loopback_without_token)
     except ServeError as exc:
         raise fail(str(exc)) from None

@@ -29,6 +29,12 @@ def learn(
     sites is never learned. A new model version is stored only when the lines changed;
     workers pick it up within 30 s, and `corpus reclean --site S` re-cleans the documents
     cleaned before it.
+
+    Examples:
+
+      corpus learn
+
+      corpus learn --site example.com
     """
     from workers.sites import learn as learn_models  # the cleaning rules: this command only
     with services() as rt:
@@ -55,6 +61,10 @@ def reclean(
 
     They keep their article while they are re-processed; clusters can merge after a
     re-clean, never split. Follow with `corpus status`.
+
+    Example:
+
+      corpus reclean --site example.com
     """
     from workers.sites import load_latest, outdated, reopen  # the cleaning rules: this command only
     with services() as rt:

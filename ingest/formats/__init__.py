@@ -7,6 +7,8 @@ One module per kind of input:
 - ``records``: ``.json`` (one record) and ``.jsonl`` (one record a line), records being
   ``{"text" | "html", "url", "title", "published", "site", "metadata"}``;
 - ``warc``: ``.warc`` and ``.warc.gz`` — the HTML response records of a web crawl;
+- ``parquet`` and ``csv``: tables, one document a row (``.parquet``, ``.csv``, ``.tsv``),
+  their columns named by ``columns.Columns``;
 - ``compressed``: any of them ``.gz``.
 
 Container files (``.jsonl``, ``.warc``) are streamed: the readers yield documents one at a
@@ -21,24 +23,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ingest.formats import plain, records, warc
+from ingest.formats import csv, parquet, plain, records, warc
 from ingest.formats.base import SUPPORTED, Format, ReadError, ReadStats, format_of
+from ingest.formats.columns import DEFAULT as DEFAULT_COLUMNS, Columns
 from models.documents import NewDocument
 from workers.settings import Settings
 
-__all__ = ["SUPPORTED", "Format", "ReadError", "ReadStats", "documents", "format_of"]
+__all__ = ["SUPPORTED", "Columns", "Format", "ReadError", "ReadStats", "documents", "format_of"]
 
 
 
 def documents(path: Path, *, source: str | None = None, site: str | None = None, max_bytes: int | None = None,
-              stats: ReadStats | None = None) -> Iterator[NewDocument]:
+              stats: ReadStats | None = None, columns: Columns = DEFAULT_COLUMNS,
+              as_format: str | None = None) -> Iterator[NewDocument]:
     """Every document in the file at ``path``, streamed.
 
     ``source`` names the file in the store (default: the path); ``site`` is the site the
-    caller knows (an inbox sub-folder). ``ReadError`` when the file cannot be opened at
+    caller knows (an inbox sub-folder); ``columns`` names the columns of a table (Parquet,
+    CSV); ``as_format`` (``jsonl``, ``csv``) reads a stream whose name says nothing, as
+    standard input. ``ReadError`` when the file cannot be opened at
     all; problems with single records are failed documents instead.
     """
-    found = format_of(path)
+    found = format_of(Path(f"stream.{as_format}") if as_format else path)
     if found is None:
         raise ReadError(f"{path}: unsupported file type (supported: {', '.join(SUPPORTED)})")
     if max_bytes is None:
@@ -51,6 +57,11 @@ def documents(path: Path, *, source: str | None = None, site: str | None = None,
         reader = records.read_json(path, found, source=name, site=site, max_bytes=max_bytes)
     elif found.reader == "jsonl":
         reader = records.read_jsonl(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats)
+    elif found.reader == "parquet":
+        reader = parquet.read_parquet(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats,
+                                      columns=columns)
+    elif found.reader == "csv":
+        reader = csv.read_csv(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats, columns=columns)
     else:
         reader = warc.read_warc(path, found, source=name, site=site, max_bytes=max_bytes, stats=stats)
     for document in reader:

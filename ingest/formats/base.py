@@ -20,9 +20,15 @@ FORMATS: dict[str, tuple[str, str | None]] = {
     ".json": ("json", None),
     ".jsonl": ("jsonl", None),
     ".warc": ("warc", None),
+    ".parquet": ("parquet", None),
+    ".csv": ("csv", None),
+    ".tsv": ("csv", None),
 }
-SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS)
-CONTAINERS = {"jsonl", "warc"}
+#: streamed formats that may also come zstd-compressed (``.zst``); the others are stored as
+#: bytes for the workers, which read gzip only, or read by a library of their own (WARC, Parquet)
+ZSTD = (".json", ".jsonl", ".csv", ".tsv")
+SUPPORTED = sorted(FORMATS) + sorted(f"{ext}.gz" for ext in FORMATS) + sorted(f"{ext}.zst" for ext in ZSTD)
+CONTAINERS = {"jsonl", "warc", "parquet", "csv"}
 
 
 #: How much of an input over CORPUS_MAX_DOCUMENT_BYTES the store keeps with its reason (enough
@@ -42,7 +48,7 @@ class ReadError(OSError):
 
 @dataclass(frozen=True)
 class Format:
-    reader: str  # plain, json, jsonl, warc
+    reader: str  # plain, json, jsonl, warc, parquet, csv
     kind: str | None  # "text"/"html" for plain files
     gzipped: bool
 
@@ -64,6 +70,9 @@ class ReadStats:
 def format_of(path: Path) -> Format | None:
     """The format its name says, or None when corpus does not read it."""
     name = path.name.lower()
+    if name.endswith(".zst"):  # opened by compressed.open_stream, which reads the name
+        inner = Path(name.removesuffix(".zst")).suffix
+        return Format(FORMATS[inner][0], None, False) if inner in ZSTD else None
     gzipped = name.endswith(".gz")
     found = FORMATS.get(Path(name.removesuffix(".gz")).suffix)
     if found is None:

@@ -9,12 +9,19 @@ A small stdlib HTTP server (``http.server``, one thread per request). Endpoints:
     GET  /api/history               the last hour, per minute: queue depth and documents finished
     GET  /api/failures?limit=       recent failed documents with their reasons
     GET  /api/articles?q=&limit=    recent canonical articles with their duplicate counts; q searches titles
+    GET  /api/article?ref=          one article by id, URL or source: its copies and the evidence
+                                    for each (the same JSON as ``corpus show --json``; 404 if none)
     GET  /api/dlq?limit=            dead letters
     POST /api/dlq/<id>/requeue      requeue one dead letter (``all`` for every one)
     GET  /                          the dashboard (static files from ``ingest/web``)
 
 Access: binding to anything but loopback needs ``CORPUS_API_TOKEN``. GETs from loopback
-clients need no token; GETs from elsewhere (but /healthz and /readyz) and every POST need
+clients need no token when their ``Host`` header names a loopback address (``localhost``,
+``127.0.0.1``, ``[::1]``, never resolved through DNS) or a host of the allow-list
+(``--allow-host``, ``CORPUS_ALLOWED_HOSTS``): a page of another site that a browser's DNS
+rebinding points at 127.0.0.1 still says its own name, and is refused. Behind a reverse proxy
+on the same host every request comes from loopback, so ``--behind-proxy``
+(``CORPUS_BEHIND_PROXY=1``) turns that trust off: the token is then always required; GETs from elsewhere (but /healthz and /readyz) and every POST need
 ``Authorization: Bearer <token>`` or the ``corpus_token`` cookie, which ``GET /?token=<token>``
 sets (HttpOnly, SameSite=Strict) before redirecting to the dashboard. Without a configured
 token a loopback server makes one up at start and prints the URL that opens the dashboard
@@ -48,6 +55,7 @@ from models.db import read_scope
 from models.tables import DUPLICATE, FAILED, Article, Document
 from workers.ops import metrics
 from workers.ops.dlq import Ambiguous, DeadLetters, NotFound
+from workers.ops import lookup
 from workers.ops.status import Unreachable, collect, guarded, unreachable_report
 from workers.queue.counters import sample_queues
 from workers.queue.registry import alive_workers
@@ -87,6 +95,27 @@ def is_loopback(host: str) -> bool:
             return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
         except OSError:
             return False
+
+
+def host_names_loopback(header: str | None, allowed: frozenset[str] = frozenset()) -> bool:
+    """Whether a ``Host`` header (``name[:port]``) names a loopback address or an allowed
+    host. Literal addresses and ``localhost`` only: resolving the name would ask the very DNS
+    a rebinding attack controls."""
+    if not header:
+        return False
+    try:
+        name = urlsplit(f"//{header.strip()}").hostname
+    except ValueError:
+        return False
+    if not name:
+        return False
+    name = name.rstrip(".").lower()
+    if name in allowed or name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 # ------------------------------------------------------------------------ /metrics
@@ -145,7 +174,10 @@ def recent_articles(engine, *, q: str = "", limit: int = 20) -> list[dict]:
 class Monitor:
     """What the request handlers share: the runtime, the token and the metrics registry."""
 
-    def __init__(self, runtime, *, token: str) -> None:
+    def __init__(self, runtime, *, token: str, behind_proxy: bool = False,
+                 allowed_hosts: frozenset[str] = frozenset()) -> None:
+        self.behind_proxy = behind_proxy
+        self.allowed_hosts = allowed_hosts
         self.runtime = runtime
         self.token = token
         self.registry = CollectorRegistry(auto_describe=False)
@@ -190,7 +222,12 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, json.dumps(payload, default=str).encode(), "application/json")
 
     def client_is_loopback(self) -> bool:
-        return is_loopback(self.client_address[0])
+        """A client trusted without a token: on loopback, naming a loopback (or allowed) host,
+        and not behind a proxy (where every client is loopback)."""
+        if self.monitor.behind_proxy:
+            return False
+        return is_loopback(self.client_address[0]) and host_names_loopback(self.headers.get("Host"),
+                                                                           self.monitor.allowed_hosts)
 
     def cookie_token(self) -> str | None:
         raw = self.headers.get("Cookie")
@@ -260,6 +297,8 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/api/articles":
                 q = (query.get("q") or [""])[0][:200]
                 return self.guarded_json(lambda: {"q": q, "articles": recent_articles(rt.engine, q=q, limit=limit)})
+            if path == "/api/article":
+                return self.article((query.get("ref") or [""])[0][:2000])
             if path == "/api/dlq":
                 return self.guarded_json(lambda: self.dlq_payload(limit))
             return self.send_json(HTTPStatus.NOT_FOUND, {"error": f"no such endpoint: {path}"})
@@ -345,6 +384,22 @@ class Handler(BaseHTTPRequestHandler):
         self.send_json(HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE,
                        {"ready": ready, "checks": checks, "problems": problems})
 
+    def article(self, ref: str) -> None:
+        def find():
+            with read_scope(self.monitor.runtime.engine) as session:
+                try:
+                    return lookup.detail(session, lookup.resolve(session, ref)[0])
+                except lookup.NotFound as exc:
+                    return exc
+
+        try:
+            found = guarded(self.monitor.runtime, find) if ref else lookup.NotFound("give ?ref=ID|URL|SOURCE")
+        except Unreachable as exc:
+            return self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": str(exc)})
+        if isinstance(found, lookup.NotFound):
+            return self.send_json(HTTPStatus.NOT_FOUND, {"error": str(found)})
+        return self.send_json(HTTPStatus.OK, found)
+
     def dlq_payload(self, limit: int) -> dict:
         rt = self.monitor.runtime
         letters = DeadLetters(rt.redis, rt.settings.namespace)
@@ -386,8 +441,9 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-def make_server(runtime, *, host: str, port: int, token: str) -> tuple[ThreadingHTTPServer, Monitor]:
-    monitor = Monitor(runtime, token=token)
+def make_server(runtime, *, host: str, port: int, token: str, behind_proxy: bool = False,
+                allowed_hosts: frozenset[str] = frozenset()) -> tuple[ThreadingHTTPServer, Monitor]:
+    monitor = Monitor(runtime, token=token, behind_proxy=behind_proxy, allowed_hosts=allowed_hosts)
     handler = type("CorpusHandler", (Handler,), {"monitor": monitor})
     server_class = _Server6 if ":" in host else _Server
     try:
@@ -397,14 +453,25 @@ def make_server(runtime, *, host: str, port: int, token: str) -> tuple[Threading
     return server, monitor
 
 
-def run(runtime, *, host: str, port: int) -> None:
+def run(runtime, *, host: str, port: int, behind_proxy: bool = False, allowed_hosts: frozenset[str] = frozenset(),
+        loopback_without_token: bool = False) -> None:
+    """Serve until SIGTERM or Ctrl-C. ``loopback_without_token``: a public ``host`` without a
+    token binds to 127.0.0.1 instead of refusing (a container that starts before its token
+    is set: its own health check still reaches it)."""
     configured = runtime.settings.api_token
     loopback = is_loopback(host)
     if not loopback and not configured:
-        raise ServeError(f"refusing to serve on {host} without a token: set CORPUS_API_TOKEN "
-                         "(or bind to 127.0.0.1)")
+        if not loopback_without_token:
+            raise ServeError(f"refusing to serve on {host} without a token: set CORPUS_API_TOKEN "
+                             "(or bind to 127.0.0.1)")
+        print(f"warning: CORPUS_API_TOKEN is not set: serving on 127.0.0.1 only, not on {host}",
+              file=sys.stderr, flush=True)
+        host = "127.0.0.1"
+    if behind_proxy and not configured:
+        raise ServeError("--behind-proxy needs CORPUS_API_TOKEN: every request must carry it")
     token = configured or secrets.token_urlsafe(24)
-    server, monitor = make_server(runtime, host=host, port=port, token=token)
+    server, monitor = make_server(runtime, host=host, port=port, token=token, behind_proxy=behind_proxy,
+                                  allowed_hosts=allowed_hosts)
     bound_port = server.server_address[1]
     shown = f"[{host}]" if ":" in host else host
     base = f"http://{shown}:{bound_port}/"

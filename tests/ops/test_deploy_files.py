@@ -74,8 +74,22 @@ def test_the_image_has_the_entrypoint_and_packages_the_services_use():
     assert 'ENTRYPOINT ["corpus"]' in dockerfile
     for package in CODE_DIRS:
         assert f"COPY {package} " in dockerfile
-    healthchecks = [s["healthcheck"]["test"] for s in compose()["services"].values() if "healthcheck" in s]
-    assert any("corpus status" in " ".join(test) or "status" in test for test in healthchecks)
+    assert "redis-tools" not in dockerfile and "\nUSER corpus" in dockerfile  # no unused tools, not root
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert ".venv" in ignored and ".git" in ignored and ".corpus" in ignored
+
+
+def test_each_service_checks_its_own_liveness_and_the_monitor_starts_without_a_token():
+    services = compose()["services"]
+    commands = cli_commands()
+    probes = {name: services[name]["healthcheck"]["test"] for name in ("worker", "watcher", "monitor")}
+    assert probes["worker"][1:4] == ["corpus", "probe", "worker"]
+    assert probes["watcher"][1:4] == ["corpus", "probe", "watcher"]
+    assert probes["monitor"][1:4] == ["corpus", "probe", "http"]
+    assert "probe" in commands
+    monitor = services["monitor"]
+    assert "--loopback-without-token" in monitor["command"]
+    assert ":?" not in str(monitor["environment"]["CORPUS_API_TOKEN"])  # unset is allowed
 
 
 def test_the_readme_documents_every_variable_the_code_reads():

@@ -187,3 +187,15 @@ def test_unreachable_redis_is_reported_not_crashed(sqlite_corpus, tmp_path):
         server.stop()
 
 
+
+
+def test_article_lookup_by_source_with_its_evidence(running):
+    _, base = running
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    seed = sorted(SEEDS.iterdir())[0]
+    status, article = get_json(base + "/api/article?ref=" + quote(str(seed)), headers=auth)
+    assert status == 200 and article["source"] == str(seed) and article["copies"] == []
+    status, again = get_json(base + f"/api/article?ref={article['id']}", headers=auth)
+    assert status == 200 and again["id"] == article["id"]
+    assert get_json(base + "/api/article?ref=" + quote("https://nowhere.example/"), headers=auth)[0] == 404
+    assert get_json(base + "/api/article?ref=", headers=auth)[0] == 404
