@@ -15,6 +15,8 @@ class Removed:
 
     text: str
     rule: str
+    #: Why, when the rule name alone does not say (``site-repeated``: "on 27 of 31 pages of this site").
+    note: str | None = None
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Cleaned:
     text: str
     removed: list[Removed] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    #: What this page says about its site's chrome (:class:`.site_stream.Evidence`), when asked for.
+    evidence: object = field(default=None, repr=False, compare=False)
 
     @property
     def paragraphs(self) -> list[str]:

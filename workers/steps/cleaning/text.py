@@ -11,7 +11,9 @@ Order matters and each step has one job:
 5. page edges (raw text only): short unpunctuated lines left between the headline and the first
    sentence, or after the last one, are furniture whatever their wording, which is what catches
    chrome no phrase list knows;
-6. the site model, when given, removes that site's learned boilerplate;
+6. the site model, when given, removes that site's learned boilerplate (``corpus learn``), and
+   the lines learned online from the site's stream (:mod:`.site_stream`) go too; the page's own
+   evidence for that learning is gathered on the way;
 7. what the removed lines say about the article (author, date, original URL, site) goes to
    metadata.
 """
@@ -26,6 +28,7 @@ from .rules import classify, classify_paragraph, marker
 from .shape import ends_sentence, headline_shaped, word_count
 from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
+from .site_stream import Evidence, LearnedLines, apply_and_observe
 from .title import TitleFinding, body_like, find_title, is_page_title
 from .verdict import COMMENTS, NAVIGATION, READ_MORE, RELATED_HEADER, TAGS
 
@@ -103,7 +106,8 @@ def _furniture(text: str) -> bool:
     return word_count(text) <= 12 and not ends_sentence(text)
 
 
-def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
+def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None,
+          unwrap: bool = True, learned: LearnedLines | None = None, observe: bool = False) -> Cleaned:
     if site_model is not None and site is not None and site_model.site != site:
         raise ValueError(f"site model is for {site_model.site!r}, not {site!r}")
     paras, dropped = split_paragraphs(text, marker=marker, breaker=_breaker, unwrap=unwrap)
@@ -119,10 +123,14 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         for i, t in enumerate(texts):
             if rules[i] is None and site_model.matches(t):
                 rules[i] = SITE_RULE
+    notes: dict[int, str] = {}
+    evidence: Evidence | None = None
+    if learned is not None or observe:
+        notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
     if site and "site" not in meta:
         meta["site"] = site
-    body, removed = _sort_out(paras, dropped, rules)
-    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta)
+    body, removed = _sort_out(paras, dropped, rules, notes)
+    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta, evidence=evidence)
 
 
 def _classify_each(texts: list[str]) -> tuple[list[str | None], dict]:
@@ -183,17 +191,18 @@ def _claim_blocks(texts: list[str], rules: list[str | None]) -> None:
             i += 1
 
 
-def _sort_out(paras: list[Paragraph], dropped: list[tuple[int, str, str]], rules: list[str | None]) -> tuple[list[str], list[Removed]]:
+def _sort_out(paras: list[Paragraph], dropped: list[tuple[int, str, str]], rules: list[str | None],
+              notes: dict[int, str]) -> tuple[list[str], list[Removed]]:
     """Body paragraphs and removed lines, in page order (dropped marker lines among them)."""
     removed: list[Removed] = []
     body: list[str] = []
-    events = [(p.first_line, 1, p.text, rules[i]) for i, p in enumerate(paras)]
+    events = [(p.first_line, 1, p.text, rules[i], notes.get(i)) for i, p in enumerate(paras)]
     if dropped:  # paragraphs are already in line order; dropped marker lines go between them
-        events += [(idx, 0, line, rule) for idx, line, rule in dropped]
+        events += [(idx, 0, line, rule, None) for idx, line, rule in dropped]
         events.sort(key=lambda e: (e[0], e[1]))
-    for _, _, t, rule in events:
+    for _, _, t, rule, note in events:
         if rule is None:
             body.append(t)
         else:
-            removed.append(Removed(t, rule))
+            removed.append(Removed(t, rule, note))
     return body, removed
