@@ -12,6 +12,7 @@ can see the whole Redis layout at once:
 ``<ns>:metrics:...``         counters and the per-minute history (``workers.queue.counters``)
 ``<ns>:dlq:reasons``         why each dead letter died
 ``<ns>:inbox``               the watched inbox's backlog
+``<ns>:site:<site>:...``     a site's chrome learned online (``workers.sites.SiteStream``)
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ def reasons_key(namespace: str) -> str:
 
 def inbox_key(namespace: str) -> str:
     return f"{namespace}:inbox"
+
+
+def site_stream_prefix(namespace: str, site: str) -> str:
+    return f"{namespace}:site:{site}:"
 
 
 def glob_escape(text: str) -> str:

@@ -119,6 +119,13 @@ class Runtime:
 
         return SiteModels(self.engine)
 
+    @cached_property
+    def site_stream(self):
+        """The sites' chrome learned online, shared through Redis (``workers.sites.SiteStream``)."""
+        from workers.sites import SiteStream
+
+        return SiteStream(self.redis, self.settings.namespace)
+
 
 _lock = threading.Lock()
 _current: Runtime | None = None

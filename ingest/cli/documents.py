@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
@@ -194,22 +195,27 @@ def clean(
 ) -> None:
     """Clean files without storing them, to see what the pipeline keeps.
 
+    Over many files of one site it looks at all of them first, as the service learns from a
+    site's stream: lines that recur at the edges of different stories are that site's chrome
+    (rule site-repeated). A file's site is its record's own, else its folder's name.
     A file that cannot be read or parsed is reported ({"source", "error"} with --json);
     the others are still cleaned, and the exit code is 1.
     """
     # The cleaning rules, trafilatura and the fingerprint code: only this command needs them.
+    from workers.steps.cleaning import SiteLearner
     from workers.steps.decode import BadInput, decode, gunzip
     from workers.steps.prepare import clean as clean_one
 
     limit = Settings.from_env().max_document_bytes
     failures = 0
+    readable: list[tuple[Path, str, str, str]] = []
     for path in files:
         try:
             if path.is_dir():
                 raise readers.ReadError(f"{path}: is a directory")
             document = readers.read(path)
             data = gunzip(document.data, limit) if document.gzipped else document.data
-            cleaned = clean_one(document.format, decode(data), url=None, site=None)
+            readable.append((path, document.format, decode(data), document.site or path.resolve().parent.name))
         except (readers.ReadError, BadInput) as exc:
             failures += 1
             message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
@@ -217,8 +223,14 @@ def clean(
                 print(json.dumps({"source": str(path), "error": message}, ensure_ascii=False))
             else:
                 err.print(f"[red]error:[/] {message}", highlight=False)
-            continue
-        removed = [{"text": r.text, "rule": r.rule} for r in cleaned.removed]
+    learner = SiteLearner()
+    if len(readable) > 1:  # first pass: learn each site's chrome from all its files
+        for _, fmt, text, site in readable:
+            learner.observe(site, clean_one(fmt, text, url=None, site=None, observe=True).evidence)
+    for path, fmt, text, site in readable:
+        learned = learner.lines(site)
+        cleaned = clean_one(fmt, text, url=None, site=None, learned=learned)
+        removed = [{"text": r.text, "rule": r.rule, **({"note": r.note} if r.note else {})} for r in cleaned.removed]
         if as_json:
             print(json.dumps({"source": str(path), "title": cleaned.title, "text": cleaned.text,
                               "removed": removed, "metadata": cleaned.metadata}, ensure_ascii=False))
@@ -232,7 +244,8 @@ def clean(
             out.print()
             out.print(f"[dim]removed {len(removed)} line(s):[/]")
             for item in removed:
-                out.print(f"  [yellow]{item['rule']:>22}[/]  {item['text'][:160]}", highlight=False, markup=True)
+                rule = f"{item['rule']}: {item['note']}" if item.get("note") else item["rule"]
+                out.print(f"  [yellow]{rule:>22}[/]  {escape(item['text'][:160])}", highlight=False, markup=True)
     raise typer.Exit(FAILURES if failures else OK)
 
 

@@ -16,12 +16,14 @@ log = logging.getLogger("corpus.prepare")
 
 
 def clean(document_format: str, text: str, *, url: str | None, site: str | None,
-          site_model: cleaning.SiteModel | None = None) -> cleaning.Cleaned:
+          site_model: cleaning.SiteModel | None = None, learned: cleaning.LearnedLines | None = None,
+          observe: bool = False) -> cleaning.Cleaned:
     """The cleaner for the document's format: trafilatura and the rules for HTML, the rules
-    alone for raw text."""
+    alone for raw text. ``learned`` and ``observe``: the site's chrome learned online
+    (:mod:`workers.steps.cleaning.site_stream`)."""
     if document_format == "html":
-        return cleaning.clean_html(text, url=url, site=site, site_model=site_model)
-    return cleaning.clean_text(text, site=site, site_model=site_model)
+        return cleaning.clean_html(text, url=url, site=site, site_model=site_model, learned=learned, observe=observe)
+    return cleaning.clean_text(text, site=site, site_model=site_model, learned=learned, observe=observe)
 
 
 def over_limit(size: int, max_bytes: int) -> BadInput:
@@ -30,7 +32,8 @@ def over_limit(size: int, max_bytes: int) -> BadInput:
 
 def prepare(data: bytes, *, document_format: str, gzipped: bool, max_bytes: int, charset: str | None = None,
             url: str | None = None, site: str | None = None,
-            site_model: cleaning.SiteModel | None = None) -> tuple[cleaning.Cleaned, dedup.Fingerprint]:
+            site_model: cleaning.SiteModel | None = None, learned: cleaning.LearnedLines | None = None,
+            observe: bool = False) -> tuple[cleaning.Cleaned, dedup.Fingerprint]:
     """Decode and clean an input (still gzip-compressed when ``gzipped``); ``BadInput`` when
     it cannot give an article."""
     if not gzipped and len(data) > max_bytes:
@@ -41,7 +44,8 @@ def prepare(data: bytes, *, document_format: str, gzipped: bool, max_bytes: int,
         raise over_limit(len(data), max_bytes)
     try:
         text = decode(data, declared=charset)
-        cleaned = clean(document_format, text, url=url, site=site, site_model=site_model)
+        cleaned = clean(document_format, text, url=url, site=site, site_model=site_model, learned=learned,
+                        observe=observe)
         if not cleaned.text.strip():
             raise BadInput("no article text left after cleaning"
                            + (" (the HTML page has no text)" if document_format == "html" else ""))

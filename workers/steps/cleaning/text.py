@@ -115,6 +115,12 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     rules, meta = _classify_each(texts)
     found = _take_title(texts, rules, meta, known_title)
     _claim_blocks(texts, rules)
+    notes: dict[int, str] = {}
+    evidence: Evidence | None = None
+    if learned is not None or observe:
+        # Before the page edges: once the site's learned footer is gone, what it hid (a list of
+        # headlines above it) stands at the page's edge.
+        notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
     if unwrap:
         # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
         # (link lists, sign-offs) are more often the article's own.
@@ -123,10 +129,6 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         for i, t in enumerate(texts):
             if rules[i] is None and site_model.matches(t):
                 rules[i] = SITE_RULE
-    notes: dict[int, str] = {}
-    evidence: Evidence | None = None
-    if learned is not None or observe:
-        notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
     if site and "site" not in meta:
         meta["site"] = site
     body, removed = _sort_out(paras, dropped, rules, notes)
