@@ -8,12 +8,13 @@ Order matters and each step has one job:
 3. :func:`title.find_title` takes the headline, page title, section labels and repeats;
 4. blocks: a related/recommended header (or a comments header) after the body has started
    takes the teaser items listed under it, up to the first paragraph that reads like body;
-5. page edges (raw text only): short unpunctuated lines left between the headline and the first
-   sentence, or after the last one, are furniture whatever their wording, which is what catches
-   chrome no phrase list knows;
-6. the site model, when given, removes that site's learned boilerplate (``corpus learn``), and
+5. the site model, when given, removes that site's learned boilerplate (``corpus learn``), and
    the lines learned online from the site's stream (:mod:`.site_stream`) go too; the page's own
    evidence for that learning is gathered on the way;
+6. page edges (raw text only): short unpunctuated lines left between the headline and the first
+   sentence, or after the last one, are furniture whatever their wording, which is what catches
+   chrome no phrase list knows (after the site's lines: a learned footer no longer hides what
+   stands above it);
 7. what the removed lines say about the article (author, date, original URL, site) goes to
    metadata.
 """
@@ -115,6 +116,10 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     rules, meta = _classify_each(texts)
     found = _take_title(texts, rules, meta, known_title)
     _claim_blocks(texts, rules)
+    if site_model is not None:
+        for i, t in enumerate(texts):
+            if rules[i] is None and site_model.matches(t):
+                rules[i] = SITE_RULE
     notes: dict[int, str] = {}
     evidence: Evidence | None = None
     if learned is not None or observe:
@@ -125,10 +130,6 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
         # (link lists, sign-offs) are more often the article's own.
         _page_edges(texts, rules)
-    if site_model is not None:
-        for i, t in enumerate(texts):
-            if rules[i] is None and site_model.matches(t):
-                rules[i] = SITE_RULE
     if site and "site" not in meta:
         meta["site"] = site
     body, removed = _sort_out(paras, dropped, rules, notes)
