@@ -190,3 +190,14 @@ def _meta_segment(seg: str, prefixes: bool) -> tuple[str, str] | None:
     if "@" in seg and _EMAIL.fullmatch(seg):
         return ("", "")
     return None
+
+
+#: A signature under a story: a person's name alone ("Margaret Ellis", "Анна Соколова"), or a
+#: Korean reporter's ("김지은 기자").
+_SIGNATURE = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zà-öø-ÿа-яё'’\-]+\s){1,2}[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zà-öø-ÿа-яё'’\-]+$|^[가-힣]{2,4}\s?(?:기자|특파원|논설위원)$"
+)
+
+
+def signature(text: str) -> bool:
+    return len(text) <= 40 and bool(_SIGNATURE.match(text))

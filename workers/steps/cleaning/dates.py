@@ -91,3 +91,12 @@ def strip_dates(text: str) -> str:
     if len(low) != len(text):
         return _DATE_TOKEN.sub(" ", text)
     return _replace_spans(text, _date_tokens(low), " ")
+
+
+#: A dateline: where the story was filed, the place in capitals, maybe a region or country and a
+#: date after commas: "PORTREE, Scotland", "МОСКВА, 3 декабря", "LANDSHUT, 9. Dezember".
+DATELINE = re.compile(r"^[A-ZÀ-ÖØ-ÞА-ЯЁ]{2}[A-ZÀ-ÖØ-ÞА-ЯЁ'’.\- ]{1,28}(?:,\s*[^,.!?]{1,30}){0,2}\s*[—–-]?$")
+
+
+def dateline(text: str) -> bool:
+    return len(text) <= 60 and bool(DATELINE.match(text))

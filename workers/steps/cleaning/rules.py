@@ -23,9 +23,18 @@ from __future__ import annotations
 from typing import Callable
 
 from .credits import byline_or_date, credit_line, photo_credit
-from .legal import AD_MARKER, advertisement, cookie_button, notice, syndication
+from .legal import AD_MARKER, advertisement, cookie_button, notice, reproduction, syndication
 from .navigation import NAV_MARKER, interface_line, navigation, tag_list, tag_run
-from .prompts import READ_MORE_MARKER, comments, prompt, related_header, share_bar, subscription_pitch
+from .prompts import (
+    READ_MORE_MARKER,
+    comments,
+    error_report,
+    network_prompt,
+    prompt,
+    related_header,
+    share_bar,
+    subscription_pitch,
+)
 from .shape import ends_sentence, normalise_space, strip_decoration, tags_run_together, word_count
 from .triage import (
     ASCII_NEEDLES,
@@ -53,6 +62,7 @@ _ANY_LENGTH: tuple[tuple[str, FamilyTest], ...] = (
     ("advertisement", advertisement),
     ("syndication", syndication),
     ("copyright-or-cookie", notice),
+    ("reproduction", reproduction),
     ("photo-credit", photo_credit),
     ("cookie-button", cookie_button),
     ("credit-line", credit_line),
@@ -62,6 +72,8 @@ FAMILIES = _ANY_LENGTH + (
     ("byline-or-date", byline_or_date),
     ("related-header", related_header),
     ("prompt", prompt),
+    ("error-report", error_report),
+    ("network-prompt", network_prompt),
     ("comments", comments),
     ("navigation", navigation),
     ("tag-list", tag_list),

@@ -26,7 +26,9 @@ import re
 from .paragraphs import Paragraph, split_paragraphs
 from .result import Cleaned, Removed
 from .rules import classify, classify_paragraph, marker
-from .shape import ends_sentence, headline_shaped, word_count
+from .credits import signature
+from .dates import dateline
+from .shape import dense_script, ends_sentence, headline_shaped, quoted, word_count
 from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
 from .site_stream import Evidence, LearnedLines, apply_and_observe
@@ -83,7 +85,9 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
     """Short unpunctuated lines between the headline and the first body paragraph, and after the
     last body paragraph, are page furniture whatever they say (``page-header``/``page-footer``):
     an article's own text is sentences, and it starts after its headline and ends with one.
-    Bullets at the end are left alone (a story may end on a list)."""
+    Bullets at the end are left alone (a story may end on a list), and so are the story's own
+    short lines there: a quoted line, and a signature right after the last sentence. A question
+    among other furniture lines at the foot is one more headline of a list."""
     n = len(texts)
     first = next((i for i in range(n) if rules[i] is None and _sentence(texts[i])), None)
     if first is None:
@@ -94,17 +98,51 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
         for i in range(max(head) + 1, first):
             if rules[i] is None and _furniture(texts[i]):
                 rules[i] = HEADER
-    for i in range(last + 1, len(texts)):
-        if rules[i] is None and _furniture(texts[i]) and not _BULLET.match(texts[i]):
+    signed = last
+    for i in range(last + 1, n):
+        t = texts[i]
+        if rules[i] is not None:
+            continue
+        if i == signed + 1 and signature(t):
+            signed = i  # the story's own sign-off, and the line of the signer's title under it
+            if i + 1 < n and rules[i + 1] is None and word_count(texts[i + 1]) <= 4 and not ends_sentence(texts[i + 1]) \
+                    and texts[i + 1][:1].isupper() and not headline_shaped(texts[i + 1], 3):
+                signed = i + 1
+            continue
+        if i == signed:
+            continue
+        if quoted(t) or _BULLET.match(t):
+            continue
+        if _furniture(t) or (t.endswith("?") and headline_shaped(t) and _among_furniture(texts, rules, i, last)):
             rules[i] = FOOTER
 
 
-def _sentence(text: str) -> bool:
-    return ends_sentence(text) and word_count(text) >= 12 or word_count(text) >= 45
+def _among_furniture(texts: list[str], rules: list[str | None], i: int, last: int) -> bool:
+    """A line at the foot with furniture (or removed chrome) on both sides of it."""
+    before = i - 1 > last and (rules[i - 1] is not None or _furniture(texts[i - 1]))
+    after = i + 1 >= len(texts) or rules[i + 1] is not None or _furniture(texts[i + 1])
+    return before and after
+
+
+_DATELINE_RULES = frozenset({"subtitle", HEADER, "date-line"})
+
+
+def _keep_dateline(texts: list[str], rules: list[str | None]) -> None:
+    """The dateline ("PORTREE, Scotland") right before the story's first sentence is the story's."""
+    first = next((i for i in range(len(texts)) if rules[i] is None and _sentence(texts[i])), None)
+    if first and rules[first - 1] in _DATELINE_RULES and dateline(texts[first - 1]):
+        rules[first - 1] = None
 
 
 def _furniture(text: str) -> bool:
     return word_count(text) <= 12 and not ends_sentence(text)
+
+
+def _sentence(text: str) -> bool:
+    if ends_sentence(text):
+        n = word_count(text)
+        return n >= 12 or (n >= 4 and len(text) >= 25 and dense_script(text))
+    return word_count(text) >= 45
 
 
 def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None,
@@ -130,6 +168,7 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
         # (link lists, sign-offs) are more often the article's own.
         _page_edges(texts, rules)
+    _keep_dateline(texts, rules)
     if site and "site" not in meta:
         meta["site"] = site
     body, removed = _sort_out(paras, dropped, rules, notes)
