@@ -71,8 +71,8 @@ def headline_shaped(text: str, max_words: int = 25) -> bool:
     if not text or word_count(text) > max_words or len(text) > 220:
         return False
     first = text.lstrip("\"“”„«‘'([- –—•·*")[:1]
-    if not first or not (first.isupper() or first.isdigit()):
-        return False
+    if not first or not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
+        return False  # a caseless script (Hangul, CJK) can open a title with any letter
     if INNER_SENTENCE.search(text):
         return False
     return not text.rstrip("\"”’»')]").endswith(".") or text.rstrip().endswith("...")
