@@ -97,7 +97,7 @@ def strip_dates(text: str) -> str:
 #: date after commas: "PORTREE, Scotland", "МОСКВА, 3 декабря", "LANDSHUT, 9. Dezember"; in
 #: Korean, where there are no capitals, a short place name.
 DATELINE = re.compile(
-    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]{2}[A-ZÀ-ÖØ-ÞА-ЯЁ'’.\- ]{1,28}|[가-힣]{2,4})(?:,\s*[^,.!?]{1,30}){0,2}\s*[—–-]?$"
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]{2}[A-ZÀ-ÖØ-ÞА-ЯЁ'’.\- ]{1,28}|[가-힣]{2,4})(?:,\s*[^,!?]{1,30}){0,2}\s*[—–-]?$"
 )  # Korean: the city's name ("부산, 12월 8일")
 
 

@@ -92,7 +92,8 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
     first = next((i for i in range(n) if rules[i] is None and _sentence(texts[i])), None)
     if first is None:
         return
-    last = next(i for i in range(n - 1, first - 1, -1) if rules[i] is None and _sentence(texts[i]))
+    last = next(i for i in range(n - 1, first - 1, -1) if rules[i] is None and _sentence(texts[i])
+                and not (i > first and _question_in_list(texts, rules, i)))
     head = [i for i in range(first) if rules[i] in _HEAD_RULES]
     if head:
         for i in range(max(head) + 1, first):
@@ -103,25 +104,31 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
         t = texts[i]
         if rules[i] is not None:
             continue
-        if i == signed + 1 and signature(t):
+        if (i == signed + 1 or rules[i - 1] is None and ends_sentence(texts[i - 1])) and signature(t):
             signed = i  # the story's own sign-off, and the line of the signer's title under it
-            if i + 1 < n and rules[i + 1] is None and word_count(texts[i + 1]) <= 4 and not ends_sentence(texts[i + 1]) \
-                    and texts[i + 1][:1].isupper() and not headline_shaped(texts[i + 1], 3):
+            if i + 1 < n and rules[i + 1] is None and word_count(texts[i + 1]) <= 4 and not ends_sentence(texts[i + 1]):
                 signed = i + 1
             continue
         if i == signed:
             continue
         if quoted(t) or _BULLET.match(t):
             continue
-        if _furniture(t) or (t.endswith("?") and headline_shaped(t) and _among_furniture(texts, rules, i, last)):
+        if _furniture(t) or _question_in_list(texts, rules, i):
             rules[i] = FOOTER
 
 
-def _among_furniture(texts: list[str], rules: list[str | None], i: int, last: int) -> bool:
-    """A line at the foot with furniture (or removed chrome) on both sides of it."""
-    before = i - 1 > last and (rules[i - 1] is not None or _furniture(texts[i - 1]))
-    after = i + 1 >= len(texts) or rules[i + 1] is not None or _furniture(texts[i + 1])
-    return before and after
+def _question_in_list(texts: list[str], rules: list[str | None], i: int) -> bool:
+    """A headline that asks a question ("Fact check: did the city plant 10,000 trees?") with
+    furniture or removed chrome on both sides: one more item of a list of headlines."""
+    t = texts[i]
+    if not (t.endswith("?") and headline_shaped(t)) or quoted(t):
+        return False
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(texts)]
+    return all(rules[j] is not None or _furniture(texts[j]) or _headline_question(texts[j]) for j in near)
+
+
+def _headline_question(t: str) -> bool:
+    return t.endswith("?") and headline_shaped(t)
 
 
 _DATELINE_RULES = frozenset({"subtitle", HEADER, "date-line"})
