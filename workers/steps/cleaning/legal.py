@@ -124,18 +124,17 @@ def legal_links(low: str) -> bool:
 # forbidden or bound to permission. A story can say both ("The court ruled that reproduction of
 # the photographs without permission was prohibited"), so a long line must also name the rights
 # (©, copyright) or stand in the page's last part.
+# (All three are matched on the lower-cased line, case-sensitively: several times faster.)
 _REPRODUCTION = re.compile(
     r"reproduc|republish|redistribut|reprint|перепечат|воспроизвед|использование материалов|копирование материалов|"
     r"vervielfältig|nachdruck|weiterverbreit|weitergabe|무단|전재|재배포",
-    FLAGS,
 )
 _PERMISSION = re.compile(
     r"without|prohibit|forbidden|not (?:be|permitted|allowed)|only with|permission|consent|запрещ|без |только с|"
     r"разрешени|согласи|nur mit|untersagt|genehmigung|erlaubnis|interdit|sans |autorisation|accord|prohib|"
     r"sin |permiso|autoriza|금지",
-    FLAGS,
 )
-_RIGHTS = re.compile(r"©|ⓒ|\(c\)|copyright|urheberrecht|авторск|droits|derechos|저작권", FLAGS)
+_RIGHTS = re.compile(r"©|ⓒ|\(c\)|copyright|urheberrecht|авторск|droits|derechos|저작권")
 
 
 def reproduction(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:

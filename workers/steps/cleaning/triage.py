@@ -56,8 +56,7 @@ NEEDLES = (
     "ights reserved", "ights Reserved", "IGHTS RESERVED", "orbehalten", "éservés", "eservados", "рава защищены", "ay not be published",
     "ontribu", "trugen zu", "ассылк",
     # error reports, reproduction notices (prompts.error_report, legal.reproduction)
-    "trl+", "Strg", "eproduc", "epublish", "edistribut", "ervielfältig", "achdruck", "ерепечат", "спользование материалов",
-    "무단", "오류", "오탈자",
+    "+Ent", "eproduc", "epublish", "achdruck", "ерепечат", "무단", "오류", "오탈자",
 )
 ASCII_NEEDLES = tuple(needle for needle in NEEDLES if needle.isascii())  # all a pure-ASCII line can hold
 LONG_NEEDLES = ("ookie", "уки")
