@@ -17,7 +17,7 @@ import re
 from . import phrases
 from .phrases import FLAGS, alternation
 from .shape import INNER_SENTENCE, ends_sentence, find_url, is_guarded, only_url, word_count
-from .triage import G_ADS, G_COOKIE, G_COPYRIGHT, G_LEGAL, G_PRIVACY
+from .triage import G_ADS, G_COOKIE, G_COPYRIGHT, G_LEGAL, G_PRIVACY, G_REPRODUCTION
 from .verdict import ADVERTISEMENT, COOKIE, COPYRIGHT, SYNDICATION, Verdict
 
 #: A whole line that is an advertisement marker (decoration stripped).
@@ -139,7 +139,7 @@ _RIGHTS = re.compile(r"©|ⓒ|\(c\)|copyright|urheberrecht|авторск|droits
 
 def reproduction(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     """A notice forbidding reproduction without permission (``copyright``)."""
-    if n <= 60 and _REPRODUCTION.search(low) and _PERMISSION.search(low):
+    if sig & G_REPRODUCTION and n <= 60 and _REPRODUCTION.search(low) and _PERMISSION.search(low):
         if (n <= 12 or position >= 0.6 or _RIGHTS.search(low)) and not is_guarded(line, sig):
             return Verdict(COPYRIGHT)
     return None

@@ -18,7 +18,7 @@ import re
 from . import phrases
 from .phrases import FLAGS, SOCIAL_CORE, SOCIAL_WORDS, alternation
 from .shape import ends_sentence, headline_shaped, is_guarded, only_url, word_count
-from .triage import G_CTA, G_NEWSLETTER, G_READ_MORE_ALONE, G_SOCIAL_CORE
+from .triage import G_CTA, G_MISTAKE, G_NETWORK, G_NEWSLETTER, G_READ_MORE_ALONE, G_SOCIAL_CORE
 from .verdict import COMMENTS, ERROR_REPORT, NAVIGATION, NEWSLETTER, READ_MORE, RELATED_HEADER, SOCIAL, SUBSCRIBE, Verdict
 
 
@@ -177,7 +177,7 @@ _ASKS = re.compile(
 
 def error_report(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     """An invitation to report a mistake in the article (``error-report``)."""
-    if n <= 40 and _MISTAKE.search(low) and _TELL_US.search(low) and _ASKS.search(low) and not is_guarded(line, sig):
+    if sig & G_MISTAKE and n <= 40 and _MISTAKE.search(low) and _TELL_US.search(low) and _ASKS.search(low) and not is_guarded(line, sig):
         return Verdict(ERROR_REPORT)
     return None
 
@@ -187,7 +187,7 @@ def error_report(line: str, low: str, n: int, position: float, fam: frozenset[st
 # 만나보세요": a network or messenger named, and the reader invited, at the line's start or in a
 # line that is no sentence ("He urged residents to follow the updates on Telegram." is one).
 NETWORKS = re.compile(
-    r"(?<!\w)(?:facebook|instagram|whatsapp|telegram|threads|youtube|tiktok|linkedin|x|twitter|viber|vk|"
+    r"(?<!\w)(?:facebook|instagram|whatsapp|telegram|threads|youtube|tiktok|linkedin|twitter|viber|vk|"
     r"вконтакте|вк|телеграм\w*|дзен\w*|одноклассник\w*|rutube)(?!\w)|카카오톡|카카오|네이버|텔레그램|유튜브|밴드|인스타그램|페이스북",
 )
 _INVITE_START = re.compile(
@@ -202,7 +202,7 @@ _INVITE_ANY = re.compile(
 
 def network_prompt(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     """An invitation to follow the site on named networks (``social-prompt``)."""
-    if n > 20 or not NETWORKS.search(low):
+    if not sig & G_NETWORK or n > 20 or not NETWORKS.search(low):
         return None
     if _INVITE_START.match(low) or (not ends_sentence(line) and _INVITE_ANY.search(low)):
         return _unless_guarded(SOCIAL, line, sig)

@@ -100,7 +100,7 @@ _DENSE = re.compile(r"[\u1100-\u11ff\uac00-\ud7a3\u3040-\u30ff\u4e00-\u9fff]")
 def dense_script(text: str) -> bool:
     """Mostly Hangul or CJK: a word there carries what two or three do in English, so a sentence
     of five words is a full one (the seeds' Korean and Chinese lines: 25-40 characters)."""
-    return len(_DENSE.findall(text[:60])) * 2 >= min(len(text), 60)
+    return not text.isascii() and len(_DENSE.findall(text[:60])) * 2 >= min(len(text), 60)
 
 
 def quoted(text: str) -> bool:
