@@ -144,7 +144,7 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
             # Past 60 words only a cookie banner can hide inside a line.
             ascii_line = line.isascii()
             if not contains_any(line, (ASCII_NEEDLES if ascii_line else NEEDLES) if n <= 60 else LONG_NEEDLES) and not (
-                position >= 0.5 and n <= 60 and contains_any(line, ASCII_FOOT_NEEDLES if ascii_line else FOOT_NEEDLES)
+                position >= 0.5 and n <= 40 and contains_any(line, ASCII_FOOT_NEEDLES if ascii_line else FOOT_NEEDLES)
             ):
                 # Tags run together read as one long "sentence"; prose has several.
                 if (position > 0.7 or not ended) and line.count(". ") <= 1:

@@ -74,8 +74,9 @@ NEEDLES = (
 )
 ASCII_NEEDLES = tuple(needle for needle in NEEDLES if needle.isascii())  # all a pure-ASCII line can hold
 #: Needles of the families that stand at the foot of a page only (error reports, reproduction
-#: notices: :func:`.prompts.error_report`, :func:`.legal.reproduction`), looked for in a long line
-#: in the page's second half: most long lines of a page need not pay for them.
+#: notices: :func:`.prompts.error_report`, :func:`.legal.reproduction`), looked for in a line of
+#: 13-40 words in the page's second half only: most long lines of a page need not pay for them
+#: (looking in every long line cost 9 % of cleaning time on the seeds).
 FOOT_NEEDLES = ("+Ent", "eproduc", "epublish", "achdruck", "ерепечат", "무단", "오류", "오탈자")
 ASCII_FOOT_NEEDLES = tuple(needle for needle in FOOT_NEEDLES if needle.isascii())
 LONG_NEEDLES = ("ookie", "уки")
