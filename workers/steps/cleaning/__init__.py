@@ -33,7 +33,7 @@ from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
 from .site_stream import Evidence, LearnedLines, SiteLearner
 
-CLEANER_VERSION = "2026.11.24-2"
+CLEANER_VERSION = "2026.12.07-1"
 
 __all__ = [
     "CLEANER_VERSION",
@@ -81,14 +81,15 @@ def clean_html(
     :mod:`.html`). Raises :class:`ExtractionTimeout` when the first extraction exceeds
     ``timeout_s`` (``0`` or less: no limit, extraction runs in the calling thread).
     """
+    unlimited = timeout_s <= 0
     deadline = time.monotonic() + timeout_s
     text, meta = _html.extract(html, url=url, timeout_s=timeout_s)
     kw = {"site": site, "site_model": site_model, "unwrap": False, "learned": learned, "observe": observe}
     cleaned = _clean(text, known_title=meta.get("title"), **kw)
     if len(text) < _html.RETRY_BELOW_CHARS and html.strip():
-        remaining = deadline - time.monotonic()
+        remaining = 0.0 if unlimited else deadline - time.monotonic()  # 0: no limit for the retry either
         try:
-            if remaining > 0:
+            if unlimited or remaining > 0:
                 text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
                 title2 = meta2.get("title") or meta.get("title")
                 again = _clean(text2, known_title=title2, **kw)

@@ -22,6 +22,7 @@ actors in threads, so the limit is enforced differently:
 from __future__ import annotations
 
 import threading
+import unicodedata
 from typing import Any
 
 MAX_HTML_CHARS = 3_000_000
@@ -93,5 +94,8 @@ def extract(
     for key, attr in (("title", "title"), ("author", "author"), ("date", "date"), ("site", "sitename"), ("url", "url"), ("description", "description")):
         value = getattr(doc, attr, None)
         if value:
-            meta[key] = value
-    return doc.text or "", meta
+            meta[key] = unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+    # trafilatura's extract() normalises to NFC; bare_extraction does not. Decomposed accents
+    # ("e" + U+0301) would otherwise differ from the same text typed composed, for the rules and
+    # for duplicate detection alike.
+    return unicodedata.normalize("NFC", doc.text or ""), meta
