@@ -17,6 +17,7 @@ from .phrases import FLAGS, alternation
 _DATE_PREFIX = re.compile(r"^" + alternation(phrases.DATE_PREFIX) + r"(?!\w)\s*[:：]?\s*", FLAGS)
 _DATE_TOKEN_ALTERNATIVES = (
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{4}[./]\d{1,2}[./]\d{1,2}\.?"
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
     r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + phrases.MONTHS + r")\.?(?:,?\s+(?:de\s+)?\d{4}(?:\s*г\.?)?)?"
     r"|(?:" + phrases.MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
@@ -30,7 +31,8 @@ _DATE_TOKEN = re.compile(r"(?<!\w)(?:" + _DATE_TOKEN_ALTERNATIVES + r")(?!\w)", 
 _DATE_FILLER = re.compile(
     r"(?<!\w)(?:at|on|um|uhr|à|le|el|a las|a la|de|del|в|г|года|the|gmt|utc|bst|cet|cest|msk|et|est|edt|pt|pst|pdt|ist|"
     r"mez|mesz|hrs?|h|updated|published|posted|aktualisiert|publié|publicado|actualizado|обновлено|опубликовано|"
-    r"am|pm|and|und|et|y|и)(?!\w)|[\s,|•·–—\-:/()\[\]]+",
+    r"am|pm|and|und|et|y|и|modified|modifié|modificado|geändert|изменено|입력|수정|최종수정|기사입력|등록|업데이트)(?!\w)"
+    r"|[\s,|•·–—\-:/()\[\]]+",
     FLAGS,
 )
 # Case-sensitive twins for lower-cased input: IGNORECASE alternations are several times slower.

@@ -312,6 +312,7 @@ DATE_PREFIX = (
     r"publié(?: le)?", r"mis à jour(?: le)?", r"modifié(?: le)?", r"date de publication", r"mis en ligne(?: le)?",
     r"publicado(?: el)?", r"actualizado(?: el)?", r"fecha",
     r"опубликовано", r"обновлено", r"дата публикации", r"изменено", r"создано",
+    r"입력", r"수정", r"최종수정", r"기사입력", r"등록", r"업데이트",
 )
 MONTHS = (
     r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|jun(?:e|\.)?|jul(?:y|\.)?|aug(?:ust|\.)?|"
