@@ -201,3 +201,16 @@ _SIGNATURE = re.compile(
 
 def signature(text: str) -> bool:
     return len(text) <= 40 and bool(_SIGNATURE.match(text))
+
+
+#: The line under a signature that names the signer's role ("Rural affairs correspondent").
+_SIGNER_ROLE = re.compile(
+    r"(?<!\w)(?:correspondent|reporter|editor|columnist|writer|корреспондент\w*|обозревател\w*|редактор\w*|"
+    r"korrespondent\w*|redakteur\w*|reporter\w*|kolumnist\w*|journaliste|correspondant\w*|rédact\w*|chroniqueu\w*|"
+    r"periodista|corresponsal|redactor\w*|columnista)(?!\w)|기자|특파원|논설위원",
+    FLAGS,
+)
+
+
+def signer_title(text: str) -> bool:
+    return len(text) <= 60 and text.count(" ") < 6 and bool(_SIGNER_ROLE.search(text))

@@ -192,7 +192,7 @@ NETWORKS = re.compile(
 )
 _INVITE_START = re.compile(
     r"^\W*(?:follow|keep up|join|find us|connect|stay (?:in touch|connected)|subscribe|like us|"
-    r"подписывайтесь|читайте|следите|присоединяйтесь|мы в|folgen|abonnieren|besuchen sie uns|"
+    r"подписывайтесь|читайте|следите|присоединяйтесь|folgen|abonnieren|besuchen sie uns|"
     r"suivez|retrouvez|rejoignez|abonnez|síguenos|sigue|siga|únete|suscríbete|encuéntranos)(?!\w)",
 )
 _INVITE_ANY = re.compile(

@@ -26,7 +26,7 @@ import re
 from .paragraphs import Paragraph, split_paragraphs
 from .result import Cleaned, Removed
 from .rules import classify, classify_paragraph, marker
-from .credits import signature
+from .credits import signature, signer_title
 from .dates import dateline
 from .shape import dense_script, ends_sentence, headline_shaped, quoted, word_count
 from .site_model import RULE as SITE_RULE
@@ -105,10 +105,16 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
         if rules[i] is not None:
             continue
         if (i == signed + 1 or rules[i - 1] is None and ends_sentence(texts[i - 1])) and signature(t):
-            signed = i  # the story's own sign-off, and the line of the signer's title under it
-            if i + 1 < n and rules[i + 1] is None and word_count(texts[i + 1]) <= 4 and not ends_sentence(texts[i + 1]):
+            # The story's own sign-off, and the line of the signer's title under it. Two short
+            # lines with no role among them ("Hafenzeitung Plus", "Unsere Partner im Netz") are
+            # a run of furniture instead.
+            nxt = texts[i + 1] if i + 1 < n and rules[i + 1] is None else None
+            if nxt is not None and signer_title(nxt):
                 signed = i + 1
-            continue
+                continue
+            if nxt is None or not (_furniture(nxt) and word_count(nxt) <= 4):
+                signed = i
+                continue
         if i == signed:
             continue
         if quoted(t) or _BULLET.match(t):
