@@ -60,3 +60,31 @@ def test_footer_lines_learned_from_the_stream_leave_later_pages_and_a_templated_
         notes = [r.get("note", "") for r in removed if r["rule"] == "site-repeated"]
         assert len(notes) >= 2 and all(" of " in n and "pages of this site" in n for n in notes)
     assert all(TEMPLATED in text for text, _ in texts)
+
+
+def test_the_redis_learner_learns_what_the_in_memory_one_does(redis_server):
+    """The Lua update in workers.sites is the shared form of site_stream.update: fed the same
+    pages (new stories, copies, a templated sentence), both learn the same lines and counts."""
+    import uuid
+
+    import redis
+
+    from tests.support import servers
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import SiteLearner, clean_text
+
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        shared, local = SiteStream(client, namespace), SiteLearner()
+        found = stories(14)
+        texts = [page(s) for s in found[:10]] + [page(found[3])] * 3 + [page(s) for s in found[10:]]
+        for text in texts:
+            evidence = clean_text(text, site=SITE, learned=local.lines(SITE), observe=True).evidence
+            local.observe(SITE, evidence)
+            shared.observe(SITE, evidence)
+        mine, theirs = local.lines(SITE), SiteStream(client, namespace).lines(SITE)
+        assert mine is not None and len(mine) >= len(FOOTER)
+        assert (theirs.lines, theirs.pages, theirs.version) == (mine.lines, mine.pages, mine.version)
+    finally:
+        servers.delete_namespace(redis_server.url, namespace)
