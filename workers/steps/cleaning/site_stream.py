@@ -34,8 +34,9 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .normalise import line_key
+from .normalise import KEY_HEAD, KEY_TAIL, fold, line_key
 
 RULE = "site-repeated"
 
@@ -70,7 +71,15 @@ def key_hash(key: str) -> str:
     return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
 
 
+@lru_cache(maxsize=1 << 15)
 def line_hash(text: str) -> str:
+    """:func:`key_hash` of the line's :func:`.normalise.line_key`, folding only the line's two
+    ends when it is long (the key keeps only its first and last tokens anyway): hashing is most
+    of what observing a page costs. Cached: a site's chrome lines come back on every page."""
+    if len(text) > 160:
+        head = fold(text[:120]).split()[:KEY_HEAD]
+        tail = fold(text[-60:]).split()[-KEY_TAIL:]
+        return key_hash(" ".join(head) + " … " + " ".join(tail))
     return key_hash(line_key(text))
 
 
@@ -148,6 +157,7 @@ class SiteState:
     learned: dict = field(default_factory=dict)
     pages: int = 0
     version: int = 0
+    snapshot: "LearnedLines | None" = None
 
 
 class SiteLearner:
@@ -162,10 +172,14 @@ class SiteLearner:
         return update(self.sites.setdefault(site, SiteState()), evidence)
 
     def lines(self, site: str | None) -> LearnedLines | None:
+        """The site's learned lines as of its latest version (the counts in the notes are those of
+        that version, as a worker's cache holds them)."""
         state = self.sites.get(site) if site else None
         if state is None or not state.learned:
             return None
-        return LearnedLines(site=site, lines=dict(state.learned), pages=state.pages, version=state.version)
+        if state.snapshot is None or state.snapshot.version != state.version:
+            state.snapshot = LearnedLines(site=site, lines=dict(state.learned), pages=state.pages, version=state.version)
+        return state.snapshot
 
 
 def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | None, observe: bool,
