@@ -88,3 +88,18 @@ def test_corpus_clean_over_many_files_of_a_site_learns_from_all_of_them(sqlite_c
     assert all(any(x["rule"] == "site-repeated" and x["text"] == FOOTER for x in r["removed"]) for r in results)
     explained = sqlite_corpus.run("clean", "--explain", *files)
     assert re.search(r"site-repeated: on [56] of 6 pages of this site", explained.stdout)
+
+
+def test_what_the_site_taught_changes_the_text_but_not_the_fingerprint():
+    """Arrival order decides what the site had taught when a page came in; matches and canonicals
+    must not depend on it, so the fingerprint is taken as if nothing had been learned."""
+    from workers.steps.prepare import prepare
+
+    learner, _ = stream([page(s) for s in stories(8)])
+    data = page(stories(9)[8]).encode()
+    plain, plain_fp = prepare(data, document_format="text", gzipped=False, max_bytes=1 << 20, site=SITE)
+    taught, taught_fp = prepare(data, document_format="text", gzipped=False, max_bytes=1 << 20, site=SITE,
+                                learned=learner.lines(SITE))
+    assert FOOTER in plain.text and FOOTER not in taught.text
+    assert (taught_fp.text_hash, taught_fp.length, taught_fp.to_bytes()) == (plain_fp.text_hash, plain_fp.length,
+                                                                             plain_fp.to_bytes())

@@ -46,10 +46,16 @@ def prepare(data: bytes, *, document_format: str, gzipped: bool, max_bytes: int,
         text = decode(data, declared=charset)
         cleaned = clean(document_format, text, url=url, site=site, site_model=site_model, learned=learned,
                         observe=observe)
-        if not cleaned.text.strip():
+        # What the site taught so far depends on arrival order; the fingerprint (hence matches,
+        # clusters and canonicals) and whether the document fails must not: both are taken from
+        # the text without the learned lines (``Cleaned.stable_text``).
+        stable = cleaned.stable_text
+        if not stable.strip():
             raise BadInput("no article text left after cleaning"
                            + (" (the HTML page has no text)" if document_format == "html" else ""))
-        return cleaned, dedup.fingerprint(cleaned.text)
+        if not cleaned.text.strip():
+            cleaned.text = stable  # the learned lines would leave nothing: they are not chrome here
+        return cleaned, dedup.fingerprint(stable)
     except cleaning.ExtractionTimeout as exc:
         raise BadInput(f"HTML extraction gave up: {exc}") from exc
     except BadInput:

@@ -93,7 +93,7 @@ def clean_html(
                 text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
                 title2 = meta2.get("title") or meta.get("title")
                 again = _clean(text2, known_title=title2, **kw)
-                if len(cleaned.text) < 0.5 * len(again.text):
+                if len(cleaned.stable_text) < 0.5 * len(again.stable_text):  # not what the site taught
                     cleaned, meta = again, {**meta, **meta2}
         except ExtractionTimeout:
             pass

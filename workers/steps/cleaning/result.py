@@ -35,6 +35,15 @@ class Cleaned:
     #: What this page says about its site's chrome (:class:`.site_stream.Evidence`), when asked for.
     evidence: object = field(default=None, repr=False, compare=False)
 
+    #: The body with the lines learned online from the site's stream left in (``None``: none
+    #: were removed): what the document's fingerprint is taken from, so matches do not depend on
+    #: what the site had taught when it arrived.
+    learned_kept: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def stable_text(self) -> str:
+        return self.text if self.learned_kept is None else self.learned_kept
+
     @property
     def paragraphs(self) -> list[str]:
         return self.text.split("\n\n") if self.text else []

@@ -176,16 +176,23 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     if learned is not None or observe:
         # Before the page edges: once the site's learned footer is gone, what it hid (a list of
         # headlines above it) stands at the page's edge.
+        before = list(rules)
         notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
-    if unwrap:
-        # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
-        # (link lists, sign-offs) are more often the article's own.
-        _page_edges(texts, rules)
-    _keep_dateline(texts, rules)
+    # The page as cleaned without the site's learned lines, when they took some (what the
+    # fingerprint is taken from: it must not depend on what the site had taught so far).
+    stable = [before] if notes else []
+    for r in [rules, *stable]:
+        if unwrap:
+            # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
+            # (link lists, sign-offs) are more often the article's own.
+            _page_edges(texts, r)
+        _keep_dateline(texts, r)
     if site and "site" not in meta:
         meta["site"] = site
     body, removed = _sort_out(paras, dropped, rules, notes)
-    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta, evidence=evidence)
+    kept = "\n\n".join(t for t, r in zip(texts, stable[0]) if r is None) if stable else None
+    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta, evidence=evidence,
+                   learned_kept=kept)
 
 
 def _classify_each(texts: list[str]) -> tuple[list[str | None], dict]:
