@@ -83,8 +83,8 @@ def test_the_redis_learner_learns_what_the_in_memory_one_does(redis_server):
             evidence = clean_text(text, site=SITE, learned=local.lines(SITE), observe=True).evidence
             local.observe(SITE, evidence)
             shared.observe(SITE, evidence)
-        mine, theirs = local.lines(SITE), SiteStream(client, namespace).lines(SITE)
-        assert mine is not None and len(mine) >= len(FOOTER)
-        assert (theirs.lines, theirs.pages, theirs.version) == (mine.lines, mine.pages, mine.version)
+        mine, theirs = local.sites[SITE], SiteStream(client, namespace).lines(SITE)  # a fresh worker's view
+        assert len(mine.learned) >= len(FOOTER)
+        assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
     finally:
         servers.delete_namespace(redis_server.url, namespace)
