@@ -35,6 +35,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from .normalise import KEY_HEAD, KEY_TAIL, fold, line_key
 
@@ -219,7 +220,7 @@ def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | Non
                 notes[i] = learned.note(known[hashes[i]])
     if not observe:
         return notes, None
-    story = tuple(hashes[i] or line_hash(texts[i]) for i in range(n) if is_sentence[i])[:STORY_KEYS]
+    story = tuple(islice((hashes[i] or line_hash(texts[i]) for i in range(n) if is_sentence[i]), STORY_KEYS))
     dateline = first - 1 if 0 < first < n and texts[first - 1].count(" ") < 8 else -1
     lines: list[tuple[str, str]] = []
     for i in range(n):
