@@ -1,7 +1,7 @@
 """Cleaning on sites nobody wrote rules for: body recall and chrome leak per site (a script, not a test).
 
-    .venv/bin/python bench/sites.py              # dev and held-out sites, every mode
-    .venv/bin/python bench/sites.py --verbose    # also the lost and leaked lines (dev sites only)
+    .venv/bin/python bench/clean_sites.py              # dev and held-out sites, every mode
+    .venv/bin/python bench/clean_sites.py --verbose    # also the lost and leaked lines (dev sites only)
 
 The data is ``bench/data/sites`` (twelve invented sites in six languages, each a few pages of
 different stories under its own chrome, every line labelled; see ``build.py`` there). Held-out
