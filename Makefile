@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 demo: $(STAMP)
+	mkdir -p -m 700 .corpus  # the nearest .corpus is the store every corpus command here finds
 	$(BIN)/corpus ingest seeds/ --wait
 
 clean-demo:

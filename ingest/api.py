@@ -39,7 +39,7 @@ from ingest.formats.records import BadRecord, failed, to_document
 from ingest.intake import Intake
 from models.articles import article_record
 from models.events import event_detail, list_events
-from models.db import StoreUnavailable, mask_url, read_scope
+from models.db import StoreUnavailable, mask_url, read_scope, redact
 from models.documents import NewDocument
 from models.tables import PENDING, Article, Document
 from workers.runtime import RedisUnavailable, runtime as current_runtime
@@ -359,7 +359,7 @@ class Corpus:
     def _store_message(self, exc: BaseException) -> str:
         settings = self.runtime.settings
         variable = "CORPUS_DATABASE_URL" if settings.database_url else "CORPUS_DATA_DIR"
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0], settings.database_url)
         return f"cannot use the database at {mask_url(settings.effective_database_url)} ({variable}): {reason}"
 
     def _redis_message(self, exc: BaseException) -> str:

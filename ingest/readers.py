@@ -7,15 +7,19 @@ its reason. The formats themselves live in ``ingest.formats``.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.formats import SUPPORTED, Format, ReadError, ReadStats, documents, format_of
+from ingest.formats.base import not_regular, open_error
 from models.documents import NewDocument
 
-__all__ = ["SUPPORTED", "Format", "ReadError", "ReadStats", "documents", "format_of", "is_hidden_or_temporary",
-           "read", "walk"]
+__all__ = ["SUPPORTED", "Format", "Passed", "ReadError", "ReadStats", "documents", "format_of",
+           "is_hidden_or_temporary", "open_error", "read", "walk"]
 
 TEMPORARY_SUFFIXES = ("~", ".part", ".tmp", ".crdownload", ".partial", ".swp", ".download")
 
@@ -27,18 +31,115 @@ def is_hidden_or_temporary(path: Path) -> bool:
     return name.startswith(".") or name.lower().endswith(TEMPORARY_SUFFIXES)
 
 
-def walk(paths: Iterable[Path]) -> Iterator[Path]:
-    """Every supported file under each path (recursively), in a stable order."""
+@dataclass(frozen=True)
+class Passed:
+    """An entry a walk did not read, and why. ``unreadable``: something that looked like
+    input but cannot or must not be read (a FIFO, a socket, a device, a symbolic link out
+    of the folder, a loop, a broken link, no permission); otherwise a file of a type corpus
+    does not read."""
+
+    path: Path
+    reason: str
+    unreadable: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+def _inside(target: str, root: str) -> bool:
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_error(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link loop"
+    if isinstance(exc, FileNotFoundError):
+        return "a broken symbolic link: its target vanished or never existed"
+    return str(open_error(path, exc)).removeprefix(f"{path}: ")
+
+
+def walk(paths: Iterable[Path], *, follow_symlinks: bool = False, passed: list[Passed] | None = None) -> Iterator[Path]:
+    """Every supported regular file under each path (recursively), in a stable order.
+
+    Only regular files are read: FIFOs (reading one blocks until a writer comes), sockets
+    and devices are passed with their reason, never opened. A symbolic link is followed
+    only when it resolves inside the folder being read (``follow_symlinks`` allows the
+    others): anyone who can drop a link into a folder must not make corpus read and store
+    any file its user can read. Loops, broken links and unreadable folders are passed with
+    their reason, and so are files of a type corpus does not read (``unreadable=False``);
+    hidden and temporary names are left alone without a word (they are not input yet).
+    """
+    def skip(path: Path, reason: str, unreadable: bool = True) -> None:
+        if passed is not None:
+            passed.append(Passed(path, reason, unreadable))
+
     for path in paths:
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    candidate = Path(root) / name
-                    if not is_hidden_or_temporary(candidate) and format_of(candidate):
-                        yield candidate
-        elif format_of(path):
+        try:
+            info = os.stat(path)  # a path named on the command line is followed: the user chose it
+        except OSError as exc:
+            skip(path, _link_error(path, exc) if path.is_symlink() else str(open_error(path, exc)).removeprefix(f"{path}: "))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            yield from _walk_folder(path, follow_symlinks, skip, (info.st_dev, info.st_ino))
+        elif not_regular(info.st_mode):
+            skip(path, not_regular(info.st_mode))
+        elif format_of(path) is None:
+            skip(path, "unsupported file type", unreadable=False)
+        else:
             yield path
+
+
+def _walk_folder(top: Path, follow_symlinks: bool, skip, top_key: tuple[int, int]) -> Iterator[Path]:
+    root = os.path.realpath(top)
+    seen = {top_key}  # folders entered, by (device, inode): a link back to one of them is a loop
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            skip(folder, str(open_error(folder, exc)).removeprefix(f"{folder}: "))
+            continue
+        subfolders = []
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_symlink():
+                    try:
+                        info = os.stat(entry.path)
+                    except OSError as exc:
+                        skip(path, _link_error(path, exc))
+                        continue
+                    target = os.path.realpath(entry.path)
+                    if not follow_symlinks and not _inside(target, root):
+                        skip(path, f"a symbolic link to {target}, outside {top}: not followed "
+                                   "(--follow-symlinks reads it)")
+                        continue
+                else:
+                    info = entry.stat(follow_symlinks=False)
+            except OSError as exc:
+                skip(path, str(open_error(path, exc)).removeprefix(f"{path}: "))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                key = (info.st_dev, info.st_ino)
+                if key in seen:
+                    skip(path, f"a symbolic link loop: it leads to {os.path.realpath(entry.path)}, a folder "
+                               "already read")
+                    continue
+                seen.add(key)
+                subfolders.append(path)
+            elif is_hidden_or_temporary(path):
+                continue
+            elif not_regular(info.st_mode):
+                skip(path, not_regular(info.st_mode))
+            elif format_of(path) is None:
+                skip(path, "unsupported file type", unreadable=False)
+            else:
+                yield path
+        stack.extend(reversed(subfolders))
 
 
 def read(path: Path, *, source: str | None = None, site: str | None = None) -> NewDocument:

@@ -9,20 +9,42 @@ on PostgreSQL the clustering step takes a transaction-scoped advisory lock inste
 from __future__ import annotations
 
 import fcntl
+import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import quote, urlsplit
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 CLUSTER_LOCK_KEY = 0x636F72707573  # "corpus"
 SQLITE_LOCK_TIMEOUT_S = 60.0  # how long a SQLite writer waits for the write lock
+
+
+#: Ids per ``WHERE id IN (...)``: each id is one bind parameter, PostgreSQL refuses a statement
+#: with more than 65,535 of them and older SQLite more than 999, so no statement may take a
+#: list that grows with the corpus (``corpus ingest --wait`` over 70,000 files did).
+ID_CHUNK = 900
+
+
+def chunked(items: Iterable[T], size: int = ID_CHUNK) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: one statement each."""
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class StoreUnavailable(RuntimeError):
@@ -30,15 +52,41 @@ class StoreUnavailable(RuntimeError):
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced, safe to print and log."""
-    return re.sub(r"(?<=://)([^:/@]*):([^@/]*)@", r"\1:***@", url)
+    """The URL with any password replaced, safe to print and log: SQLAlchemy's own rendering
+    (``hide_password``), which parses the URL as the driver will, so that a password holding
+    ``:``, ``/`` or an escaped ``@`` is hidden whole; a regex only for what it cannot parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL SQLAlchemy reads: hide what looks like a password
+        return re.sub(r"(?<=://)([^:/@]*):([^@/]*)@", r"\1:***@", url)
+
+
+def redact(message: str, *urls: str | None) -> str:
+    """``message`` with the password of each of ``urls`` replaced by ``***``, in the forms a
+    driver or a parser may quote it: as written in the URL (``p%40ss``) and decoded (``p@ss``)."""
+    for url in urls:
+        if not url:
+            continue
+        secrets = set()
+        try:
+            secrets.add(urlsplit(url).password or "")
+        except ValueError:
+            pass
+        try:
+            password = make_url(url).password
+            secrets.update({password or "", quote(password or "", safe="")})
+        except Exception:  # noqa: BLE001 - unparsable: the raw form above is all there is
+            pass
+        for secret in sorted(secrets - {""}, key=len, reverse=True):
+            message = message.replace(secret, "***")
+    return message
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": SQLITE_LOCK_TIMEOUT_S, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -63,6 +111,30 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` (and its parents) owner-only, 0700: the data dir holds every stored
+    document. A folder that already exists keeps its mode (it may be a user's own)."""
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return  # another process made it at the same moment
+    os.chmod(path, 0o700)  # whatever the umask
+
+
+def private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask, 0644 by
+    default: every local user could read the store), and take group and other bits off one
+    that has them. SQLite gives its -wal and -shm files the database file's mode."""
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
 
 
 def _when_unlocked(dbapi_connection, sql: str) -> None:
@@ -145,7 +217,10 @@ def alembic_config(engine: Engine):
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # Alembic's config is a ConfigParser: a ``%`` (a URL-encoded password, ``p%40ss``) would be
+    # read as interpolation and break every command; doubled, it is read back as written.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    config.set_main_option("sqlalchemy.url", url)
     return config
 
 
@@ -199,5 +274,5 @@ def open_store(url: str, *, variable: str = "CORPUS_DATABASE_URL") -> Engine:
         upgrade(engine)
         return engine
     except (OperationalError, SQLAlchemyError, OSError, ImportError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise StoreUnavailable(f"cannot use the database at {mask_url(url)} ({variable}): {reason}") from exc
+        reason = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise StoreUnavailable(f"cannot use the database at {mask_url(url)} ({variable}): {redact(reason, url)}") from None

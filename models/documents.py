@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from models.db import chunked
 from models.tables import FAILED, RECEIVED, Document, utcnow
 
 
@@ -143,10 +144,8 @@ def _first_with_content(session: Session, contents: set[tuple[str, str]]) -> dic
 
 
 def statuses(session: Session, ids: Iterable[int]) -> dict[int, str]:
-    ids = list(ids)
     found: dict[int, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for chunk in chunked(ids):
         found.update(session.execute(select(Document.id, Document.status).where(Document.id.in_(chunk))).all())
     return found
 
@@ -197,9 +196,10 @@ def save_failed(session: Session, failures: dict[int, str]) -> None:
 
 def load(session: Session, ids: Iterable[int]) -> list[Document]:
     """Documents by id, in id order, detached from the session (they outlive it)."""
-    documents = session.scalars(select(Document).where(Document.id.in_(list(ids))).order_by(Document.id)).all()
+    documents = [d for chunk in chunked(sorted(set(ids))) for d in
+                 session.scalars(select(Document).where(Document.id.in_(chunk)).order_by(Document.id))]
     session.expunge_all()
-    return list(documents)
+    return documents
 
 
 def others_fingerprinted(session: Session, besides: list[int]) -> bool:
@@ -207,3 +207,28 @@ def others_fingerprinted(session: Session, besides: list[int]) -> bool:
     rightly be empty)."""
     return session.scalar(select(Document.id).where(Document.fingerprint.is_not(None),
                                                     Document.id.not_in(besides)).limit(1)) is not None
+
+
+def move_sources(session: Session, ids: Iterable[int], old: str, new: str) -> int:
+    """Documents of a file that moved (the inbox's ``processing/`` to ``done/``): sources
+    ``old``, ``old#L<n>`` and ``old@<offset>`` become ``new...``; URL sources stay. A
+    source already taken with the same bytes is left as it is (the ledger keeps both).
+    Returns how many moved."""
+    ids = list(ids)
+    moved = 0
+    for start in range(0, len(ids), 900):
+        rows = session.execute(select(Document.id, Document.source, Document.content_hash)
+                               .where(Document.id.in_(ids[start : start + 900]))).all()
+        renamed = {row.id: new + row.source[len(old):] for row in rows
+                   if row.source == old or row.source.startswith((old + "#L", old + "@"))}
+        if not renamed:
+            continue
+        taken = _known(session, [(source, row.content_hash) for row in rows
+                                 for source in [renamed.get(row.id)] if source])
+        values = [{"doc_id": doc_id, "new_source": source} for doc_id, source in renamed.items()
+                  if not any(key[0] == source for key in taken)]
+        if values:
+            session.execute(update(_documents).where(_documents.c.id == bindparam("doc_id"))
+                            .values(source=bindparam("new_source")), values)
+            moved += len(values)
+    return moved

@@ -23,8 +23,10 @@ Edge = tuple[int, str, float]  # other document id, kind, similarity
 
 
 def completeness(document: Document) -> tuple:
-    """Sort key: the longest clean body first; ties broken by content, never by arrival."""
-    return (-(document.length or 0), document.text_hash or "", document.content_hash, document.source)
+    """Sort key: the longest clean body first; ties broken by content; among identical
+    copies (the same bytes) the first accepted: document ids are handed out in the order
+    the front doors record documents, whatever the order workers process them in."""
+    return (-(document.length or 0), document.text_hash or "", document.content_hash, document.id)
 
 
 def _similarity(a: Fingerprint, b: Fingerprint) -> tuple[str, float]:

@@ -33,6 +33,7 @@ from workers.linking import Edge, link
 from workers.steps import cleaning, dedup
 from workers.steps.decode import BadInput
 from workers.steps.prepare import over_limit, prepare
+from workers.steps.sites import site_for
 
 log = logging.getLogger("corpus.pipeline")
 
@@ -152,7 +153,7 @@ def cleaned_values(document: Document, cleaned: cleaning.Cleaned, fingerprint: d
         "text": cleaned.text,
         "removed": [{"text": r.text, "rule": r.rule, **({"note": r.note} if r.note else {})} for r in cleaned.removed],
         "metadata": metadata,
-        "site": document.site or metadata.get("site"),
+        "site": site_for(document.site, document.url, metadata),
         "cleaner_version": cleaning.CLEANER_VERSION,
         "site_model_version": site_model_version,
         "text_hash": fingerprint.text_hash,

@@ -19,7 +19,7 @@ from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import Engine
 
 from models.db import mask_url, open_store, session_scope
-from models.meta import get_meta, set_meta
+from models.meta import insert_or_get_meta
 from workers.embedded import redis_url
 from workers.keys import broker_namespace, index_prefix, queue_names
 from workers.queue.broker import make_broker
@@ -94,10 +94,8 @@ class Runtime:
         params = dedup.params()
         wanted = json.dumps(params, sort_keys=True)
         with session_scope(self.engine) as session:
-            recorded = get_meta(session, "dedup_params")
-            if recorded is None:
-                set_meta(session, "dedup_params", wanted)
-            elif recorded != wanted:
+            recorded = insert_or_get_meta(session, "dedup_params", wanted)
+            if recorded != wanted:
                 raise ParamsMismatch(
                     f"this worker's dedup parameters {wanted} differ from the store's {recorded}; "
                     "run the same corpus version everywhere (or re-fingerprint and `corpus reindex`)"

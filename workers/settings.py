@@ -31,6 +31,27 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+DATA_DIR_NAME = ".corpus"
+
+
+def find_data_dir(environ: dict | None = None, cwd: Path | None = None) -> tuple[Path, str]:
+    """The data dir and how it was found: ``CORPUS_DATA_DIR``; else the nearest ``.corpus``
+    directory in the current directory or above it (as git finds ``.git``), so that a command
+    run from a sub-folder reads the same store; else the per-user default
+    (``$XDG_DATA_HOME/corpus``, ``~/.local/share/corpus``). Never a new ``./.corpus`` that
+    silently shadows the real store."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CORPUS_DATA_DIR"):
+        return Path(environ["CORPUS_DATA_DIR"]).expanduser().absolute(), "CORPUS_DATA_DIR"
+    here = (cwd or Path.cwd()).absolute()
+    for folder in (here, *here.parents):
+        candidate = folder / DATA_DIR_NAME
+        if candidate.is_dir():
+            return candidate, f"nearest {DATA_DIR_NAME}"
+    base = Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share").expanduser()
+    return base.absolute() / "corpus", "per-user default"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -42,11 +63,17 @@ class Settings:
     heartbeat_timeout_ms: int
     batch_size: int
     api_token: str | None = field(repr=False, default=None)
+    data_dir_found_by: str = "CORPUS_DATA_DIR"  # or "nearest .corpus", "per-user default"
+    #: the watched inbox claims a file once its size and mtime have not moved for this long
+    #: (and no writer holds it open, where inotify tells): see ``ingest.watch``
+    inbox_settle_s: float = 2.0
 
     @classmethod
     def from_env(cls) -> "Settings":
+        data_dir, found_by = find_data_dir()
         return cls(
-            data_dir=Path(os.environ.get("CORPUS_DATA_DIR") or "./.corpus").expanduser().absolute(),
+            data_dir=data_dir,
+            data_dir_found_by=found_by,
             redis_url=os.environ.get("CORPUS_REDIS_URL") or None,
             database_url=os.environ.get("CORPUS_DATABASE_URL") or None,
             namespace=os.environ.get("CORPUS_NAMESPACE") or "corpus",
@@ -55,6 +82,7 @@ class Settings:
             heartbeat_timeout_ms=_int("CORPUS_HEARTBEAT_TIMEOUT_MS", 15_000),
             batch_size=max(1, _int("CORPUS_BATCH_SIZE", 16)),
             api_token=os.environ.get("CORPUS_API_TOKEN") or None,
+            inbox_settle_s=max(0.0, _float("CORPUS_INBOX_SETTLE_S", 2.0)),
         )
 
     @property

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from sqlalchemy import Engine, func, select
 
-from models.db import session_scope
+from models.db import chunked, session_scope
 from models.documents import raw_bytes
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document, SiteModelVersion
 from workers.steps.cleaning import LearnedLines, SiteModel, learn_site_model, site_stream
@@ -169,10 +169,11 @@ def reopen(engine: Engine, index, document_ids: list[int]) -> None:
     """Send documents back through cleaning: they keep their article and status until
     re-linked (clusters merge, never split), and their old index entry goes."""
     with session_scope(engine) as session:
-        for document in session.scalars(select(Document).where(Document.id.in_(document_ids))):
-            if document.stage in (INDEXED, LINKED):
-                index.remove(document.id)
-                document.stage = RECEIVED
+        for chunk in chunked(document_ids):  # one transaction, statements of bounded size
+            for document in session.scalars(select(Document).where(Document.id.in_(chunk))):
+                if document.stage in (INDEXED, LINKED):
+                    index.remove(document.id)
+                    document.stage = RECEIVED
 
 
 class SiteStream:

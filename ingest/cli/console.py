@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from models.db import StoreUnavailable
+from models.db import StoreUnavailable, redact
 from workers.ops.status import Unreachable, guarded
 from workers.runtime import RedisUnavailable, runtime
 
@@ -23,6 +24,8 @@ T = TypeVar("T")
 
 
 def fail(message: str, code: int = UNUSABLE) -> typer.Exit:
+    """Print ``message`` as the command's error (never a configured password) and return the exit."""
+    message = redact(message, os.environ.get("CORPUS_DATABASE_URL"), os.environ.get("CORPUS_REDIS_URL"))
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
 

@@ -21,7 +21,7 @@ from ingest import readers
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
 from models.articles import article_record, live_articles
-from models.db import read_scope
+from models.db import chunked, read_scope
 from models.documents import statuses
 from models.tables import Document
 from workers.queue.registry import alive_workers
@@ -39,6 +39,7 @@ def ingest(
     wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed; starts local workers if none is alive.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON instead of a table.")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="With --wait: give up after this many seconds (exit 1).")] = None,
+    follow_symlinks: Annotated[bool, typer.Option("--follow-symlinks", help="Also read symbolic links that lead outside the folders given (by default only links resolving inside them are read).")] = False,
 ) -> None:
     """Record and enqueue every supported file under PATHS.
 
@@ -46,60 +47,111 @@ def ingest(
     {"text" or "html", "url", "title", "published", "site", "metadata"}), .warc and
     .warc.gz (HTML responses), each optionally gzip-compressed (.gz). Containers are
     streamed; a bad line or WARC record fails alone, with its line or offset. The same
-    file ingested twice is one document. Examples:
+    file ingested twice is one document. Only regular files are read: FIFOs, sockets,
+    devices, symbolic links out of the folder, loops and broken links are reported with
+    their reason and never opened. Examples:
 
       corpus ingest seeds/ --wait
 
       corpus ingest crawl/2026-11-24/ && corpus status
     """
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise fail(f"no such file or directory: {', '.join(missing)}")
+    unsupported_named = [str(p) for p in paths if p.is_file() and readers.format_of(p) is None]
+    if unsupported_named:
+        raise fail(f"unsupported file type: {', '.join(unsupported_named)} "
+                   f"(supported: {', '.join(readers.SUPPORTED)})")
     with services() as rt:
         rt.engine, rt.broker  # noqa: B018 - fail here, naming the variable to fix
-        files = list(readers.walk(paths))
+        passed: list[readers.Passed] = []
+        files = list(readers.walk(paths, follow_symlinks=follow_symlinks, passed=passed))
         stats = readers.ReadStats()
-        unreadable: list[str] = []
+        unreadable = [str(entry) for entry in passed if entry.unreadable]
+        unsupported = [str(entry.path) for entry in passed if not entry.unreadable]
+        for entry in unreadable:
+            err.print(f"[red]skipped:[/] {entry}", highlight=False)
+        no_documents: list[str] = []  # files read whole that gave no document, with the reason
         ids: dict[int, str] = {}
+        tally = {"enqueued": 0, "already_stored": 0, "failed_at_door": 0}
 
         def remember(recorded) -> None:
             for item in recorded:
-                ids.setdefault(item.id, item.document.source)
+                if item.id in ids:
+                    continue
+                ids[item.id] = item.document.source
+                if item.document.error is not None:
+                    tally["failed_at_door" if item.new else "already_stored"] += 1
+                elif item.new or item.status == "pending":
+                    tally["enqueued"] += 1
+                else:
+                    tally["already_stored"] += 1
 
         intake = Intake(rt, on_recorded=remember)
         with progress(transient=True) as bar:
             task = bar.add_task("recording", total=len(files))
             for path in files:
+                before, skipped_before = stats.documents, stats.skipped
                 try:
                     intake.add_all(readers.documents(path, stats=stats))
                 except readers.ReadError as exc:
                     unreadable.append(str(exc))
                     err.print(f"[red]skipped:[/] {exc}", highlight=False)
+                else:
+                    if stats.documents == before:
+                        skipped = stats.skipped - skipped_before
+                        why = (f"{skipped} record(s) that are not documents (requests, metadata, images, "
+                               "error pages)" if skipped else "no records (empty, or blank lines only)")
+                        no_documents.append(f"{path}: no documents in this file: {why}")
+                        err.print(f"[yellow]no documents:[/] {path}: {why}", highlight=False)
                 bar.advance(task)
             intake.flush()
-        if not files:
-            err.print("nothing to ingest: no supported files under the given paths "
-                      f"(supported: {', '.join(readers.SUPPORTED)})", highlight=False)
+        if unsupported:
+            err.print(f"not read: {len(unsupported)} file(s) of a type corpus does not read "
+                      f"(e.g. {unsupported[0]}; supported: {', '.join(readers.SUPPORTED)})", highlight=False)
+        if not files and not unreadable:
+            raise fail("nothing to ingest: no supported files under the given paths "
+                       f"(supported: {', '.join(readers.SUPPORTED)})")
+        totals = {"files": len(files), "documents": len(ids), **tally, "skipped": stats.skipped,
+                  "unreadable": unreadable, "unsupported": unsupported, "no_documents": no_documents}
         if not wait:
             if as_json:
-                print(json.dumps({"enqueued": len(ids), "unreadable": unreadable, "skipped": stats.skipped}))
+                print(json.dumps(totals, ensure_ascii=False))
             else:
-                skipped = f" ({stats.skipped} record(s) that are not documents skipped)" if stats.skipped else ""
-                err.print(f"enqueued {len(ids)} document(s){skipped}; follow with: corpus status", highlight=False)
+                err.print(ingest_line(totals) + ("; follow with: corpus status" if tally["enqueued"] else ""),
+                          highlight=False)
             raise typer.Exit(FAILURES if unreadable else OK)
         outcome = wait_for(rt, ids, timeout=timeout)
-        report(rt, ids, outcome, as_json=as_json, unreadable=unreadable, skipped=stats.skipped)
+        report(rt, ids, outcome, as_json=as_json, totals=totals)
         failed = any(status == "failed" for status in outcome.values())
         unfinished = any(status == "pending" for status in outcome.values())
         raise typer.Exit(FAILURES if failed or unfinished or unreadable else OK)
+
+
+def ingest_line(totals: dict) -> str:
+    """``enqueued 3 document(s), 2 already stored, ...``: every input accounted for."""
+    parts = [f"enqueued {totals['enqueued']} document(s)"]
+    if totals["already_stored"]:
+        parts.append(f"{totals['already_stored']} already stored (nothing to do)")
+    if totals["failed_at_door"]:
+        parts.append(f"{totals['failed_at_door']} failed as read (bad lines or records; reasons in the store)")
+    if totals["skipped"]:
+        parts.append(f"{totals['skipped']} record(s) that are not documents skipped")
+    for key, label in (("unreadable", "unreadable"), ("no_documents", "file(s) without documents"),
+                       ("unsupported", "file(s) of unsupported types")):
+        if totals[key]:
+            parts.append(f"{len(totals[key])} {label}")
+    return ", ".join(parts)
 
 
 def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str]:
     """Poll the store until every id is canonical, duplicate or failed; run local
     workers meanwhile if no worker is alive."""
     local = None
-    if not alive_workers(rt.redis, rt.settings.namespace):
-        local = start_local_workers()
+    with read_scope(rt.engine) as session:
+        pending = any(status == "pending" for status in statuses(session, ids).values())
+    if pending and not alive_workers(rt.redis, rt.settings.namespace):
+        local = start_local_workers()  # not for files already stored and settled: nothing to do
     deadline = None if timeout is None else time.monotonic() + timeout
     current: dict[int, str] = {}
     waiting = list(ids)  # settled documents stay settled: ask only about the others
@@ -147,23 +199,21 @@ def stop_local_workers(local: subprocess.Popen) -> None:
             local.wait()
 
 
-def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, unreadable: list[str],
-           skipped: int = 0) -> None:
+def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, totals: dict) -> None:
+    columns = (Document.id, Document.source, Document.status, Document.kind, Document.similarity,
+               Document.article_id, Document.error, Document.removed)
     with read_scope(rt.engine) as session:
-        rows = session.execute(
-            select(Document.id, Document.source, Document.status, Document.kind, Document.similarity,
-                   Document.article_id, Document.error, Document.removed).where(Document.id.in_(list(ids)))
-            .order_by(Document.source)
-        ).all()
+        rows = [row for chunk in chunked(ids) for row in session.execute(select(*columns).where(Document.id.in_(chunk)))]
+    rows.sort(key=lambda r: (r.source, r.id))
     documents = [
         {"id": r.id, "source": r.source, "status": r.status, "article_id": r.article_id, "kind": r.kind,
          "similarity": None if r.similarity is None else round(r.similarity, 4),
          "removed_lines": len(r.removed or []), "error": r.error}
         for r in rows
     ]
-    totals = {status: sum(1 for d in documents if d["status"] == status)
+    counts = {status: sum(1 for d in documents if d["status"] == status)
               for status in ("canonical", "duplicate", "failed", "pending")}
-    summary = {"documents": len(documents), **totals, "unreadable": unreadable, "skipped": skipped}
+    summary = {**totals, "documents": len(documents), **counts}
     if as_json:
         print(json.dumps({"summary": summary, "documents": documents}, ensure_ascii=False))
         return
@@ -179,10 +229,11 @@ def report(rt, ids: dict[int, str], outcome: dict[int, str], *, as_json: bool, u
         table.add_row(d["source"], outcome_text, str(d["article_id"] or "-"), str(d["removed_lines"]))
     out.print(table)
     out.print(
-        f"documents in: {len(documents)}   canonical articles: {totals['canonical']}   "
-        f"duplicates: {totals['duplicate']}   failed: {totals['failed']}   pending: {totals['pending']}",
+        f"documents in: {len(documents)}   canonical articles: {counts['canonical']}   "
+        f"duplicates: {counts['duplicate']}   failed: {counts['failed']}   pending: {counts['pending']}",
         highlight=False,
     )
+    out.print(ingest_line(totals), highlight=False)
     for d in documents:
         if d["status"] == "failed":
             out.print(f"[red]failed:[/] {d['source']}: {d['error']}", highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from typing import Annotated, Optional
@@ -14,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ingest.cli.console import UNUSABLE as UNREACHABLE, err, fail, guard, out
+from models.db import redact
 from workers.ops.dlq import Ambiguous, DeadLetters, NotFound
 from workers.ops.status import Unreachable, collect, exit_code, unreachable_report
 from workers.runtime import runtime
@@ -44,7 +46,8 @@ def status(
         except Unreachable as exc:
             return unreachable_report(str(exc))
         except (ValueError, OSError) as exc:  # bad configuration, e.g. a malformed URL
-            return unreachable_report(f"status unavailable: {exc}")
+            return unreachable_report(redact(f"status unavailable: {exc}", os.environ.get("CORPUS_DATABASE_URL"),
+                                             os.environ.get("CORPUS_REDIS_URL")))
 
     if watch:
         def interrupt(signum, frame):
@@ -243,6 +246,10 @@ def render(report: dict):
         f"[bold]store:[/] documents {docs['total']}  canonical {docs['canonical']}  duplicate {docs['duplicate']} "
         f"({duplicates})  failed {docs['failed']}  pending {docs['pending']}  articles {report.get('articles', 0)}"
     ))
+    where = report.get("store")
+    if where:
+        parts.append(Text(f"reading: {where['database']} (data dir {where['data_dir']}, "
+                          f"{where['data_dir_found_by']})"))
     inbox = report.get("inbox")
     if inbox:
         parts.append(Text.from_markup(

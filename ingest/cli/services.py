@@ -14,6 +14,7 @@ from ingest.cli.console import fail, services
 from ingest.monitor.server import ServeError, run
 from ingest.watch import Watcher
 from workers.runtime import runtime
+from workers.supervisor import Supervisor
 
 
 def register(app: typer.Typer) -> None:
@@ -33,12 +34,9 @@ def worker(
     """
     with services() as rt:
         rt.redis, rt.engine, rt.index  # fail here, clearly, rather than inside dramatiq
-    # workers.pipeline too: imported at boot (trafilatura, datasketch), not by the first message.
-    command = [sys.executable, "-m", "dramatiq", "workers.actors", "workers.pipeline", "--processes", str(processes),
-               "--threads", str(threads)]
-    # dramatiq re-execs itself as plain "python" on SIGHUP: let that name this interpreter.
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    os.execv(sys.executable, command)
+    # Each process restarted by its parent when it dies (dramatiq's main process shuts them all down).
+    command = [sys.executable, "-m", "workers.process", "--threads", str(threads)]
+    raise typer.Exit(Supervisor(command, processes).run())
 
 
 def watch(
@@ -47,8 +45,10 @@ def watch(
 ) -> None:
     """Watch an inbox folder: ingest every file dropped into it.
 
-    A file is claimed by a rename into FOLDER/processing/ and ends in FOLDER/done/ or in
-    FOLDER/failed/ beside NAME.error.txt. Sub-folders name the site.
+    A file is claimed by a rename into FOLDER/processing/ once complete (size and mtime
+    still for CORPUS_INBOX_SETTLE_S seconds, default 2, and no writer holding it open) and
+    ends in FOLDER/done/ or in FOLDER/failed/ beside NAME.error.txt. Sub-folders name the
+    site. Links, FIFOs and sockets dropped in are set aside in FOLDER/failed/, never opened.
     """
     with services() as rt:
         inbox = folder or (rt.settings.data_dir / "inbox")

@@ -46,7 +46,7 @@ def documents(path: Path, *, source: str | None = None, site: str | None = None,
     stats = stats if stats is not None else ReadStats()
     name = source or str(path)
     if found.reader == "plain":
-        reader = plain.read(path, found, source=name, site=site)
+        reader = plain.read(path, found, source=name, site=site, max_bytes=max_bytes)
     elif found.reader == "json":
         reader = records.read_json(path, found, source=name, site=site, max_bytes=max_bytes)
     elif found.reader == "jsonl":

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ingest.formats.base import open_error
+from ingest.formats.base import open_regular
 
 STREAM_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
 
@@ -23,10 +23,7 @@ def describe(exc: BaseException) -> str:
 @contextmanager
 def open_stream(path: Path, gzipped: bool) -> Iterator[BinaryIO]:
     """The file's bytes (decompressed when ``gzipped``); ``ReadError`` when it cannot be opened."""
-    try:
-        raw = open(path, "rb")
-    except OSError as exc:
-        raise open_error(path, exc) from exc
+    raw = open_regular(path)
     try:
         if gzipped:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:

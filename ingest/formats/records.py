@@ -18,12 +18,12 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ingest.formats.base import Format, ReadStats
 from ingest.formats.compressed import STREAM_ERRORS, describe, open_stream
 from models.documents import NewDocument
 from workers.steps.decode import BadInput, decode
+from workers.steps.sites import site_of_url
 
 FIELDS = ("text", "html", "url", "title", "published", "site", "metadata")
 #: how much of a bad record's bytes the store keeps with its reason
@@ -32,19 +32,6 @@ FAILED_KEEP_BYTES = 64 * 1024
 
 class BadRecord(ValueError):
     """A record that cannot be a document; the message says why."""
-
-
-def site_of_url(url: str | None) -> str | None:
-    """``example.com`` for ``https://www.example.com/a``; None without a usable host."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host.removeprefix("www.")
 
 
 def _optional_str(record: Mapping[str, Any], key: str) -> str | None:

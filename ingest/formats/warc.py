@@ -7,8 +7,8 @@ charset its HTTP headers declare goes with it to the decoder. Every other record
 requests, metadata, warcinfo, revisits, images, error pages — is skipped and counted.
 
 A record that cannot be read (HTTP headers that do not parse, a body that does not
-decompress, a body over the size limit, a damaged WARC header) becomes a failed document
-naming its offset; after a damaged WARC header the reader looks for the next record and
+decompress, a body over the size limit, a payload shorter than its Content-Length, a
+damaged WARC header) becomes a failed document naming its offset, never a cut page; after a damaged WARC header the reader looks for the next record and
 goes on from there.
 """
 
@@ -22,9 +22,10 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.limitreader import LimitReader
 from warcio.statusandheaders import StatusAndHeadersParser, StatusAndHeadersParserException
 
-from ingest.formats.base import Format, ReadStats, open_error
+from ingest.formats.base import Format, ReadStats, open_regular
 from ingest.formats.compressed import STREAM_ERRORS, describe
 from ingest.formats.records import failed, site_of_url
 from models.documents import NewDocument
@@ -71,10 +72,7 @@ def _next_record_start(handle, start: int, gzipped: bool) -> int | None:
 
 def read_warc(path: Path, found: Format, *, source: str, site: str | None, max_bytes: int,
               stats: ReadStats) -> Iterator[NewDocument]:
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise open_error(path, exc) from exc
+    handle = open_regular(path)
     http = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
     base = 0
     read = 0  # records read so far
@@ -131,6 +129,18 @@ def _whole_gzip(handle, already: int, source, site, max_bytes, stats, http, pars
                      "the rest of the file was not read", "warc")
 
 
+def _missing(record) -> int:
+    """How many bytes of the record's declared Content-Length the file did not hold (0 for
+    a whole record): warcio hands out what there is and says nothing when a record is cut
+    short, which would store the cut page as if it were the page."""
+    stream = record.raw_stream
+    if not isinstance(stream, LimitReader) or record.length is None:
+        return 0
+    while stream.limit > 0 and stream.read(min(stream.limit, 1 << 16)):
+        pass  # the rest of the payload (a body read whole may leave trailing bytes)
+    return max(0, stream.limit)
+
+
 def _document(record, offset: int, source: str, site: str | None, max_bytes: int, stats: ReadStats, http,
               parse_error) -> NewDocument | None:
     here = f"{source}@{offset}"
@@ -158,8 +168,13 @@ def _document(record, offset: int, source: str, site: str | None, max_bytes: int
         else:
             content_type = record.content_type
         body = record.content_stream().read(max_bytes + 1)
+        missing = _missing(record) if len(body) <= max_bytes else 0
     except Exception as exc:  # a body that does not decompress, a cut stream: this record only
         return failed(name, b"", f"offset {offset}: unreadable body: {type(exc).__name__}: {exc}", "warc")
+    if missing:
+        declared = record.length
+        return failed(name, b"", f"offset {offset}: truncated WARC record: Content-Length is {declared:,} bytes "
+                      f"but the file ends {missing:,} bytes short of it", "warc")
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     if mime not in HTML_TYPES and not (not mime and _looks_html(body)):
         stats.skipped += 1

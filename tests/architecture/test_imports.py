@@ -24,7 +24,7 @@ LAYERS = [
     ("workers.index", "workers.queue", "workers.embedded"),
     ("workers.runtime", "workers.sites", "workers.linking", "workers.events"),
     ("workers.pipeline",),
-    ("workers.actors", "workers.ops"),
+    ("workers.actors", "workers.ops", "workers.process", "workers.supervisor"),
     ("ingest",),
 ]
 #: What the pure steps must never import: they run anywhere, on plain values.

@@ -80,9 +80,26 @@ def test_ingesting_the_same_files_again_creates_nothing_new(sqlite_corpus, inbox
     assert first.returncode == 0, first.stderr
     again = sqlite_corpus.run("ingest", str(inbox), "--wait", "--json")
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["summary"] == json.loads(first.stdout)["summary"]
+    summary, before = json.loads(again.stdout)["summary"], json.loads(first.stdout)["summary"]
+    assert {k: summary[k] for k in ("documents", "canonical", "duplicate", "failed")} == {
+        k: before[k] for k in ("documents", "canonical", "duplicate", "failed")}
+    assert summary["already_stored"] == 6 and summary["enqueued"] == 0  # nothing sent again
+    assert "no worker alive" not in again.stderr  # nothing to do: no local workers started
+    quiet = sqlite_corpus.run("ingest", str(inbox))
+    assert quiet.returncode == 0 and "enqueued 0 document(s), 6 already stored" in quiet.stderr
+    status = sqlite_corpus.run("status", "--json")
+    assert status.returncode == 0, status.stdout  # healthy: no message waiting for a worker
+    report = json.loads(status.stdout)
+    assert report["documents"]["total"] == 6 and report["queues"]["documents"]["ready"] == 0
+
+
+def test_an_unsupported_file_named_on_the_command_line_is_refused_with_exit_2(sqlite_corpus, tmp_path):
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4")
+    result = sqlite_corpus.run("ingest", str(tmp_path / "report.pdf"), str(SEED_003))
+    assert result.returncode == 2
+    assert "unsupported file type" in result.stderr and "report.pdf" in result.stderr
     report = json.loads(sqlite_corpus.run("status", "--json").stdout)
-    assert report["documents"]["total"] == 6
+    assert report["documents"]["total"] == 0  # refused before anything was recorded
 
 
 def test_bad_files_fail_with_their_reason_and_the_rest_goes_through(sqlite_corpus, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ingest import readers
-from ingest.formats.records import site_of_url
+from workers.steps.sites import site_of_url
 from tests.support.warc import html_page, write_warc
 from workers.steps.decode import BadInput, decode
 

@@ -96,11 +96,11 @@ def test_every_format_ends_in_done_or_failed_and_in_the_store(corpus, procs, tmp
     record_two = rows["https://www.wire.example/a/2"]
     assert record_two["site"] == "wire.example"
     assert record_two["status"] == "canonical"
-    bad = rows[f"{inbox}/batch.jsonl#L2"]
+    bad = rows[f"{inbox}/done/batch.jsonl#L2"]
     assert bad["status"] == "failed" and bad["error"].startswith("line 2: invalid JSON")
-    no_body = rows[f"{inbox}/batch.jsonl#L3"]
+    no_body = rows[f"{inbox}/done/batch.jsonl#L3"]
     assert no_body["status"] == "failed" and "line 3" in no_body["error"] and "'text' or 'html'" in no_body["error"]
-    assert rows[f"{inbox}/batch.jsonl#L4"]["site"] == "four.example"
+    assert rows[f"{inbox}/done/batch.jsonl#L4"]["site"] == "four.example"
     crawled = rows["https://www.crawl.example/story"]
     assert crawled["status"] == "canonical" and crawled["site"] == "crawl.example" and crawled["format"] == "html"
     assert not any("logo.png" in source for source in rows)  # the image is skipped, not a document
@@ -108,7 +108,7 @@ def test_every_format_ends_in_done_or_failed_and_in_the_store(corpus, procs, tmp
 
     exported = [json.loads(line) for line in corpus.run("export").stdout.splitlines()]
     sources = {a["source"] for a in exported}
-    assert {"https://www.wire.example/a/2", "https://www.crawl.example/story", f"{inbox}/batch.jsonl#L4"} <= sources
+    assert {"https://www.wire.example/a/2", "https://www.crawl.example/story", f"{inbox}/done/batch.jsonl#L4"} <= sources
     (two,) = [a for a in exported if a["source"] == "https://www.wire.example/a/2"]
     assert two["metadata"]["lang"] == "en" and two["metadata"]["published"] == "2026-11-20"
     assert "charset" not in two["metadata"] and "copy_of" not in two["metadata"]
@@ -155,7 +155,39 @@ def test_slow_writers_and_renamed_files_are_read_whole(sqlite_corpus, procs, tmp
     assert "w7x199" in rows["download.html"]["text"]
 
 
-def test_the_same_content_twice_is_one_document_and_an_exact_copy(sqlite_corpus, procs, tmp_path):
+def test_a_writer_pausing_longer_than_the_settle_period_is_stored_whole(sqlite_corpus, procs, tmp_path):
+    """The issue's case: a file written in chunks seconds apart, its writer keeping it open;
+    the settle period (1 s here) is shorter than the pauses (3 s), so only the writer's
+    close tells the watcher the file is complete."""
+    sqlite_corpus.extra["CORPUS_INBOX_SETTLE_S"] = "1"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    procs.worker(sqlite_corpus, processes=1)
+    procs.watcher(sqlite_corpus, inbox, interval=0.3, log=tmp_path / "watch.log")
+    wait_for(lambda: "watching" in (tmp_path / "watch.log").read_text(), 60, "the watcher to watch")
+    chunks = [f"Chunk {i}: the slowly copied council report on the harbour works, part {i}. " * 30 + "\n\n"
+              for i in range(4)]
+    with open(inbox / "slow-writer.txt", "w", encoding="utf-8") as handle:
+        for i, chunk in enumerate(chunks):
+            handle.write(chunk)
+            handle.flush()
+            if i < len(chunks) - 1:
+                time.sleep(3.0)
+        # still open: the watcher must not have taken it
+        assert (inbox / "slow-writer.txt").exists(), (tmp_path / "watch.log").read_text()
+    whole = "".join(chunks).encode()
+
+    wait_for(settled(inbox, 1), 60, "the slowly written file")
+    assert files_under(inbox / "done") == {"slow-writer.txt"}
+    assert (inbox / "done" / "slow-writer.txt").read_bytes() == whole
+    (row,) = documents(sqlite_corpus)  # one document, never a partial one beside it
+    from tests.support.inbox import query
+    (stored,) = query(sqlite_corpus, "SELECT raw_size FROM documents")
+    assert stored["raw_size"] == len(whole)
+    assert row["status"] == "canonical" and "Chunk 0" in row["text"] and "Chunk 3" in row["text"]
+
+
+def test_the_same_content_again_is_an_exact_copy_of_the_first_accepted(sqlite_corpus, procs, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     procs.worker(sqlite_corpus)
@@ -175,21 +207,26 @@ def test_the_same_content_twice_is_one_document_and_an_exact_copy(sqlite_corpus,
     assert files_under(inbox / "done") == {"first.txt", "first.1.txt", "again.txt", "site-b/copy.txt"}
     assert {f for f in files_under(inbox / "failed") if not f.endswith(".error.txt")} == {
         "broken.txt", "broken-again.txt"}
+    # Sources follow the files: the store names each where it now is.
     rows = {d["source"].split("/inbox/", 1)[1]: d for d in documents(sqlite_corpus)}
-    assert set(rows) == {"first.txt", "broken.txt", "again.txt", "site-b/copy.txt", "broken-again.txt"}
-    original = rows["first.txt"]
+    assert set(rows) == {"done/first.txt", "failed/broken.txt", "done/first.1.txt", "done/again.txt",
+                         "done/site-b/copy.txt", "failed/broken-again.txt"}
+    original = rows["done/first.txt"]
     assert "copy_of" not in original["hints"]
-    story_rows = [rows[name] for name in ("first.txt", "again.txt", "site-b/copy.txt")]
-    for name in ("again.txt", "site-b/copy.txt"):
+    copies = ("done/first.1.txt", "done/again.txt", "done/site-b/copy.txt")
+    for name in copies:
         copy = rows[name]
         assert copy["hints"]["copy_of"] == original["id"]  # recorded as a copy, not cleaned again
         assert copy["article_id"] == original["article_id"] and copy["text"] == original["text"]
-    # One article: among identical copies the canonical is chosen by content, then source
-    # (workers.linking.completeness), never by arrival; the others are exact duplicates.
-    assert sorted(r["status"] for r in story_rows) == ["canonical", "duplicate", "duplicate"]
-    assert all(r["kind"] == "exact" and r["similarity"] == 1.0 for r in story_rows if r["status"] == "duplicate")
-    assert rows["site-b/copy.txt"]["site"] == "site-b"
-    broken, again = rows["broken.txt"], rows["broken-again.txt"]
+    # One article, and among identical copies the first accepted is canonical (as documented),
+    # whatever their names: the others are exact duplicates of it.
+    assert original["status"] == "canonical"
+    assert all(rows[n]["status"] == "duplicate" and rows[n]["kind"] == "exact" and rows[n]["similarity"] == 1.0
+               for n in copies)
+    exported = [json.loads(line) for line in sqlite_corpus.run("export").stdout.splitlines()]
+    assert [a["source"] for a in exported] == [str(inbox / "done" / "first.txt")]
+    assert rows["done/site-b/copy.txt"]["site"] == "site-b"
+    broken, again = rows["failed/broken.txt"], rows["failed/broken-again.txt"]
     assert broken["status"] == again["status"] == "failed"
     assert again["hints"]["copy_of"] == broken["id"] and again["error"] == broken["error"]
     assert (inbox / "failed" / "broken-again.txt.error.txt").read_text().strip() == broken["error"]
@@ -266,3 +303,56 @@ def test_the_watcher_survives_a_redis_outage_and_stops_on_sigterm(sqlite_corpus,
         assert watcher.wait(timeout=20) == 0
     finally:
         server.stop()
+
+
+def test_links_fifos_and_sockets_are_set_aside_and_the_next_drop_goes_through(sqlite_corpus, procs, tmp_path):
+    import socket
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    procs.worker(sqlite_corpus, processes=1)
+    watcher = procs.watcher(sqlite_corpus, inbox, interval=0.3, log=tmp_path / "watch.log")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("a system file the inbox must not read and store\n" * 20)
+    (inbox / "escape.txt").symlink_to(secret)
+    (inbox / "loop-a.txt").symlink_to(inbox / "loop-b.txt")
+    (inbox / "loop-b.txt").symlink_to(inbox / "loop-a.txt")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "round").symlink_to(inbox)
+    os.mkfifo(inbox / "pipe.txt")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(inbox / "live.sock.txt"))
+    try:
+        wait_for(lambda: len([f for f in files_under(inbox / "failed") if f.endswith(".error.txt")]) == 6, 60,
+                 "the odd entries to be set aside")
+        (inbox / "next.txt").write_text(story(3), encoding="utf-8")
+        from tests.ingest.test_front_doors import cut_warc
+
+        staged = tmp_path / "staged"
+        staged.mkdir()
+        offsets = cut_warc(staged / "cut.warc")
+        os.rename(staged / "cut.warc", inbox / "cut.warc")
+        wait_for(lambda: {"next.txt", "cut.warc"} <= files_under(inbox / "done"), 60, "the next drops")
+    finally:
+        listener.close()
+    assert watcher.poll() is None
+    failed = inbox / "failed"
+    reasons = {name: (failed / f"{name}.error.txt").read_text() for name in
+               ("escape.txt", "loop-a.txt", "loop-b.txt", "sub/round", "pipe.txt", "live.sock.txt")}
+    assert all("symbolic link" in reasons[n] for n in ("escape.txt", "loop-a.txt", "loop-b.txt", "sub/round"))
+    assert "named pipe (FIFO)" in reasons["pipe.txt"] and "socket" in reasons["live.sock.txt"]
+    assert stat_kind(failed / "pipe.txt") == "fifo"  # moved as it is, never opened
+    rows = {r["source"].rsplit("/", 1)[-1]: r for r in documents(sqlite_corpus)}
+    assert set(rows) == {"next.txt", "0", "1", "2"}  # next.txt and the WARC's three records
+    assert rows["0"]["status"] == rows["1"]["status"] == "canonical"  # the records before the cut one, whole
+    assert rows["2"]["status"] == "failed" and rows["2"]["error"].startswith(f"offset {offsets[2]}: truncated")
+    client = redis.Redis.from_url(sqlite_corpus.redis_url)
+    assert int(client.hget(f"{sqlite_corpus.namespace}:inbox", "skipped")) == 6
+    assert "set aside pipe.txt" in (tmp_path / "watch.log").read_text()
+
+
+def stat_kind(path: Path) -> str:
+    import stat
+
+    mode = os.lstat(path).st_mode
+    return "fifo" if stat.S_ISFIFO(mode) else "link" if stat.S_ISLNK(mode) else "other"

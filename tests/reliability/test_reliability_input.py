@@ -60,7 +60,8 @@ def test_bad_inputs_fail_with_their_reasons_and_the_worker_lives_on(sqlite_corpu
     shutil.copy(SEEDS / "003_a7f81f6fd957c2d8.txt", folder / "good.txt")
     (folder / "legacy-cp1251.txt").write_bytes(article(RUSSIAN).encode("cp1251"))
     (folder / "legacy-latin1.txt").write_bytes(article(FRENCH).encode("latin-1"))
-    # Mostly UTF-8 with stray bytes: no encoding explains it all.
+    # UTF-8 with a few stray bytes: read as UTF-8, those bytes replaced (never the whole
+    # document in a legacy page).
     broken = article(RUSSIAN).encode("utf-8")
     (folder / "unexplained.txt").write_bytes(broken[:301] + b"\xff\xfe\xc3" + broken[301:] + b"\xe2\x28\xa1")
     with open(folder / "huge.txt", "wb") as handle:  # 100 MB: over the default 50 MB limit
@@ -105,9 +106,8 @@ def test_bad_inputs_fail_with_their_reasons_and_the_worker_lives_on(sqlite_corpu
         assert doc["status"] in ("canonical", "duplicate"), doc
 
     for name in ("good.txt", "legacy-cp1251.txt", "legacy-latin1.txt", "example.org/a", "evil-jsonl",
-                 "evil-warc"):
+                 "evil-warc", "unexplained.txt"):
         settled_ok(name)
-    assert "no supported text encoding" in reason("unexplained.txt")
     assert "CORPUS_MAX_DOCUMENT_BYTES" in reason("huge.txt")
     assert "CORPUS_MAX_DOCUMENT_BYTES" in reason("bomb.txt.gz")
     assert "line 2" in reason("records.jsonl#L2")
@@ -122,8 +122,15 @@ def test_bad_inputs_fail_with_their_reasons_and_the_worker_lives_on(sqlite_corpu
 
     with engine(env).connect() as connection:
         texts = dict(connection.execute(select(Document.source, Document.text)).all())
+        decodings = {source: (meta or {}).get("decoding") for source, meta in
+                     connection.execute(select(Document.source, Document.meta)).all()}
     assert "Министр" in texts[str(folder / "legacy-cp1251.txt")]
     assert "ministère" in texts[str(folder / "legacy-latin1.txt")]
+    assert decodings[str(folder / "legacy-cp1251.txt")]["encoding"] == "cp1251"
+    assert decodings[str(folder / "legacy-latin1.txt")]["encoding"] == "cp1252"
+    repaired = decodings[str(folder / "unexplained.txt")]
+    assert repaired["basis"] == "utf-8-repaired" and repaired["replaced"] >= 2, repaired
+    assert "Министр" in texts[str(folder / "unexplained.txt")]
 
     # Deterministic failures fail at once: no retry waits, nothing dead-lettered, the worker lives.
     status = json.loads(env.run("status", "--json").stdout)

@@ -108,6 +108,39 @@ def test_verify_notices_a_dead_lettered_document_and_requeues_it(sqlite_corpus, 
     assert code == 0 and report["repaired"]["enqueued"] == 1
 
 
+def test_repair_removes_the_dead_letters_it_mended_and_status_is_healthy_again(sqlite_corpus, monkeypatch, fleet):
+    """A dead letter whose documents ``--repair`` enqueued again, or whose documents are
+    settled, is removed; one carrying a document that is neither stays."""
+    env = sqlite_corpus
+    rt = runtime_for(env, monkeypatch)
+    ids = recorded(rt, ["full", "trimmed"])
+    pipeline.process(rt, [ids["trimmed"]])  # settled; its dead letter carries nothing lost
+    dead_letter_without_worker(env, monkeypatch, ([ids["full"]],))
+    dead_letter_without_worker(env, monkeypatch, ([ids["trimmed"]],))
+    status = json.loads(env.run("status", "--json").stdout)
+    assert status["health"] == "degraded" and status["queues"]["documents"]["dead"] == 2
+
+    code, report = verify(env, "--repair")
+    assert code == 0, report
+    assert report["repaired"]["enqueued"] == 1 and report["repaired"]["dead_letters_mended"] == 2
+    assert env.run("dlq", "list").stdout.strip() == "no dead letters"
+    fleet.start(env)
+    wait_settled(env, 2, 120, fleet=fleet)
+    status = json.loads(env.run("status", "--json").stdout)
+    assert status["health"] == "healthy", status["problems"]
+    assert status["queues"]["documents"]["dead"] == 0
+
+
+def test_repair_keeps_a_dead_letter_whose_document_it_did_not_mend(sqlite_corpus, monkeypatch):
+    env = sqlite_corpus
+    rt = runtime_for(env, monkeypatch)
+    ids = recorded(rt, ["full"])
+    dead_letter_without_worker(env, monkeypatch, ([ids["full"], 987_654],))  # one id the store never had
+    code, report = verify(env, "--repair")
+    assert report["repaired"].get("dead_letters_mended", 0) == 0
+    assert "no dead letters" not in env.run("dlq", "list").stdout
+
+
 def test_verify_reports_what_it_cannot_mend(sqlite_corpus, monkeypatch):
     env = sqlite_corpus
     rt = runtime_for(env, monkeypatch)

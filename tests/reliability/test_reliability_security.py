@@ -91,3 +91,35 @@ def test_passwords_in_urls_are_masked_everywhere(sqlite_corpus, tmp_path):
         assert "CORPUS_DATABASE_URL" in shown, (command, shown)
         assert "sekret" not in shown and "Traceback" not in shown, (command, shown)
         assert "corpus:***@" in shown, (command, shown)
+
+
+def test_a_url_encoded_password_works_and_is_never_shown(sqlite_corpus, postgres_server):
+    """``p%40ss`` (``p@ss``) used to break every command in Alembic's config parser, and the
+    error quoted the whole URL. The test server trusts local connections, so any password is
+    accepted: what is checked is that the URL reaches the driver intact and is never printed."""
+    from models.db import mask_url, redact
+
+    url = postgres_server.create_database()
+    secret_url = url.replace("postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:p%40ss@")
+    assert secret_url != url
+    assert mask_url(secret_url) == url.replace("postgres@", "postgres:***@")
+    assert redact(f"at {secret_url}: p@ss", secret_url) == f"at {mask_url(secret_url)}: ***"
+    env = sqlite_corpus
+    try:
+        env.database_url = secret_url
+        result = env.run("status", "--json", timeout=120)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        assert json.loads(result.stdout)["health"] == "healthy"
+        result = env.run("ingest", str(ROOT / "seeds"), "--json", timeout=120)
+        assert result.returncode == 0, (result.stdout, result.stderr)
+        for shown in (result.stdout + result.stderr, env.run("verify").stdout):
+            assert "p@ss" not in shown and "p%40ss" not in shown
+        env.database_url = secret_url.replace(":5432/", ":1/").replace(f":{postgres_server.port}/", ":1/")
+        for command in (["status", "--json"], ["verify"]):
+            result = env.run(*command, timeout=120)
+            shown = result.stdout + result.stderr
+            assert result.returncode == 2, (command, shown)
+            assert "p@ss" not in shown and "p%40ss" not in shown and "Traceback" not in shown, (command, shown)
+            assert "postgres:***@" in shown, (command, shown)
+    finally:
+        postgres_server.drop_database(url)

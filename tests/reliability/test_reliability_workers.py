@@ -126,3 +126,26 @@ def test_sighup_restarts_the_worker_processes_and_keeps_working(sqlite_corpus, f
     state = wait_settled(env, 5, 120, fleet=fleet)
     assert state["canonical"] == 5
     assert_consistent(env)
+
+
+def test_a_worker_process_that_dies_is_restarted_by_its_parent(sqlite_corpus, fleet):
+    """SIGKILL one worker process (not the group): ``corpus worker`` starts another and goes
+    on working, instead of shutting down (dramatiq's main process did)."""
+    env = sqlite_corpus
+    client = redis.Redis.from_url(env.redis_url)
+    worker = fleet.start(env)
+    (victim,) = set(children(worker.process.pid)) & alive_pids(client, env)
+    os.kill(victim, signal.SIGKILL)
+
+    def replaced() -> bool:
+        return bool(set(children(worker.process.pid)) & alive_pids(client, env) - {victim})
+
+    servers.wait_until(replaced, 90, interval=0.2, message="a new worker process after SIGKILL")
+    assert worker.alive()
+    assert victim not in children(worker.process.pid)
+    assert "exited unexpectedly" in worker.output()
+    result = env.run("ingest", str(SEEDS))
+    assert result.returncode == 0, result.stderr
+    state = wait_settled(env, 5, 120, fleet=fleet)
+    assert state["canonical"] == 5
+    assert worker.stop() == 0  # SIGTERM still stops it cleanly

@@ -35,15 +35,22 @@ def write_corpus(folder: Path) -> list[Path]:
     return paths
 
 
-def clusters(env: CorpusEnv) -> set[tuple[str, frozenset[str]]]:
+def clusters(env: CorpusEnv, files: list[Path]) -> set[tuple[bytes, frozenset[str]]]:
+    """Each article as (its canonical's bytes, its members' sources). The canonical is named by
+    its bytes: among copies of the same bytes the first accepted is canonical, so which of
+    them it is follows the order of ingest (checked here), not the workers."""
     exported = env.run("export", timeout=120)
     assert exported.returncode == 0, exported.stderr
 
+    arrival = {str(path): n for n, path in enumerate(files)}
     result = set()
     for line in exported.stdout.splitlines():
         article = json.loads(line)
         members = {article["source"]} | {d["source"] for d in article["duplicates"]}
-        result.add((article["source"], frozenset(members)))
+        canonical = Path(article["source"]).read_bytes()
+        same_bytes = [m for m in members if Path(m).read_bytes() == canonical]
+        assert article["source"] == min(same_bytes, key=arrival.__getitem__)  # the first accepted
+        result.add((canonical, frozenset(members)))
     return result
 
 
@@ -65,7 +72,7 @@ def run_with_workers(env: CorpusEnv, files: list[Path], processes: int) -> set:
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
-    return clusters(env)
+    return clusters(env, files)
 
 
 @pytest.fixture

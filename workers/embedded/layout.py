@@ -89,7 +89,9 @@ class Layout:
     state = property(lambda self: self.dir / "state.json")
 
     def prepare(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.data_dir.is_dir():  # a new data dir is owner-only (an existing one keeps its mode)
+            self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.data_dir)
         ensure_private_dir(self.dir)
 
     def tighten_permissions(self) -> None:

@@ -51,6 +51,17 @@ return n
 """
 
 
+# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash; ARGV: 1 redis message id. 1 if removed.
+_DISCARD = """
+if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('hdel', KEYS[2], ARGV[1])
+redis.call('hdel', KEYS[3], ARGV[1])
+return 1
+"""
+
+
 class NotFound(LookupError):
     pass
 
@@ -207,6 +218,25 @@ class DeadLetters:
             except NotFound:
                 continue
         return n
+
+    def documents(self) -> dict[str, list[int]]:
+        """Each dead letter's document ids (redis message id -> ids)."""
+        ids = self.ids()
+        if not ids:
+            return {}
+        found = {}
+        for rid, raw in zip(ids, self.client.hmget(self.xq_msgs, ids)):
+            try:
+                found[rid] = document_ids((json.loads(raw) if raw else {}).get("args") or [])
+            except ValueError:
+                found[rid] = []
+        return found
+
+    def discard(self, rid: str) -> bool:
+        """Remove one dead letter (its work is carried or done elsewhere); False if it was taken
+        meanwhile."""
+        script = self.client.register_script(_DISCARD)
+        return bool(script(keys=[self.xq, self.xq_msgs, self.reasons], args=[rid]))
 
     def purge(self) -> int:
         script = self.client.register_script(_PURGE)

@@ -19,9 +19,10 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 
 from models.articles import counts
-from models.db import read_scope, session_scope
+from models.db import chunked, read_scope, session_scope
 from models.tables import CANONICAL, DUPLICATE, FAILED, LINKED, PENDING, Article, Document
 from workers.keys import QUEUE, broker_namespace, queue_names
+from workers.ops.dlq import DeadLetters
 from workers.queue.janitor import requeue_dead_workers
 from workers.queue.messages import enqueue
 from workers.queue.stats import queue_snapshot
@@ -207,7 +208,29 @@ def repair(runtime, report: Report) -> dict[str, int]:
     if stuck:
         enqueue(runtime.broker, stuck, batch_size=runtime.settings.batch_size)
         done["enqueued"] = len(stuck)
+    mended = _discard_mended_dead_letters(runtime, set(stuck))
+    if mended:
+        done["dead_letters_mended"] = mended
     return done
+
+
+def _discard_mended_dead_letters(runtime, enqueued: set[int]) -> int:
+    """Remove the dead letters whose every document is now carried by a new message (enqueued
+    just now) or settled: their work is no longer lost, and leaving them kept ``status``
+    degraded after a repair. A dead letter with any document neither carried nor settled
+    stays, for ``corpus dlq`` to show."""
+    letters = DeadLetters(runtime.redis, runtime.settings.namespace)
+    carried = letters.documents()
+    if not carried:
+        return 0
+    wanted = {doc_id for ids in carried.values() for doc_id in ids} - enqueued
+    settled: set[int] = set()
+    with read_scope(runtime.engine) as session:
+        for chunk in chunked(sorted(wanted)):
+            settled.update(session.scalars(select(Document.id).where(
+                Document.id.in_(chunk), (Document.status == FAILED) | (Document.stage == LINKED))))
+    covered = enqueued | settled
+    return sum(letters.discard(rid) for rid, ids in carried.items() if ids and set(ids) <= covered)
 
 
 def _reinsert(runtime, ids: list[int]) -> int:

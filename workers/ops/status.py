@@ -8,7 +8,8 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "throughput": {"1m"|"5m"|"15m": {"per_minute", "canonical", "duplicate", "failed"}},
      "documents": {"total", "canonical", "duplicate", "failed", "pending"},
      "duplicates": {KIND: n}, "articles": n,
-     "inbox": {"path", "backlog", "processing", "updated", "age_s"} or null,
+     "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
+     "store": {"database", "data_dir", "data_dir_found_by"},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
 
 When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
@@ -18,13 +19,12 @@ line naming CORPUS_REDIS_URL or CORPUS_DATABASE_URL]}``.
 from __future__ import annotations
 
 import time
-from urllib.parse import quote, urlsplit
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
-from models.db import StoreUnavailable, mask_url, read_scope
+from models.db import StoreUnavailable, mask_url, read_scope, redact
 from workers.keys import QUEUE, broker_namespace, inbox_key
 from workers.ops.metrics import throughput
 from workers.queue.counters import sample_depth
@@ -59,16 +59,7 @@ def store_problem(settings, exc: BaseException) -> str:
 def scrub(settings, message: str) -> str:
     """Hide the configured passwords wherever they appear (``mask_url`` misses the
     ``redis://:password@host`` form, and driver messages may quote a URL)."""
-    for url in (settings.redis_url, settings.database_url):
-        if not url:
-            continue
-        try:
-            password = urlsplit(url).password
-        except ValueError:
-            password = None
-        if password:
-            message = message.replace(quote(password, safe=""), "***").replace(password, "***")
-    return " ".join(message.split())  # one line
+    return " ".join(redact(message, settings.redis_url, settings.database_url).split())  # one line
 
 
 def guarded(runtime, fn):
@@ -105,7 +96,7 @@ def read_inbox(client, namespace: str, *, now: float) -> dict | None:
             return 0
 
     return {"path": fields.get("path"), "backlog": number("backlog"), "processing": number("processing"),
-            "updated": updated, "age_s": round(max(0.0, age), 1)}
+            "skipped": number("skipped"), "updated": updated, "age_s": round(max(0.0, age), 1)}
 
 
 def collect(runtime, *, now: float | None = None, sample: bool = True) -> dict:
@@ -137,10 +128,18 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "duplicates": duplicates,
         "articles": articles,
         "inbox": inbox,
+        "store": store_location(settings),
         "checked_at": round(now, 3),
     }
     report["health"], report["problems"] = assess(report)
     return report
+
+
+def store_location(settings) -> dict:
+    """Which store this report reads, so that a command run from the wrong place says so:
+    the database (password hidden), the data dir, and how the data dir was found."""
+    return {"database": mask_url(settings.effective_database_url), "data_dir": str(settings.data_dir),
+            "data_dir_found_by": settings.data_dir_found_by}
 
 
 def assess(report: dict) -> tuple[str, list[str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from workers.steps import cleaning, dedup
-from workers.steps.decode import BadInput, decode, gunzip
+from workers.steps.decode import BadInput, decode_text, gunzip
 
 log = logging.getLogger("corpus.prepare")
 
@@ -43,9 +43,10 @@ def prepare(data: bytes, *, document_format: str, gzipped: bool, max_bytes: int,
     if len(data) > max_bytes:
         raise over_limit(len(data), max_bytes)
     try:
-        text = decode(data, declared=charset)
-        cleaned = clean(document_format, text, url=url, site=site, site_model=site_model, learned=learned,
+        decoded = decode_text(data, declared=charset)
+        cleaned = clean(document_format, decoded.text, url=url, site=site, site_model=site_model, learned=learned,
                         observe=observe)
+        cleaned.metadata["decoding"] = decoded.record()  # how the bytes were read, kept on the document
         # What the site taught so far depends on arrival order; the fingerprint (hence matches,
         # clusters and canonicals) and whether the document fails must not: both are taken from
         # the text without the learned lines (``Cleaned.stable_text``).

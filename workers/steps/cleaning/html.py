@@ -25,6 +25,8 @@ import threading
 import unicodedata
 from typing import Any
 
+from workers.steps.sites import plausible_site_name
+
 MAX_HTML_CHARS = 3_000_000
 
 EXTRACT_OPTIONS: dict[str, Any] = {
@@ -95,7 +97,9 @@ def extract(
         value = getattr(doc, attr, None)
         if value:
             meta[key] = unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+    if "site" in meta and not plausible_site_name(meta["site"], meta.get("title")):
+        del meta["site"]  # the headline, or a whole page title: not a site (see workers.steps.sites)
     # trafilatura's extract() normalises to NFC; bare_extraction does not. Decomposed accents
-    # ("e" + U+0301) would otherwise differ from the same text typed composed, for the rules and
-    # for duplicate detection alike.
+    # ("e" + U+0301, as entities may spell them) would otherwise differ from the same text typed
+    # composed, for the rules and for duplicate detection alike.
     return unicodedata.normalize("NFC", doc.text or ""), meta
