@@ -13,6 +13,7 @@ can see the whole Redis layout at once:
 ``<ns>:dlq:reasons``         why each dead letter died
 ``<ns>:inbox``               the watched inbox's backlog
 ``<ns>:janitor:...``         the self-repair's lock, its fleet-wide timer and its last repair
+``<ns>:site:<site>:...``     a site's chrome learned online (``workers.sites.SiteStream``)
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def stranded_timer_key(namespace: str) -> str:
 
 def last_repair_key(namespace: str) -> str:
     return f"{namespace}:janitor:last"
+def site_stream_prefix(namespace: str, site: str) -> str:
+    return f"{namespace}:site:{site}:"
 
 
 def glob_escape(text: str) -> str:

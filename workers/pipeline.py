@@ -123,14 +123,17 @@ def _prepare_one(runtime, document: Document, rows: list[dict], failures: dict[i
         failures[document.id] = str(over_limit(document.raw_size, limit))
         return
     data, gzipped = raw_bytes(document)
+    stream = runtime.site_stream
     try:
         cleaned, fingerprint = prepare(data, document_format=document.format, gzipped=gzipped,
                                        max_bytes=limit,
                                        charset=document.hints.get("charset"), url=document.url,
-                                       site=document.site, site_model=site_model)
+                                       site=document.site, site_model=site_model,
+                                       learned=stream.lines(document.site), observe=bool(document.site))
     except BadInput as exc:
         failures[document.id] = str(exc)
         return
+    stream.observe(document.site, cleaned.evidence)  # the site's next documents lose what this one taught
     rows.append(cleaned_row(document.id, cleaned_values(document, cleaned, fingerprint, version)))
 
 
@@ -153,7 +156,7 @@ def cleaned_values(document: Document, cleaned: cleaning.Cleaned, fingerprint: d
     return {
         "title": hints.get("title") or cleaned.title or metadata.get("title"),  # the record's own title wins
         "text": cleaned.text,
-        "removed": [{"text": r.text, "rule": r.rule} for r in cleaned.removed],
+        "removed": [{"text": r.text, "rule": r.rule, **({"note": r.note} if r.note else {})} for r in cleaned.removed],
         "metadata": metadata,
         "site": site_for(document.site, document.url, metadata),
         "cleaner_version": cleaning.CLEANER_VERSION,

@@ -141,6 +141,13 @@ class Runtime:
 
         return SiteModels(self.engine)
 
+    @cached_property
+    def site_stream(self):
+        """The sites' chrome learned online, shared through Redis (``workers.sites.SiteStream``)."""
+        from workers.sites import SiteStream
+
+        return SiteStream(self.redis, self.settings.namespace)
+
 
 def connect_index(url: str):
     """A client for ``url``: a ``RedisCluster`` when the node says it is in cluster mode

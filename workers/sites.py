@@ -1,10 +1,16 @@
-"""Per-site boilerplate models: learned from the store, frozen as numbered versions, applied
-by workers.
+"""Per-site boilerplate, at run time: the models ``corpus learn`` freezes from the store, and the
+chrome every worker learns online from the stream.
 
-A model is learned by a command (``corpus learn``), never on the fly: every worker applies
-the same frozen version, so the same inputs clean the same way whatever worker, machine or
-arrival order. Each document records the version it was cleaned with, and ``corpus
-reclean`` re-processes a site's documents cleaned under an older one.
+A frozen model (:class:`SiteModels`) is learned by a command: every worker applies the same
+numbered version, each document records the version it was cleaned with, and ``corpus reclean``
+re-processes a site's documents cleaned under an older one.
+
+Online (:class:`SiteStream`): each cleaned page's evidence goes to Redis, where one Lua script
+folds it into the site's counts exactly as :func:`workers.steps.cleaning.site_stream.update` does
+(that function is the definition; this script is its shared, atomic form), and every worker
+applies the lines learned so far from its next document on. Learning only adds lines, and a
+page teaches nothing twice (a redelivered page is a copy of itself), so redeliveries do not
+inflate counts.
 """
 
 from __future__ import annotations
@@ -18,11 +24,56 @@ from sqlalchemy import Engine, func, select
 from models.db import chunked, session_scope
 from models.documents import raw_bytes
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document, SiteModelVersion
-from workers.steps.cleaning import SiteModel, learn_site_model
+from workers.steps.cleaning import LearnedLines, SiteModel, learn_site_model, site_stream
+from workers.steps.cleaning.site_stream import Evidence
 from workers.steps.cleaning.html import extract
 from workers.steps.decode import BadInput, decode, gunzip
 
 REFRESH_S = 30.0
+
+# KEYS: stories (set), seen (set), edges (hash), learned (hash), meta (hash: pages, version)
+# ARGV: min_support, min_share, novel_below, n_story, story hashes..., then (hash, flags) pairs
+_UPDATE = """
+local min_support, min_share, novel_below = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local n_story = tonumber(ARGV[4])
+local version = tonumber(redis.call('HGET', KEYS[5], 'version') or '0')
+if n_story == 0 then return version end
+local seen = 0
+for i = 5, 4 + n_story do
+  seen = seen + redis.call('SADD', KEYS[1], ARGV[i])
+end
+seen = n_story - seen
+if seen >= novel_below * n_story then return version end
+local pages = redis.call('HINCRBY', KEYS[5], 'pages', 1)
+local hashes, flags, new = {}, {}, {}
+for i = 5 + n_story, #ARGV, 2 do
+  local h, f = ARGV[i], ARGV[i + 1]
+  hashes[#hashes + 1] = h
+  flags[#flags + 1] = f
+  local gap = string.find(f, 'g', 1, true) ~= nil
+  new[#new + 1] = gap or (string.find(f, 's', 1, true) ~= nil and redis.call('SISMEMBER', KEYS[2], h) == 0)
+end
+local first, last = #hashes + 1, 0
+for i = 1, #hashes do if new[i] then first = i break end end
+for i = #hashes, 1, -1 do if new[i] then last = i break end end
+local need = math.max(min_support, math.ceil(min_share * pages))
+local learned = false
+for i = 1, #hashes do
+  local h, f = hashes[i], flags[i]
+  if string.find(f, 'g', 1, true) == nil then
+    redis.call('SADD', KEYS[2], h)
+    local edge = i < first or i > last or string.find(f, 'r', 1, true) ~= nil
+    if edge and string.find(f, 'd', 1, true) == nil then
+      local n = redis.call('HINCRBY', KEYS[3], h, 1)
+      local known = redis.call('HEXISTS', KEYS[4], h) == 1
+      if n >= need and not known then learned = true end
+      if known or n >= need then redis.call('HSET', KEYS[4], h, n) end
+    end
+  end
+end
+if learned then version = redis.call('HINCRBY', KEYS[5], 'version', 1) end
+return version
+"""
 
 
 class SiteModels:
@@ -123,3 +174,54 @@ def reopen(engine: Engine, index, document_ids: list[int]) -> None:
                 if document.stage in (INDEXED, LINKED):
                     index.remove(document.id)
                     document.stage = RECEIVED
+
+
+class SiteStream:
+    """Site chrome learned online, shared by every worker through Redis.
+
+    ``lines(site)`` is what the next document of the site is cleaned with (cached in the process;
+    reloaded when an observation returns a newer version); ``observe(site, evidence)`` folds one
+    cleaned page into the site's counts.
+    """
+
+    def __init__(self, client, namespace: str) -> None:
+        from workers.keys import site_stream_prefix
+
+        self.client = client
+        self.prefix = lambda site: site_stream_prefix(namespace, site)
+        self.script = client.register_script(_UPDATE)
+        self.cache: dict[str, LearnedLines | None] = {}
+
+    def _keys(self, site: str) -> list[str]:
+        p = self.prefix(site)
+        return [p + "stories", p + "seen", p + "edges", p + "learned", p + "meta"]
+
+    def _load(self, site: str) -> LearnedLines | None:
+        keys = self._keys(site)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.hgetall(keys[3])
+        pipe.hmget(keys[4], "pages", "version")
+        learned, (pages, version) = pipe.execute()
+        lines = {k.decode(): int(v) for k, v in learned.items()}
+        model = LearnedLines(site=site, lines=lines, pages=int(pages or 0), version=int(version or 0)) if lines else None
+        self.cache[site] = model
+        return model
+
+    def lines(self, site: str | None) -> LearnedLines | None:
+        if not site:
+            return None
+        if site in self.cache:
+            return self.cache[site]
+        return self._load(site)
+
+    def observe(self, site: str | None, evidence: Evidence | None) -> None:
+        if not site or evidence is None or not evidence.story:
+            return
+        args: list = [site_stream.MIN_SUPPORT, site_stream.MIN_SHARE, site_stream.NOVEL_BELOW, len(evidence.story),
+                      *evidence.story]
+        for h, flags in evidence.lines:
+            args += [h or "-", flags or "-"]
+        version = int(self.script(keys=self._keys(site), args=args))
+        cached = self.cache.get(site)
+        if version != (cached.version if cached else 0):
+            self._load(site)

@@ -322,6 +322,9 @@ def clean(
 ) -> None:
     """Clean files without storing them, to see what the pipeline keeps.
 
+    Over many files of one site it looks at all of them first, as the service learns from a
+    site's stream: lines that recur at the edges of different stories are that site's chrome
+    (rule site-repeated). A file's site is its record's own, else its folder's name.
     A file that cannot be read or parsed is reported ({"source", "error"} with --json);
     the others are still cleaned, and the exit code is 1.
 
@@ -334,18 +337,20 @@ def clean(
       corpus clean *.html --json | jq -r .title
     """
     # The cleaning rules, trafilatura and the fingerprint code: only this command needs them.
+    from workers.steps.cleaning import SiteLearner
     from workers.steps.decode import BadInput, decode, gunzip
     from workers.steps.prepare import clean as clean_one
 
     limit = Settings.from_env().max_document_bytes
     failures = 0
+    readable: list[tuple[Path, str, str, str]] = []
     for path in files:
         try:
             if path.is_dir():
                 raise readers.ReadError(f"{path}: is a directory")
             document = readers.read(path)
             data = gunzip(document.data, limit) if document.gzipped else document.data
-            cleaned = clean_one(document.format, decode(data), url=None, site=None)
+            readable.append((path, document.format, decode(data), document.site or path.resolve().parent.name))
         except (readers.ReadError, BadInput) as exc:
             failures += 1
             message = str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}"
@@ -353,8 +358,14 @@ def clean(
                 print(json.dumps({"source": str(path), "error": message}, ensure_ascii=False))
             else:
                 err.print(f"[red]error:[/] {message}", highlight=False)
-            continue
-        removed = [{"text": r.text, "rule": r.rule} for r in cleaned.removed]
+    learner = SiteLearner()
+    if len(readable) > 1:  # first pass: learn each site's chrome from all its files
+        for _, fmt, text, site in readable:
+            learner.observe(site, clean_one(fmt, text, url=None, site=None, observe=True).evidence)
+    for path, fmt, text, site in readable:
+        learned = learner.lines(site)
+        cleaned = clean_one(fmt, text, url=None, site=None, learned=learned)
+        removed = [{"text": r.text, "rule": r.rule, **({"note": r.note} if r.note else {})} for r in cleaned.removed]
         if as_json:
             print(json.dumps({"source": str(path), "title": cleaned.title, "text": cleaned.text,
                               "removed": removed, "metadata": cleaned.metadata}, ensure_ascii=False))
@@ -368,7 +379,8 @@ def clean(
             if explain:
                 print(f"\nremoved {len(removed)} line(s):")
                 for item in removed:
-                    print(f"  {item['rule']:>22}  {item['text']}")
+                    rule = f"{item['rule']}: {item['note']}" if item.get("note") else item["rule"]
+                    print(f"  {rule:>22}  {item['text']}")
             continue
         out.rule(str(path))
         if cleaned.title:
@@ -379,5 +391,6 @@ def clean(
             out.print()
             out.print(f"[dim]removed {len(removed)} line(s):[/]")
             for item in removed:
-                out.print(f"  [yellow]{item['rule']:>22}[/]  {escape(item['text'][:160])}", highlight=False)
+                rule = f"{item['rule']}: {item['note']}" if item.get("note") else item["rule"]
+                out.print(f"  [yellow]{rule:>22}[/]  {escape(item['text'][:160])}", highlight=False, markup=True)
     raise typer.Exit(FAILURES if failures else OK)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 import time
 from pathlib import Path
 
@@ -82,3 +83,27 @@ def test_oversized_page_is_cut_before_extraction(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(trafilatura, "bare_extraction", spy)
     clean_html("<p>x</p>" * (html_mod.MAX_HTML_CHARS // 8 + 1000))
     assert seen["len"] == html_mod.MAX_HTML_CHARS
+
+
+def test_no_time_limit_still_lets_the_recall_retry_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``timeout_s=0`` means no limit, for the retry too (it used to switch the retry off)."""
+    short = "<html><body><article><h1>Ferry strike ends</h1><p>" + "The ferry crews returned to work on Monday. " * 3 + "</p></article></body></html>"
+    calls: list[dict | None] = []
+    real = html_mod.extract
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("options"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(html_mod, "extract", counting)
+    cleaned = clean_html(short, timeout_s=0)
+    assert "returned to work" in cleaned.text
+    assert calls == [None, html_mod.RETRY_OPTIONS]
+
+
+def test_html_text_is_nfc_normalised() -> None:
+    decomposed = "Cafe\u0301 owners in Orle\u0301ans reopened the terrace on Tuesday after the council agreed to new opening hours."
+    page = f"<html><body><article><h1>Terrace reopens</h1><p>{decomposed}</p><p>{decomposed}</p></article></body></html>"
+    cleaned = clean_html(page, timeout_s=0)
+    assert "Café owners in Orléans" in cleaned.text
+    assert unicodedata.is_normalized("NFC", cleaned.text)

@@ -15,7 +15,8 @@ dramatiq actor, a CLI re-clean or a test alike. Small steps with one job each:
 - :mod:`.triage` (which families a line can meet, found in one pass) and :mod:`.gates` (how those
   gates are read off the phrase lists);
 - :mod:`.title` (headline and page furniture), :mod:`.site_model` (per-site learned
-  boilerplate), :mod:`.normalise` (folding for repeats), :mod:`.result` (what comes out).
+  boilerplate, learned by ``corpus learn``), :mod:`.site_stream` (site chrome learned online from
+  the stream of a site's pages), :mod:`.normalise` (folding for repeats), :mod:`.result` (what comes out).
 
 ``CLEANER_VERSION`` names the rule set; bump it whenever a rule changes what is removed, so
 stored articles can be re-cleaned.
@@ -30,15 +31,19 @@ from .html import ExtractionTimeout
 from .text import clean as _clean
 from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
+from .site_stream import Evidence, LearnedLines, SiteLearner
 
-CLEANER_VERSION = "2026.11.24-2"
+CLEANER_VERSION = "2026.12.07-1"
 
 __all__ = [
     "CLEANER_VERSION",
     "Cleaned",
+    "Evidence",
     "ExtractionTimeout",
+    "LearnedLines",
     "Removed",
     "SITE_MODEL_FORMAT",
+    "SiteLearner",
     "SiteModel",
     "clean_html",
     "clean_text",
@@ -46,14 +51,17 @@ __all__ = [
 ]
 
 
-def clean_text(text: str, *, site: str | None = None, site_model: SiteModel | None = None) -> Cleaned:
+def clean_text(text: str, *, site: str | None = None, site_model: SiteModel | None = None,
+               learned: LearnedLines | None = None, observe: bool = False) -> Cleaned:
     """Clean one raw-text document (no markup).
 
     ``site`` is recorded in metadata when no page title names one; ``site_model`` (learned by
     :func:`learn_site_model` for that same site) removes the site's own boilerplate. Passing a
-    model learned for another site raises ``ValueError``.
+    model learned for another site raises ``ValueError``. ``learned`` (the site's lines learned
+    online, :mod:`.site_stream`) removes those too; with ``observe`` the result carries the page's
+    :class:`Evidence` for that learning (``Cleaned.evidence``).
     """
-    return _clean(text, site=site, site_model=site_model)
+    return _clean(text, site=site, site_model=site_model, learned=learned, observe=observe)
 
 
 def clean_html(
@@ -63,6 +71,8 @@ def clean_html(
     site: str | None = None,
     site_model: SiteModel | None = None,
     timeout_s: float = 10.0,
+    learned: LearnedLines | None = None,
+    observe: bool = False,
 ) -> Cleaned:
     """Clean one HTML page: trafilatura main content, then the same chrome rules as raw text.
 
@@ -71,17 +81,19 @@ def clean_html(
     :mod:`.html`). Raises :class:`ExtractionTimeout` when the first extraction exceeds
     ``timeout_s`` (``0`` or less: no limit, extraction runs in the calling thread).
     """
+    unlimited = timeout_s <= 0
     deadline = time.monotonic() + timeout_s
     text, meta = _html.extract(html, url=url, timeout_s=timeout_s)
-    cleaned = _clean(text, site=site, site_model=site_model, known_title=meta.get("title"), unwrap=False)
+    kw = {"site": site, "site_model": site_model, "unwrap": False, "learned": learned, "observe": observe}
+    cleaned = _clean(text, known_title=meta.get("title"), **kw)
     if len(text) < _html.RETRY_BELOW_CHARS and html.strip():
-        remaining = deadline - time.monotonic()
+        remaining = 0.0 if unlimited else deadline - time.monotonic()  # 0: no limit for the retry either
         try:
-            if remaining > 0:
+            if unlimited or remaining > 0:
                 text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
                 title2 = meta2.get("title") or meta.get("title")
-                again = _clean(text2, site=site, site_model=site_model, known_title=title2, unwrap=False)
-                if len(cleaned.text) < 0.5 * len(again.text):
+                again = _clean(text2, known_title=title2, **kw)
+                if len(cleaned.stable_text) < 0.5 * len(again.stable_text):  # not what the site taught
                     cleaned, meta = again, {**meta, **meta2}
         except ExtractionTimeout:
             pass

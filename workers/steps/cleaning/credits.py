@@ -190,3 +190,27 @@ def _meta_segment(seg: str, prefixes: bool) -> tuple[str, str] | None:
     if "@" in seg and _EMAIL.fullmatch(seg):
         return ("", "")
     return None
+
+
+#: A signature under a story: a person's name alone ("Margaret Ellis", "Анна Соколова"), or a
+#: Korean reporter's ("김지은 기자").
+_SIGNATURE = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zà-öø-ÿа-яё'’\-]+\s){1,2}[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zà-öø-ÿа-яё'’\-]+$|^[가-힣]{2,4}\s?(?:기자|특파원|논설위원)$"
+)
+
+
+def signature(text: str) -> bool:
+    return len(text) <= 40 and bool(_SIGNATURE.match(text))
+
+
+#: The line under a signature that names the signer's role ("Rural affairs correspondent").
+_SIGNER_ROLE = re.compile(
+    r"(?<!\w)(?:correspondent|reporter|editor|columnist|writer|корреспондент\w*|обозревател\w*|редактор\w*|"
+    r"korrespondent\w*|redakteur\w*|reporter\w*|kolumnist\w*|journaliste|correspondant\w*|rédact\w*|chroniqueu\w*|"
+    r"periodista|corresponsal|redactor\w*|columnista)(?!\w)|기자|특파원|논설위원",
+    FLAGS,
+)
+
+
+def signer_title(text: str) -> bool:
+    return len(text) <= 60 and text.count(" ") < 6 and bool(_SIGNER_ROLE.search(text))

@@ -17,6 +17,7 @@ from .phrases import FLAGS, alternation
 _DATE_PREFIX = re.compile(r"^" + alternation(phrases.DATE_PREFIX) + r"(?!\w)\s*[:：]?\s*", FLAGS)
 _DATE_TOKEN_ALTERNATIVES = (
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{4}[./]\d{1,2}[./]\d{1,2}\.?"
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
     r"|\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?(?:" + phrases.MONTHS + r")\.?(?:,?\s+(?:de\s+)?\d{4}(?:\s*г\.?)?)?"
     r"|(?:" + phrases.MONTHS + r")\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
@@ -30,7 +31,8 @@ _DATE_TOKEN = re.compile(r"(?<!\w)(?:" + _DATE_TOKEN_ALTERNATIVES + r")(?!\w)", 
 _DATE_FILLER = re.compile(
     r"(?<!\w)(?:at|on|um|uhr|à|le|el|a las|a la|de|del|в|г|года|the|gmt|utc|bst|cet|cest|msk|et|est|edt|pt|pst|pdt|ist|"
     r"mez|mesz|hrs?|h|updated|published|posted|aktualisiert|publié|publicado|actualizado|обновлено|опубликовано|"
-    r"am|pm|and|und|et|y|и)(?!\w)|[\s,|•·–—\-:/()\[\]]+",
+    r"am|pm|and|und|et|y|и|modified|modifié|modificado|geändert|изменено|입력|수정|최종수정|기사입력|등록|업데이트)(?!\w)"
+    r"|[\s,|•·–—\-:/()\[\]]+",
     FLAGS,
 )
 # Case-sensitive twins for lower-cased input: IGNORECASE alternations are several times slower.
@@ -91,3 +93,15 @@ def strip_dates(text: str) -> str:
     if len(low) != len(text):
         return _DATE_TOKEN.sub(" ", text)
     return _replace_spans(text, _date_tokens(low), " ")
+
+
+#: A dateline: where the story was filed, the place in capitals, maybe a region or country and a
+#: date after commas: "PORTREE, Scotland", "МОСКВА, 3 декабря", "LANDSHUT, 9. Dezember"; in
+#: Korean, where there are no capitals, a short place name.
+DATELINE = re.compile(
+    r"^(?:[A-ZÀ-ÖØ-ÞА-ЯЁ]{2}[A-ZÀ-ÖØ-ÞА-ЯЁ'’.\- ]{1,28}|[가-힣]{2,4})(?:,\s*[^,!?]{1,30}){0,2}\s*[—–-]?$"
+)  # Korean: the city's name ("부산, 12월 8일")
+
+
+def dateline(text: str) -> bool:
+    return len(text) <= 60 and bool(DATELINE.match(text))

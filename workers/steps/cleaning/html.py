@@ -96,7 +96,10 @@ def extract(
     for key, attr in (("title", "title"), ("author", "author"), ("date", "date"), ("site", "sitename"), ("url", "url"), ("description", "description")):
         value = getattr(doc, attr, None)
         if value:
-            meta[key] = value
+            meta[key] = unicodedata.normalize("NFC", value) if isinstance(value, str) else value
     if "site" in meta and not plausible_site_name(meta["site"], meta.get("title")):
         del meta["site"]  # the headline, or a whole page title: not a site (see workers.steps.sites)
-    return unicodedata.normalize("NFC", doc.text or ""), meta  # entities may spell letters decomposed
+    # trafilatura's extract() normalises to NFC; bare_extraction does not. Decomposed accents
+    # ("e" + U+0301, as entities may spell them) would otherwise differ from the same text typed
+    # composed, for the rules and for duplicate detection alike.
+    return unicodedata.normalize("NFC", doc.text or ""), meta

@@ -17,7 +17,7 @@ import re
 from . import phrases
 from .phrases import FLAGS, alternation
 from .shape import INNER_SENTENCE, ends_sentence, find_url, is_guarded, only_url, word_count
-from .triage import G_ADS, G_COOKIE, G_COPYRIGHT, G_LEGAL, G_PRIVACY
+from .triage import G_ADS, G_COOKIE, G_COPYRIGHT, G_LEGAL, G_PRIVACY, G_REPRODUCTION
 from .verdict import ADVERTISEMENT, COOKIE, COPYRIGHT, SYNDICATION, Verdict
 
 #: A whole line that is an advertisement marker (decoration stripped).
@@ -116,3 +116,30 @@ def legal_links(low: str) -> bool:
         return False
     residue = LEGAL.sub(" ", low)
     return word_count(_NON_LETTERS.sub(" ", residue).strip()) <= 3
+
+
+# Reproduction notices ("Material may not be republished without written consent", "Перепечатка
+# без согласия редакции запрещена", "Nachdruck nur mit Genehmigung", "Toute reproduction est
+# interdite", "Prohibida la reproducción", "무단전재 및 재배포 금지"): copying named and
+# forbidden or bound to permission. A story can say both ("The court ruled that reproduction of
+# the photographs without permission was prohibited"), so a long line must also name the rights
+# (©, copyright) or stand in the page's last part.
+# (All three are matched on the lower-cased line, case-sensitively: several times faster.)
+_REPRODUCTION = re.compile(
+    r"reproduc|republish|redistribut|reprint|перепечат|воспроизвед|использование материалов|копирование материалов|"
+    r"vervielfältig|nachdruck|weiterverbreit|weitergabe|무단|전재|재배포",
+)
+_PERMISSION = re.compile(
+    r"without|prohibit|forbidden|not (?:be|permitted|allowed)|only with|permission|consent|запрещ|без |только с|"
+    r"разрешени|согласи|nur mit|untersagt|genehmigung|erlaubnis|interdit|sans |autorisation|accord|prohib|"
+    r"sin |permiso|autoriza|금지",
+)
+_RIGHTS = re.compile(r"©|ⓒ|\(c\)|copyright|urheberrecht|авторск|droits|derechos|저작권")
+
+
+def reproduction(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
+    """A notice forbidding reproduction without permission (``copyright``)."""
+    if sig & G_REPRODUCTION and n <= 60 and _REPRODUCTION.search(low) and _PERMISSION.search(low):
+        if (n <= 12 or position >= 0.6 or _RIGHTS.search(low)) and not is_guarded(line, sig):
+            return Verdict(COPYRIGHT)
+    return None

@@ -56,7 +56,8 @@ def navigation(line: str, low: str, n: int, position: float, fam: frozenset[str]
             return Verdict(NAVIGATION if position < 0.5 else TAGS)
         if 3 <= n <= 20 and "," not in line and not _SPACE_LOWER.search(line):
             words = line.split()
-            if all(w[:1].isupper() or w == "&" for w in words):
+            # capitalised words, or words of a caseless script (Hangul)
+            if all(w[:1].isupper() or w == "&" or (w[:1].isalpha() and not w[:1].islower()) for w in words):
                 navs = sum(1 for w in words if w.lower().strip("&") in NAV_WORDS)
                 if navs >= 0.6 * n:
                     return Verdict(NAVIGATION)

@@ -209,6 +209,7 @@ startseite nachrichten politik wirtschaft kultur wissenschaft panorama meinung r
 accueil actualités monde politique économie société culture sport sports international france
 inicio noticias mundo política economía sociedad cultura deportes opinión internacional españa
 главная новости мир политика экономика общество культура спорт происшествия наука
+홈 뉴스 전체기사 정치 경제 사회 문화 스포츠 국제 세계 지역 전국 생활 연예 오피니언 사설 칼럼 과학 포토 영상
 """.split())
 
 # Words of interface furniture. A short line made only of these ("Manage consent", "Contact us",
@@ -311,6 +312,7 @@ DATE_PREFIX = (
     r"publié(?: le)?", r"mis à jour(?: le)?", r"modifié(?: le)?", r"date de publication", r"mis en ligne(?: le)?",
     r"publicado(?: el)?", r"actualizado(?: el)?", r"fecha",
     r"опубликовано", r"обновлено", r"дата публикации", r"изменено", r"создано",
+    r"입력", r"수정", r"최종수정", r"기사입력", r"등록", r"업데이트",
 )
 MONTHS = (
     r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|jun(?:e|\.)?|jul(?:y|\.)?|aug(?:ust|\.)?|"

@@ -1,4 +1,5 @@
-"""Lines that ask the reader to do something: read more, share, follow, subscribe, comment.
+"""Lines that ask the reader to do something: read more, share, follow, subscribe, comment,
+report a mistake.
 
 A prompt is short and opens with its verb ("Read more: …", "Share this article", "Follow us
 on X", "Sign up for our newsletter"), or is a bar of share buttons, a teaser link or a
@@ -17,8 +18,8 @@ import re
 from . import phrases
 from .phrases import FLAGS, SOCIAL_CORE, SOCIAL_WORDS, alternation
 from .shape import ends_sentence, headline_shaped, is_guarded, only_url, word_count
-from .triage import G_CTA, G_NEWSLETTER, G_READ_MORE_ALONE, G_SOCIAL_CORE
-from .verdict import COMMENTS, NAVIGATION, NEWSLETTER, READ_MORE, RELATED_HEADER, SOCIAL, SUBSCRIBE, Verdict
+from .triage import G_CTA, G_MISTAKE, G_NETWORK, G_NEWSLETTER, G_READ_MORE_ALONE, G_SOCIAL_CORE
+from .verdict import COMMENTS, ERROR_REPORT, NAVIGATION, NEWSLETTER, READ_MORE, RELATED_HEADER, SOCIAL, SUBSCRIBE, Verdict
 
 
 def _prefix(phrase_list: tuple[str, ...]) -> re.Pattern[str]:
@@ -153,3 +154,56 @@ def share_bar(low: str) -> bool:
             return False
         core = core or word in SOCIAL_CORE
     return core
+
+
+# Error reports ("Spotted a mistake? Highlight it and press Ctrl+Enter", "Нашли опечатку? ...",
+# "Une erreur ? Écrivez-nous"): a mistake named, the newsroom as the one to tell, and the reader
+# asked (a question, "if you", a key combination, an address). A story about errors has the first
+# two at most ("Readers told us about errors in the timetable").
+# (Matched on the lower-cased line, case-sensitively, as the follow prompts below: several times faster.)
+_MISTAKE = re.compile(
+    r"(?<!\w)(?:mistakes?|errors?|typos?|inaccurac\w+|misprints?|опечатк\w*|ошибк\w*|неточност\w*|"
+    r"fehler\w*|tippfehler\w*|erreurs?|coquilles?|fautes?|errat(?:a|as)|errores?)(?!\w)|오류|오탈자|오타",
+)
+_TELL_US = re.compile(
+    r"ctrl|strg|@|(?<!\w)(?:us|our editors|the editors|the newsroom|нам|редакци\w*|uns|redaktion|nous|rédaction|"
+    r"escríbenos|avísanos|infórmanos|contáctanos|redacción)(?!\w)|제보|알려|신고",
+)
+_ASKS = re.compile(
+    r"\?|ctrl|strg|@|(?<!\w)(?:if you|please|если вы|пожалуйста|wenn sie|bitte|si vous|s'il vous plaît|"
+    r"si (?:ves|encuentras|detectas|usted)|por favor)(?!\w)|있다면|발견하면|보내주세요|알려주세요",
+)
+
+
+def error_report(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
+    """An invitation to report a mistake in the article (``error-report``)."""
+    if sig & G_MISTAKE and n <= 40 and _MISTAKE.search(low) and _TELL_US.search(low) and _ASKS.search(low) and not is_guarded(line, sig):
+        return Verdict(ERROR_REPORT)
+    return None
+
+
+# Follow prompts that do not open with "Follow": "Keep up with the Gazette on Facebook and
+# WhatsApp", "Подписывайтесь на нас в Telegram", "Síguenos en Instagram", "...를 카카오톡에서
+# 만나보세요": a network or messenger named, and the reader invited, at the line's start or in a
+# line that is no sentence ("He urged residents to follow the updates on Telegram." is one).
+NETWORKS = re.compile(
+    r"(?<!\w)(?:facebook|instagram|whatsapp|telegram|threads|youtube|tiktok|linkedin|twitter|viber|vk|"
+    r"вконтакте|вк|телеграм\w*|дзен\w*|одноклассник\w*|rutube)(?!\w)|카카오톡|카카오|네이버|텔레그램|유튜브|밴드|인스타그램|페이스북",
+)
+_INVITE_START = re.compile(
+    r"^\W*(?:follow|keep up|join|find us|connect|stay (?:in touch|connected)|subscribe|like us|"
+    r"подписывайтесь|читайте|следите|присоединяйтесь|folgen|abonnieren|besuchen sie uns|"
+    r"suivez|retrouvez|rejoignez|abonnez|síguenos|sigue|siga|únete|suscríbete|encuéntranos)(?!\w)",
+)
+_INVITE_ANY = re.compile(
+    r"(?<!\w)(?:follow|us|нас|uns|gibt es auch|nous|nos)(?!\w)|만나보세요|구독|팔로우|친구",
+)
+
+
+def network_prompt(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
+    """An invitation to follow the site on named networks (``social-prompt``)."""
+    if not sig & G_NETWORK or n > 20 or not NETWORKS.search(low):
+        return None
+    if _INVITE_START.match(low) or (not ends_sentence(line) and _INVITE_ANY.search(low)):
+        return _unless_guarded(SOCIAL, line, sig)
+    return None

@@ -15,6 +15,8 @@ class Removed:
 
     text: str
     rule: str
+    #: Why, when the rule name alone does not say (``site-repeated``: "on 27 of 31 pages of this site").
+    note: str | None = None
 
 
 @dataclass
@@ -30,6 +32,17 @@ class Cleaned:
     text: str
     removed: list[Removed] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    #: What this page says about its site's chrome (:class:`.site_stream.Evidence`), when asked for.
+    evidence: object = field(default=None, repr=False, compare=False)
+
+    #: The body with the lines learned online from the site's stream left in (``None``: none
+    #: were removed): what the document's fingerprint is taken from, so matches do not depend on
+    #: what the site had taught when it arrived.
+    learned_kept: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def stable_text(self) -> str:
+        return self.text if self.learned_kept is None else self.learned_kept
 
     @property
     def paragraphs(self) -> list[str]:

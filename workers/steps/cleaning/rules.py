@@ -23,12 +23,23 @@ from __future__ import annotations
 from typing import Callable
 
 from .credits import byline_or_date, credit_line, photo_credit
-from .legal import AD_MARKER, advertisement, cookie_button, notice, syndication
+from .legal import AD_MARKER, advertisement, cookie_button, notice, reproduction, syndication
 from .navigation import NAV_MARKER, interface_line, navigation, tag_list, tag_run
-from .prompts import READ_MORE_MARKER, comments, prompt, related_header, share_bar, subscription_pitch
+from .prompts import (
+    READ_MORE_MARKER,
+    comments,
+    error_report,
+    network_prompt,
+    prompt,
+    related_header,
+    share_bar,
+    subscription_pitch,
+)
 from .shape import ends_sentence, normalise_space, strip_decoration, tags_run_together, word_count
 from .triage import (
+    ASCII_FOOT_NEEDLES,
     ASCII_NEEDLES,
+    FOOT_NEEDLES,
     G_ADS,
     G_NAV_LINE,
     G_READ_MORE_ALONE,
@@ -53,6 +64,7 @@ _ANY_LENGTH: tuple[tuple[str, FamilyTest], ...] = (
     ("advertisement", advertisement),
     ("syndication", syndication),
     ("copyright-or-cookie", notice),
+    ("reproduction", reproduction),
     ("photo-credit", photo_credit),
     ("cookie-button", cookie_button),
     ("credit-line", credit_line),
@@ -62,6 +74,8 @@ FAMILIES = _ANY_LENGTH + (
     ("byline-or-date", byline_or_date),
     ("related-header", related_header),
     ("prompt", prompt),
+    ("error-report", error_report),
+    ("network-prompt", network_prompt),
     ("comments", comments),
     ("navigation", navigation),
     ("tag-list", tag_list),
@@ -128,7 +142,10 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
         ended = ends_sentence(line)
         if n > 30 or ended:
             # Past 60 words only a cookie banner can hide inside a line.
-            if not contains_any(line, (ASCII_NEEDLES if line.isascii() else NEEDLES) if n <= 60 else LONG_NEEDLES):
+            ascii_line = line.isascii()
+            if not contains_any(line, (ASCII_NEEDLES if ascii_line else NEEDLES) if n <= 60 else LONG_NEEDLES) and not (
+                position >= 0.5 and n <= 40 and contains_any(line, ASCII_FOOT_NEEDLES if ascii_line else FOOT_NEEDLES)
+            ):
                 # Tags run together read as one long "sentence"; prose has several.
                 if (position > 0.7 or not ended) and line.count(". ") <= 1:
                     if tags_run_together(line, n):
@@ -137,7 +154,8 @@ def classify_paragraph(line: str, position: float) -> Verdict | None:
     low = low_head if head is line else line.lower()
     sig = line_signals(low)
     # Short lines are few: they meet every family, whatever their case.
-    needle = n <= 12 or contains_any(line, ASCII_NEEDLES if line.isascii() else NEEDLES)
+    needle = n <= 12 or contains_any(line, ASCII_NEEDLES if line.isascii() else NEEDLES) or (
+        position >= 0.5 and contains_any(line, ASCII_FOOT_NEEDLES if line.isascii() else FOOT_NEEDLES))
     if pre:
         bare = strip_decoration(line)
         fam = present_families(candidate_families(line, bare), sig)

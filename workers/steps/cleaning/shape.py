@@ -71,8 +71,8 @@ def headline_shaped(text: str, max_words: int = 25) -> bool:
     if not text or word_count(text) > max_words or len(text) > 220:
         return False
     first = text.lstrip("\"“”„«‘'([- –—•·*")[:1]
-    if not first or not (first.isupper() or first.isdigit()):
-        return False
+    if not first or not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
+        return False  # a caseless script (Hangul, CJK) can open a title with any letter
     if INNER_SENTENCE.search(text):
         return False
     return not text.rstrip("\"”’»')]").endswith(".") or text.rstrip().endswith("...")
@@ -92,3 +92,17 @@ def tags_run_together(text: str, n: int) -> bool:
     three lower-to-upper joins, one per five words."""
     need = max(3, 0.2 * n)
     return len(_CAMEL_CAPITAL.findall(text)) >= need and len(_CAMEL.findall(text)) >= need
+
+
+_DENSE = re.compile(r"[\u1100-\u11ff\uac00-\ud7a3\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def dense_script(text: str) -> bool:
+    """Mostly Hangul or CJK: a word there carries what two or three do in English, so a sentence
+    of five words is a full one (the seeds' Korean and Chinese lines: 25-40 characters)."""
+    return not text.isascii() and len(_DENSE.findall(text[:60])) * 2 >= min(len(text), 60)
+
+
+def quoted(text: str) -> bool:
+    """Opens with a quotation mark: a line the story quotes."""
+    return bool(_QUOTE_START.match(text))

@@ -8,10 +8,13 @@ Order matters and each step has one job:
 3. :func:`title.find_title` takes the headline, page title, section labels and repeats;
 4. blocks: a related/recommended header (or a comments header) after the body has started
    takes the teaser items listed under it, up to the first paragraph that reads like body;
-5. page edges (raw text only): short unpunctuated lines left between the headline and the first
+5. the site model, when given, removes that site's learned boilerplate (``corpus learn``), and
+   the lines learned online from the site's stream (:mod:`.site_stream`) go too; the page's own
+   evidence for that learning is gathered on the way;
+6. page edges (raw text only): short unpunctuated lines left between the headline and the first
    sentence, or after the last one, are furniture whatever their wording, which is what catches
-   chrome no phrase list knows;
-6. the site model, when given, removes that site's learned boilerplate;
+   chrome no phrase list knows (after the site's lines: a learned footer no longer hides what
+   stands above it);
 7. what the removed lines say about the article (author, date, original URL, site) goes to
    metadata.
 """
@@ -23,9 +26,12 @@ import re
 from .paragraphs import Paragraph, split_paragraphs
 from .result import Cleaned, Removed
 from .rules import classify, classify_paragraph, marker
-from .shape import ends_sentence, headline_shaped, word_count
+from .credits import signature, signer_title
+from .dates import dateline
+from .shape import dense_script, ends_sentence, headline_shaped, quoted, word_count
 from .site_model import RULE as SITE_RULE
 from .site_model import SiteModel
+from .site_stream import Evidence, LearnedLines, apply_and_observe
 from .title import TitleFinding, body_like, find_title, is_page_title
 from .verdict import COMMENTS, NAVIGATION, READ_MORE, RELATED_HEADER, TAGS
 
@@ -79,31 +85,81 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
     """Short unpunctuated lines between the headline and the first body paragraph, and after the
     last body paragraph, are page furniture whatever they say (``page-header``/``page-footer``):
     an article's own text is sentences, and it starts after its headline and ends with one.
-    Bullets at the end are left alone (a story may end on a list)."""
+    Bullets at the end are left alone (a story may end on a list), and so are the story's own
+    short lines there: a quoted line, and a signature right after the last sentence. A question
+    among other furniture lines at the foot is one more headline of a list."""
     n = len(texts)
     first = next((i for i in range(n) if rules[i] is None and _sentence(texts[i])), None)
     if first is None:
         return
-    last = next(i for i in range(n - 1, first - 1, -1) if rules[i] is None and _sentence(texts[i]))
+    last = next(i for i in range(n - 1, first - 1, -1) if rules[i] is None and _sentence(texts[i])
+                and not (i > first and _question_in_list(texts, rules, i)))
     head = [i for i in range(first) if rules[i] in _HEAD_RULES]
     if head:
         for i in range(max(head) + 1, first):
             if rules[i] is None and _furniture(texts[i]):
                 rules[i] = HEADER
-    for i in range(last + 1, len(texts)):
-        if rules[i] is None and _furniture(texts[i]) and not _BULLET.match(texts[i]):
+    signed = last
+    for i in range(last + 1, n):
+        t = texts[i]
+        if rules[i] is not None:
+            continue
+        if (i == signed + 1 or rules[i - 1] is None and ends_sentence(texts[i - 1])) and signature(t):
+            # The story's own sign-off, and the line of the signer's title under it. Two short
+            # lines with no role among them ("Hafenzeitung Plus", "Unsere Partner im Netz") are
+            # a run of furniture instead.
+            nxt = texts[i + 1] if i + 1 < n and rules[i + 1] is None else None
+            if nxt is not None and signer_title(nxt):
+                signed = i + 1
+                continue
+            if nxt is None or not (_furniture(nxt) and word_count(nxt) <= 4):
+                signed = i
+                continue
+        if i == signed:
+            continue
+        if quoted(t) or _BULLET.match(t):
+            continue
+        if _furniture(t) or _question_in_list(texts, rules, i):
             rules[i] = FOOTER
 
 
-def _sentence(text: str) -> bool:
-    return ends_sentence(text) and word_count(text) >= 12 or word_count(text) >= 45
+def _question_in_list(texts: list[str], rules: list[str | None], i: int) -> bool:
+    """A headline that asks a question ("Fact check: did the city plant 10,000 trees?") with
+    furniture or removed chrome on both sides: one more item of a list of headlines."""
+    t = texts[i]
+    if not (t.endswith("?") and headline_shaped(t)) or quoted(t):
+        return False
+    near = [j for j in (i - 1, i + 1) if 0 <= j < len(texts)]
+    return all(rules[j] is not None or _furniture(texts[j]) or _headline_question(texts[j]) for j in near)
+
+
+def _headline_question(t: str) -> bool:
+    return t.endswith("?") and headline_shaped(t)
+
+
+_DATELINE_RULES = frozenset({"subtitle", HEADER, "date-line"})
+
+
+def _keep_dateline(texts: list[str], rules: list[str | None]) -> None:
+    """The dateline ("PORTREE, Scotland") right before the story's first sentence is the story's."""
+    first = next((i for i in range(len(texts)) if rules[i] is None and _sentence(texts[i])), None)
+    if first and rules[first - 1] in _DATELINE_RULES and dateline(texts[first - 1]):
+        rules[first - 1] = None
 
 
 def _furniture(text: str) -> bool:
     return word_count(text) <= 12 and not ends_sentence(text)
 
 
-def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None, unwrap: bool = True) -> Cleaned:
+def _sentence(text: str) -> bool:
+    if ends_sentence(text):
+        n = word_count(text)
+        return n >= 12 or (n >= 4 and len(text) >= 25 and dense_script(text))
+    return word_count(text) >= 45
+
+
+def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None,
+          unwrap: bool = True, learned: LearnedLines | None = None, observe: bool = False) -> Cleaned:
     if site_model is not None and site is not None and site_model.site != site:
         raise ValueError(f"site model is for {site_model.site!r}, not {site!r}")
     paras, dropped = split_paragraphs(text, marker=marker, breaker=_breaker, unwrap=unwrap)
@@ -111,18 +167,32 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
     rules, meta = _classify_each(texts)
     found = _take_title(texts, rules, meta, known_title)
     _claim_blocks(texts, rules)
-    if unwrap:
-        # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
-        # (link lists, sign-offs) are more often the article's own.
-        _page_edges(texts, rules)
     if site_model is not None:
         for i, t in enumerate(texts):
             if rules[i] is None and site_model.matches(t):
                 rules[i] = SITE_RULE
+    notes: dict[int, str] = {}
+    evidence: Evidence | None = None
+    if learned is not None or observe:
+        # Before the page edges: once the site's learned footer is gone, what it hid (a list of
+        # headlines above it) stands at the page's edge.
+        before = list(rules)
+        notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
+    # The page as cleaned without the site's learned lines, when they took some (what the
+    # fingerprint is taken from: it must not depend on what the site had taught so far).
+    stable = [before] if notes else []
+    for r in [rules, *stable]:
+        if unwrap:
+            # Raw pages only: in extracted HTML the page chrome is gone, and short trailing lines
+            # (link lists, sign-offs) are more often the article's own.
+            _page_edges(texts, r)
+        _keep_dateline(texts, r)
     if site and "site" not in meta:
         meta["site"] = site
-    body, removed = _sort_out(paras, dropped, rules)
-    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta)
+    body, removed = _sort_out(paras, dropped, rules, notes)
+    kept = "\n\n".join(t for t, r in zip(texts, stable[0]) if r is None) if stable else None
+    return Cleaned(title=found.title, text="\n\n".join(body), removed=removed, metadata=meta, evidence=evidence,
+                   learned_kept=kept)
 
 
 def _classify_each(texts: list[str]) -> tuple[list[str | None], dict]:
@@ -183,17 +253,18 @@ def _claim_blocks(texts: list[str], rules: list[str | None]) -> None:
             i += 1
 
 
-def _sort_out(paras: list[Paragraph], dropped: list[tuple[int, str, str]], rules: list[str | None]) -> tuple[list[str], list[Removed]]:
+def _sort_out(paras: list[Paragraph], dropped: list[tuple[int, str, str]], rules: list[str | None],
+              notes: dict[int, str]) -> tuple[list[str], list[Removed]]:
     """Body paragraphs and removed lines, in page order (dropped marker lines among them)."""
     removed: list[Removed] = []
     body: list[str] = []
-    events = [(p.first_line, 1, p.text, rules[i]) for i, p in enumerate(paras)]
+    events = [(p.first_line, 1, p.text, rules[i], notes.get(i)) for i, p in enumerate(paras)]
     if dropped:  # paragraphs are already in line order; dropped marker lines go between them
-        events += [(idx, 0, line, rule) for idx, line, rule in dropped]
+        events += [(idx, 0, line, rule, None) for idx, line, rule in dropped]
         events.sort(key=lambda e: (e[0], e[1]))
-    for _, _, t, rule in events:
+    for _, _, t, rule, note in events:
         if rule is None:
             body.append(t)
         else:
-            removed.append(Removed(t, rule))
+            removed.append(Removed(t, rule, note))
     return body, removed

@@ -35,6 +35,22 @@ _GATE_NEWSLETTER = (
     "newsletter", "email", "e-mail", "correo", "почту", "inbox", "mailing list", "alert", "briefing", "digest",
     "updates", "postfach", "infolettre", "lettre d", "boletín", "boletines", "рассылк", "дайджест",
 )
+# What an error report, a follow prompt naming networks and a reproduction notice cannot lack
+# (the openings of :data:`.prompts._MISTAKE`, :data:`.prompts.NETWORKS` but "x", and
+# :data:`.legal._REPRODUCTION`): without one, those families are not tried on a line.
+_GATE_MISTAKE = (
+    "mistake", "error", "typo", "inaccura", "misprint", "опечатк", "ошибк", "неточност", "fehler", "erreur",
+    "coquille", "faute", "errat", "오류", "오탈자", "오타",
+)
+_GATE_NETWORK = (
+    "facebook", "instagram", "whatsapp", "telegram", "threads", "youtube", "tiktok", "linkedin", "twitter", "viber",
+    "vk", "вконтакте", "вк", "телеграм", "дзен", "одноклассник", "rutube", "카카오", "네이버", "텔레그램", "유튜브", "밴드",
+    "인스타그램", "페이스북",
+)
+_GATE_REPRODUCTION = (
+    "reproduc", "republish", "redistribut", "reprint", "перепечат", "воспроизвед", "использование материалов",
+    "копирование материалов", "vervielfältig", "nachdruck", "weiterverbreit", "weitergabe", "무단", "전재", "재배포",
+)
 _GATE_CTA = ("click", "tap here", "klicken", "cliquez", "clic", "pulsa", "нажмите", " app", "скачайте")
 _META_SEPARATORS = ("|", " - ", " – ", " — ", "•", "·", "   ")
 _BREADCRUMB_MARKS = ("|", "•", "·", "»", "›", "→", "::", " > ", " / ", " \\ ")
@@ -57,6 +73,12 @@ NEEDLES = (
     "ontribu", "trugen zu", "ассылк",
 )
 ASCII_NEEDLES = tuple(needle for needle in NEEDLES if needle.isascii())  # all a pure-ASCII line can hold
+#: Needles of the families that stand at the foot of a page only (error reports, reproduction
+#: notices: :func:`.prompts.error_report`, :func:`.legal.reproduction`), looked for in a line of
+#: 13-40 words in the page's second half only: most long lines of a page need not pay for them
+#: (looking in every long line cost 9 % of cleaning time on the seeds).
+FOOT_NEEDLES = ("+Ent", "eproduc", "epublish", "achdruck", "ерепечат", "무단", "오류", "오탈자")
+ASCII_FOOT_NEEDLES = tuple(needle for needle in FOOT_NEEDLES if needle.isascii())
 LONG_NEEDLES = ("ookie", "уки")
 PREFIX_PHRASES = (
     phrases.SYNDICATION + phrases.PHOTO_PREFIX + phrases.REPORTING_CREDIT + phrases.SUBSCRIBE_PROMPT
@@ -92,9 +114,10 @@ for _name, _phrases in FAMILY_PHRASES.items():
 
 #: Bits of :func:`line_signals`: which gate lists have a phrase in a lower-cased line.
 (G_COPYRIGHT, G_COOKIE, G_CONTRIBUTED, G_NEWSLETTER, G_CTA, G_META_SEP, G_CRUMB, G_PRIVACY, G_LEGAL, G_AGENCY,
- G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE) = (1 << i for i in range(16))
+ G_ATTRIBUTION, G_UI_CORE, G_SOCIAL_CORE, G_ADS, G_READ_MORE_ALONE, G_NAV_LINE,
+ G_MISTAKE, G_NETWORK, G_REPRODUCTION) = (1 << i for i in range(19))
 #: One more bit per prefix family: some opening of its phrases occurs in the line.
-FAMILY_BITS = {name: 1 << (16 + i) for i, name in enumerate(FAMILY_PHRASES)}
+FAMILY_BITS = {name: 1 << (19 + i) for i, name in enumerate(FAMILY_PHRASES)}
 _FAMILY_MASK = sum(FAMILY_BITS.values())
 line_signals = signals((
     (G_COPYRIGHT, _GATE_COPYRIGHT), (G_COOKIE, _GATE_COOKIE), (G_CONTRIBUTED, _GATE_CONTRIBUTED),
@@ -107,6 +130,7 @@ line_signals = signals((
     (G_ADS, literal_heads(alternation(phrases.ADVERTISEMENT), anywhere=True)),
     (G_READ_MORE_ALONE, literal_heads(alternation(phrases.READ_MORE_ALONE), anywhere=True)),
     (G_NAV_LINE, literal_heads(alternation(phrases.NAV_LINE), anywhere=True)),
+    (G_MISTAKE, _GATE_MISTAKE), (G_NETWORK, _GATE_NETWORK), (G_REPRODUCTION, _GATE_REPRODUCTION),
     *((bit, literal_heads(alternation(FAMILY_PHRASES[name]), anywhere=True)) for name, bit in FAMILY_BITS.items()),
 ))
 _NARROWED: dict[tuple[frozenset[str], int], frozenset[str]] = {}

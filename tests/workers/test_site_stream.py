@@ -1,0 +1,90 @@
+"""Site chrome learned online: pages of a site nobody wrote rules for go through the queue, and
+its footer lines leave the later pages without anyone running ``corpus learn``, while a
+sentence the site repeats inside every body stays."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from models.db import session_scope
+from models.tables import Document
+from tests.support.stories import events
+
+SITE = "quarry-post.example"
+FOOTER = [
+    "Spotted something wrong in this report? Write to the desk and we will look at it within a day.",
+    "Quarry Post is made by eleven people in a converted bakery on Mill Lane.",
+]
+TEMPLATED = "Quarry Post checked the figures in this report with the people named in it before publication."
+
+
+def stories(n: int) -> list[dict]:
+    found = [s for e in events("A") for s in e["stories"] if len(s["paragraphs"]) >= 5]
+    assert len(found) >= n
+    return found[:n]
+
+
+def page(story: dict) -> str:
+    p = story["paragraphs"]
+    return "\n\n".join(["QUARRY POST", story["headline"], p[0], p[1], TEMPLATED, p[2], p[3], *FOOTER]) + "\n"
+
+
+def write(path, items: list[tuple[int, dict]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for n, story in items:
+            fh.write(json.dumps({"text": page(story), "url": f"https://{SITE}/story-{n}", "site": SITE}) + "\n")
+
+
+def test_footer_lines_learned_from_the_stream_leave_later_pages_and_a_templated_body_sentence_stays(
+        sqlite_corpus, tmp_path, monkeypatch):
+    pages = list(enumerate(stories(30)))
+    # The stream arrives in two drops: the first ten pages, then twenty more.
+    write(tmp_path / "first.jsonl", pages[:10])
+    write(tmp_path / "later.jsonl", pages[10:])
+    for name in ("first.jsonl", "later.jsonl"):
+        result = sqlite_corpus.run("ingest", str(tmp_path / name), "--wait", "--json")
+        assert result.returncode == 0, result.stderr
+    sqlite_corpus.activate(monkeypatch)
+    from workers.runtime import runtime
+
+    with session_scope(runtime().engine) as session:
+        docs = session.scalars(select(Document).where(Document.site == SITE)).all()
+        by_url = {d.url: (d.text, d.removed) for d in docs}
+    assert len(by_url) == 30
+    texts = [by_url[f"https://{SITE}/story-{n}"] for n in range(30)]
+    assert all(line in texts[0][0] for line in FOOTER)  # no rule knows these lines: the site taught them
+    for text, removed in texts[10:]:
+        assert not any(line in text for line in FOOTER)
+        notes = [r.get("note", "") for r in removed if r["rule"] == "site-repeated"]
+        assert len(notes) >= 2 and all(" of " in n and "pages of this site" in n for n in notes)
+    assert all(TEMPLATED in text for text, _ in texts)
+
+
+def test_the_redis_learner_learns_what_the_in_memory_one_does(redis_server):
+    """The Lua update in workers.sites is the shared form of site_stream.update: fed the same
+    pages (new stories, copies, a templated sentence), both learn the same lines and counts."""
+    import uuid
+
+    import redis
+
+    from tests.support import servers
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import SiteLearner, clean_text
+
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        shared, local = SiteStream(client, namespace), SiteLearner()
+        found = stories(14)
+        texts = [page(s) for s in found[:10]] + [page(found[3])] * 3 + [page(s) for s in found[10:]]
+        for text in texts:
+            evidence = clean_text(text, site=SITE, learned=local.lines(SITE), observe=True).evidence
+            local.observe(SITE, evidence)
+            shared.observe(SITE, evidence)
+        mine, theirs = local.sites[SITE], SiteStream(client, namespace).lines(SITE)  # a fresh worker's view
+        assert len(mine.learned) >= len(FOOTER)
+        assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
+    finally:
+        servers.delete_namespace(redis_server.url, namespace)

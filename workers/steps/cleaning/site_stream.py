@@ -1,0 +1,238 @@
+"""Site chrome learned online, from the stream of one site's pages (rule ``site-repeated``).
+
+A person sees at once that a line printed on 27 pages of one site under 27 different stories is
+not part of any of them. This module gives the cleaner the same view without a manual step: each
+cleaned page yields :class:`Evidence` (what it says about its site's chrome), a learner folds the
+evidence of the site's pages into counts, and the lines it has learned come back to the cleaner as
+:class:`LearnedLines`, applied from the next page on. :class:`SiteLearner` is the learner in
+memory (``corpus clean FILE...``, the benchmarks); ``workers.sites`` runs the same update
+atomically in Redis so every worker shares it. Both follow :func:`update`.
+
+What keeps the story's own text out (each guard has a test in ``tests/steps``):
+
+- **different stories**: a page adds support only when it is a *new story* for the site: fewer
+  than half of its body sentences (hashed, :data:`STORY_KEYS` of them) were seen on the site
+  before. Copies, updates and re-publications of one story add nothing, so a line shared only by
+  copies of one story is never learned.
+- **position**: a line gains support only where chrome stands: before the first or after the last
+  sentence of the page that is new to the site (its own story), or in a run of short lines. A
+  templated sentence the site prints inside every body has story sentences on both sides and is
+  never counted. The line right before the first story sentence (the dateline's place) is never
+  counted either.
+- **support**: a line is learned after it stood at the edge of :data:`MIN_SUPPORT` new stories and
+  of at least :data:`MIN_SHARE` of the site's new stories.
+- **cap**: on one page the learned lines may remove at most :data:`MAX_SHARE` of the words the
+  rules left; past that only the ones at the page's edges go.
+
+Lines are compared by :func:`.normalise.line_key` (case, digits, punctuation folded: "Updated
+09:05, 3 March" and "Updated 14:40, 9 March" meet) and stored as short hashes, so learned lines
+are a set lookup when cleaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
+
+from .normalise import KEY_HEAD, KEY_TAIL, fold, line_key
+
+RULE = "site-repeated"
+
+#: New stories a line must have stood at the edge of. Three: in the evaluation set
+#: (``bench/data/sites``) every chrome line of a site is on every page, so three pages learn it;
+#: two would let a pair of stories that share a quoted line teach it.
+MIN_SUPPORT = 3
+#: ... and this share of the site's new stories, so a big site's rotating lines (a teaser list
+#: that changes hourly) need proportionally more support than a small site's.
+MIN_SHARE = 0.05
+#: A page whose body sentences were at least this share seen before is a copy: it teaches nothing.
+NOVEL_BELOW = 0.5
+#: Body sentences hashed per page to tell new stories from copies (the first ones).
+STORY_KEYS = 8
+#: Paragraphs sent from each end of a page: chrome stands at the edges, and a long story's middle
+#: costs the store nothing this way.
+EDGE_PARAGRAPHS = 15
+#: Lines longer than this are never learned (nor looked up): chrome is short; this bounds the work.
+MAX_WORDS = 60
+#: The most of a page's remaining words the learned lines may take, edges apart.
+MAX_SHARE = 0.5
+
+#: Flags of an evidence line.
+SENTENCE = "s"   # reads like a story sentence (can be the page's own story, if new to the site)
+RUN = "r"        # in a run of three or more short lines: counted wherever it is
+DATELINE = "d"   # the line right before the first sentence: never counted
+GAP = "g"        # stands for the page's middle, not sent: story sentences, never counted
+
+
+def key_hash(key: str) -> str:
+    """A line key as 16 hex digits: what the learner stores and the cleaner looks up."""
+    return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+
+
+@lru_cache(maxsize=1 << 15)
+def line_hash(text: str) -> str:
+    """:func:`key_hash` of the line's :func:`.normalise.line_key`, folding only the line's two
+    ends when it is long (the key keeps only its first and last tokens anyway): hashing is most
+    of what observing a page costs. Cached: a site's chrome lines come back on every page."""
+    if len(text) > 160:
+        head = fold(text[:120]).split()[:KEY_HEAD]
+        tail = fold(text[-60:]).split()[-KEY_TAIL:]
+        return key_hash(" ".join(head) + " … " + " ".join(tail))
+    return key_hash(line_key(text))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one page says about its site's chrome: its story (hashes of its first body sentences)
+    and its edge lines in page order, each ``(hash, flags)``."""
+
+    story: tuple[str, ...]
+    lines: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class LearnedLines:
+    """A site's learned chrome as the cleaner uses it: line hash -> new stories it stood on,
+    out of ``pages`` new stories seen, at ``version``."""
+
+    site: str
+    lines: dict = field(default_factory=dict)
+    pages: int = 0
+    version: int = 0
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def support(self, text: str) -> int | None:
+        return self.lines.get(line_hash(text)) if self.lines else None
+
+    def note(self, count: int) -> str:
+        return f"on {count} of {self.pages} pages of this site"
+
+
+def update(state: "SiteState", evidence: Evidence) -> bool:
+    """Fold one page's evidence into its site's state; returns whether new lines were learned.
+
+    This is the one definition of learning; ``workers.sites`` runs the same steps in Redis (Lua).
+    """
+    story = evidence.story
+    if not story:
+        return False
+    seen = sum(1 for h in story if h in state.stories)
+    state.stories.update(story)
+    if seen >= NOVEL_BELOW * len(story):
+        return False
+    state.pages += 1
+    new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen or GAP in f for h, f in evidence.lines]
+    first = next((i for i, x in enumerate(new_sentence) if x), len(new_sentence))
+    last = next((i for i in range(len(new_sentence) - 1, -1, -1) if new_sentence[i]), -1)
+    need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * state.pages))
+    learned = False
+    for i, (h, flags) in enumerate(evidence.lines):
+        if GAP in flags:
+            continue
+        state.seen.add(h)
+        if DATELINE in flags or not (i < first or i > last or RUN in flags):
+            continue
+        n = state.edges.get(h, 0) + 1
+        state.edges[h] = n
+        if n >= need and h not in state.learned:
+            learned = True
+        if h in state.learned or n >= need:
+            state.learned[h] = n
+    if learned:
+        state.version += 1
+    return learned
+
+
+@dataclass
+class SiteState:
+    """One site's learning state: story sentences and lines seen, edge counts, learned lines."""
+
+    stories: set = field(default_factory=set)
+    seen: set = field(default_factory=set)
+    edges: dict = field(default_factory=dict)
+    learned: dict = field(default_factory=dict)
+    pages: int = 0
+    version: int = 0
+    snapshot: "LearnedLines | None" = None
+
+
+class SiteLearner:
+    """Online site chrome for one process: ``observe`` each cleaned page, ``lines`` for the next."""
+
+    def __init__(self) -> None:
+        self.sites: dict[str, SiteState] = {}
+
+    def observe(self, site: str | None, evidence: Evidence | None) -> bool:
+        if not site or evidence is None:
+            return False
+        return update(self.sites.setdefault(site, SiteState()), evidence)
+
+    def lines(self, site: str | None) -> LearnedLines | None:
+        """The site's learned lines as of its latest version (the counts in the notes are those of
+        that version, as a worker's cache holds them)."""
+        state = self.sites.get(site) if site else None
+        if state is None or not state.learned:
+            return None
+        if state.snapshot is None or state.snapshot.version != state.version:
+            state.snapshot = LearnedLines(site=site, lines=dict(state.learned), pages=state.pages, version=state.version)
+        return state.snapshot
+
+
+def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | None, observe: bool,
+                      sentence, short) -> tuple[dict[int, str], Evidence | None]:
+    """Remove ``learned`` lines from one page (into ``rules``) and gather its :class:`Evidence`.
+
+    ``rules`` holds what the rules said of each paragraph (``None``: body so far); ``sentence``
+    and ``short`` say whether a paragraph reads like a story sentence or like a short furniture
+    line. Returns the notes of the lines removed (index -> "on 27 of 31 pages ...") and the
+    evidence (when ``observe``).
+    """
+    n = len(texts)
+    hashes: list[str | None] = [line_hash(t) if len(t) < 8 * MAX_WORDS and t.count(" ") < MAX_WORDS else None
+                                for t in texts]
+    known = learned.lines if learned is not None else {}
+    # Story sentences: unclaimed, sentence-shaped, not learned chrome.
+    is_sentence = [rules[i] is None and sentence(texts[i]) and hashes[i] not in known for i in range(n)]
+    in_run = [False] * n
+    start = 0
+    for i in range(n + 1):
+        if i == n or not (rules[i] is not None or short(texts[i])):
+            if i - start >= 3:
+                for j in range(start, i):
+                    in_run[j] = True
+            start = i + 1
+    first = next((i for i in range(n) if is_sentence[i]), n)
+    last = next((i for i in range(n - 1, -1, -1) if is_sentence[i]), -1)
+    notes: dict[int, str] = {}
+    if known:
+        hits = [i for i in range(n) if rules[i] is None and hashes[i] in known]
+        if hits:
+            left = sum(texts[i].count(" ") + 1 for i in range(n) if rules[i] is None)
+            if sum(texts[i].count(" ") + 1 for i in hits) > MAX_SHARE * left:
+                hits = [i for i in hits if i < first or i > last or in_run[i]]
+            for i in hits:
+                rules[i] = RULE
+                notes[i] = learned.note(known[hashes[i]])
+    if not observe:
+        return notes, None
+    story = tuple(islice((hashes[i] or line_hash(texts[i]) for i in range(n) if is_sentence[i]), STORY_KEYS))
+    dateline = first - 1 if 0 < first < n and texts[first - 1].count(" ") < 8 else -1
+    lines: list[tuple[str, str]] = []
+    for i in range(n):
+        if EDGE_PARAGRAPHS <= i < n - EDGE_PARAGRAPHS:
+            if i == EDGE_PARAGRAPHS:
+                lines.append(("", GAP))
+            continue
+        h = hashes[i]
+        if h is None:
+            if is_sentence[i]:
+                lines.append(("", GAP))  # a long story sentence: the story, not a line to learn
+            continue
+        flags = (SENTENCE if is_sentence[i] else "") + (RUN if in_run[i] else "") + (DATELINE if i == dateline else "")
+        lines.append((h, flags))
+    return notes, Evidence(story=story, lines=tuple(lines))
