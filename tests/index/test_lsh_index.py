@@ -288,3 +288,9 @@ def test_bulk_inserts_split_first_and_keep_every_shard_compact(index):
     copies = [(5000 + i, synthetic_fp(rng, fps[i].signature, keep=0.9)) for i in range(0, 3000, 50)]
     for (doc_id, _), found in zip(copies, index.insert_many(copies)):
         assert doc_id - 5000 in [c for c, _ in found]
+
+
+def test_an_index_of_the_older_single_script_layout_is_refused(index):
+    index.r.hset(index.prefix + "meta", "L", 4)  # what main's index kept beside its params
+    with pytest.raises(ParamsMismatch, match="reindex"):
+        LshIndex(index.r, index.prefix).ensure_params(dedup.params())

@@ -425,21 +425,24 @@ class LshIndex:
         params = dedup.params() if params is None else params
         want = json.dumps(params, sort_keys=True)
         meta = self._k("meta")
-        if self.r.hsetnx(meta, "params", want):
-            self.r.hset(meta, "layout", self.layout)
-        have, layout = (v.decode() if isinstance(v, bytes) else v for v in self.r.hmget(meta, "params", "layout"))
+        # Two commands, each idempotent: a worker killed between them, or two starting at once,
+        # leave nothing to trip over (a missing layout is written by the next one).
+        self.r.hsetnx(meta, "params", want)
+        self.r.hsetnx(meta, "layout", self.layout)
+        have, layout, old = (v.decode() if isinstance(v, bytes) else v for v in self.r.hmget(meta, "params", "layout", "L"))
         if have != want:
             raise ParamsMismatch(
                 f"LSH index {self.prefix!r} was built with dedup params {have}, this worker has {want}; "
                 "run `corpus reindex` (or point the worker at the matching configuration)"
             )
-        if layout is not None and layout != self.layout:
+        if old is not None:  # the single-script layout kept its table state in this hash
             raise ParamsMismatch(
-                f"LSH index {self.prefix!r} is laid out as {layout!r}, this worker uses {self.layout!r}; run `corpus reindex`"
+                f"LSH index {self.prefix!r} was written by an older corpus (single-script layout); run `corpus reindex`"
             )
-        if layout is None:
+        if layout != self.layout:
             raise ParamsMismatch(
-                f"LSH index {self.prefix!r} was written by an older corpus (single-node layout); run `corpus reindex`"
+                f"LSH index {self.prefix!r} is laid out as {layout!r}, this worker uses {self.layout!r} "
+                "(one Redis and a cluster lay it out differently); run `corpus reindex`"
             )
 
     def expire_before(self, ts: float, *, batch: int = 1000) -> int:
