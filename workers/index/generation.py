@@ -78,10 +78,11 @@ def write(engine: Engine, index: LshIndex, mark: str) -> None:
 def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ()) -> str | None:
     """The generation of the index if it may be linked against, else None (lost: rebuild).
 
-    A store that has recorded a mark wants exactly that index. A store that never recorded
-    one (a new corpus, or one from before generation marks) takes the index there is, and
-    marks it, unless documents were linked (outside ``besides``, the caller's own batch)
-    while the index holds nothing: then it is lost too. Only linked documents count, so that
+    A store that has recorded a mark wants exactly that index, as soon as any document was
+    linked (outside ``besides``, the caller's own batch). A store that never recorded one (a
+    new corpus, or one from before generation marks) takes the index there is, and marks
+    it, unless documents were linked while the index holds nothing. Only linked documents
+    count (a store emptied, or nothing linked yet, has nothing to lose), so that
     two workers starting on a new corpus at once do not take each other's first
     fingerprints for a lost index: a document not yet linked inserts itself when its own
     message is processed.
@@ -90,19 +91,21 @@ def current(engine: Engine, index: LshIndex, *, besides: list[int] | tuple = ())
     want = store_mark(engine)
     if have is not None and have == want:
         return have
-    if want is not None:
-        return None  # lost: emptied (no mark), replaced or being rebuilt (another mark)
-    if have is None and index.count() == 0:
+    if want is not None or (have is None and index.count() == 0):
         with read_scope(engine) as session:
             if _linked_outside(session, list(besides)):
-                return None
+                return None  # lost: emptied (no mark), replaced or being rebuilt (another mark)
     index.ensure_params()
     index.r.set(_mark_key(index), new_mark(), nx=True)  # of two starting at once, the first mark wins
     mark = index_mark(index)
     if mark is None:
         return None  # cleared meanwhile (a rebuild started)
     with session_scope(engine) as session:  # processes starting together: one insert wins, all read it
-        stored = insert_or_get_meta(session, STORE_KEY, mark)
+        if want is None:
+            stored = insert_or_get_meta(session, STORE_KEY, mark)
+        else:  # nothing linked: the old mark guards nothing
+            set_meta(session, STORE_KEY, mark)
+            stored = mark
     return mark if stored == mark else None
 
 
