@@ -20,7 +20,7 @@ depend on the set of articles, not on the order they came in or the number of wo
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
@@ -145,17 +145,17 @@ def _link(session: Session, placed: dict[int, rule.Features]) -> tuple[set[tuple
     low = min(f.at for f in placed.values()) - window
     high = max(f.at for f in placed.values()) + window
     # Only articles sharing MIN_SHARED retrieval keys can be linked: the database counts them.
-    hits: dict[int, dict[int, int]] = {}  # candidate -> {retrieval key: 1}
+    holders: dict[int, list[int]] = {}  # retrieval key -> the articles of the window holding it
     for chunk in _chunks(keys):
         for key, article_id in session.execute(
             select(EventKey.key, EventKey.article_id).where(EventKey.key.in_(chunk), EventKey.at.between(low, high))
         ):
-            hits.setdefault(article_id, {})[key] = 1
+            holders.setdefault(key, []).append(article_id)
     candidates: dict[int, set[int]] = {}
     for article_id, features in placed.items():
-        mine = set(features.retrieval_keys())
-        found = {other for other, found_keys in hits.items()
-                 if other != article_id and len(mine.intersection(found_keys)) >= rule.MIN_SHARED}
+        shared = Counter(other for key in features.retrieval_keys() for other in holders.get(key, ()))
+        shared.pop(article_id, None)
+        found = {other for other, n in shared.items() if n >= rule.MIN_SHARED}
         if found:
             candidates[article_id] = found
     others = sorted(set().union(*candidates.values()) - set(placed)) if candidates else []
