@@ -4,6 +4,7 @@ and recall of events, per split, and what events cost per document.
     .venv/bin/python bench/events.py                 # both splits, step and pipeline
     .venv/bin/python bench/events.py --split A       # development split only
     .venv/bin/python bench/events.py --only step     # the pure rule alone (seconds)
+    .venv/bin/python bench/events.py --scale 500,2000,5000   # cost per document as the corpus grows
 
 Two measurements, each on split A (development) and B (held out: looked at only to measure):
 
@@ -191,16 +192,113 @@ def run_pipeline(split: str, redis_url: str, warmup: int = 300) -> dict:
     return result
 
 
+def run_scale(n: int, redis_url: str) -> dict:
+    """Events' cost as the store grows: ``bench.corpus.generate(n)`` (seed 0: originals, copies,
+    same-event stories, briefs; no published dates, so all of it is inside one window) through
+    ``workers.pipeline.process`` in batches of 16, in this process, on SQLite. Reported: the
+    pipeline's and the events' CPU per document, the events' share, and where the events'
+    time goes (process time of each phase of ``workers.events.assign``, and the pairs judged
+    and links made per document)."""
+    data_dir = tempfile.mkdtemp(prefix="corpus-bench-events-scale-")
+    os.environ.update(CORPUS_DATA_DIR=data_dir, CORPUS_REDIS_URL=redis_url, CORPUS_NAMESPACE=f"bench-events-scale-{n}")
+    os.environ.pop("CORPUS_DATABASE_URL", None)
+    from ingest.formats.records import to_document
+    from models.db import read_scope, session_scope
+    from models.documents import record
+    from models.tables import EventLink, EventMember
+    from sqlalchemy import func, select
+    from workers import events as store_events, pipeline, runtime as runtime_module
+    from workers.steps import events as rule
+    from bench.corpus import generate
+
+    runtime_module.reset()
+    rt = runtime_module.runtime()
+    rule.reference()
+    phases = {"events": 0.0, "forget+features (_forget, _place)": 0.0, "candidates+judging (_link)": 0.0,
+              "components (_join, _recompute)": 0.0}
+    judged = [0]
+    originals = {name: getattr(store_events, name) for name in ("_forget", "_place", "_link", "_join", "_recompute")}
+    similarity = rule.similarity
+
+    def phase(label, fn):
+        def timed(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                phases[label] += time.process_time() - started
+        return timed
+
+    def counted(a, b, **kwargs):
+        judged[0] += 1
+        return similarity(a, b, **kwargs)
+
+    store_events._forget = phase("forget+features (_forget, _place)", originals["_forget"])
+    store_events._place = phase("forget+features (_forget, _place)", originals["_place"])
+    store_events._link = phase("candidates+judging (_link)", originals["_link"])
+    store_events._join = phase("components (_join, _recompute)", originals["_join"])
+    store_events._recompute = phase("components (_join, _recompute)", originals["_recompute"])
+    rule.similarity = counted
+    assign = store_events.assign
+
+    def timed_assign(session, ids):
+        session.flush()  # linking's pending writes: linking's cost, not the events'
+        started = time.process_time()
+        try:
+            return assign(session, ids)
+        finally:
+            phases["events"] += time.process_time() - started
+
+    docs = [to_document({"text": d["text"], "url": d["url"], "site": d["site"]}, source=d["url"])
+            for d in generate(n, seed=0) if "text" in d]
+    with session_scope(rt.engine) as session:
+        ids = [i for i, _ in record(session, docs)]
+    pipeline.assign_events = timed_assign
+    started = time.process_time()
+    try:
+        for start in range(0, len(ids), 16):
+            pipeline.process(rt, ids[start:start + 16])
+    finally:
+        total = time.process_time() - started
+        pipeline.assign_events = assign
+        rule.similarity = similarity
+        for name, fn in originals.items():
+            setattr(store_events, name, fn)
+    with read_scope(rt.engine) as session:
+        articles = session.scalar(select(func.count()).select_from(EventMember))
+        links = session.scalar(select(func.count()).select_from(EventLink))
+        largest = session.scalar(select(func.count()).select_from(EventMember).group_by(EventMember.event_id)
+                                 .order_by(func.count().desc()).limit(1))
+    runtime_module.reset()
+    per_doc = lambda x: round(x / len(ids) * 1e3, 3)  # noqa: E731
+    return {"documents": len(ids), "articles": articles, "links": links, "largest_event": largest,
+            "pipeline_cpu_ms_per_doc": per_doc(total), "events_cpu_ms_per_doc": per_doc(phases["events"]),
+            "events_share_of_cpu": round(phases["events"] / total, 4),
+            "pairs_judged_per_doc": round(judged[0] / len(ids), 1),
+            "breakdown_ms_per_doc": {k: per_doc(v) for k, v in phases.items() if k != "events"}}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--split", choices=["A", "B", "both"], default="both")
     parser.add_argument("--only", choices=["step", "pipeline"], default=None)
+    parser.add_argument("--scale", metavar="N,N,...", help="only the cost at these corpus sizes (bench.corpus)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
     splits = ["A", "B"] if args.split == "both" else [args.split]
     print(machine_info(), flush=True)
     results: dict = {}
+    if args.scale:
+        with private_redis() as redis:
+            for n in [int(x) for x in args.scale.split(",")]:
+                results[f"scale {n}"] = run_scale(n, redis.url)
+                print(f"scale {n}: {json.dumps(results[f'scale {n}'])}", flush=True)
+        first, last = results[f"scale {args.scale.split(',')[0]}"], results[f"scale {args.scale.split(',')[-1]}"]
+        print(f"events ms/doc, largest / smallest corpus: {last['events_cpu_ms_per_doc'] / max(first['events_cpu_ms_per_doc'], 1e-9):.2f}x")
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return
     if args.only in (None, "step"):
         for split in splits:
             results[f"step {split}"] = run_step(split)

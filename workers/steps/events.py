@@ -341,15 +341,25 @@ def similarity(a: Features, b: Features, *, explain: bool = True) -> Similarity:
     ``explain=False`` skips the list of shared keys unless the two are linked (the hot path
     of judging candidates)."""
     keys_a, keys_b = a.keys, b.keys
-    common = keys_a.keys() & keys_b.keys()
-    weights = [min(keys_a[k], keys_b[k]) for k in common]
+    if len(keys_a) > len(keys_b):  # walk the smaller: the same keys, the same sums either way
+        keys_a, keys_b = keys_b, keys_a
+    common: list[str] = []
+    weights: list[float] = []
+    strong = rare = 0
+    for key, w in keys_a.items():
+        v = keys_b.get(key)
+        if v is None:
+            continue
+        if v < w:
+            w = v
+        common.append(key)
+        weights.append(w)
+        if w >= MIN_KEY_WEIGHT and key[0] != "e":  # a phrase and its words are one piece of evidence
+            strong += 1
+            if w >= RARE_WEIGHT:
+                rare += 1
     total = math.sqrt(max(a.total, 1e-9) * max(b.total, 1e-9))
     score = math.fsum(weights) / total if weights else 0.0  # fsum: exact, so the same in any order
-    strong = rare = 0
-    for key, w in zip(common, weights):
-        if key[0] != "e" and w >= MIN_KEY_WEIGHT:  # a phrase and its words are one piece of evidence
-            strong += 1
-            rare += w >= RARE_WEIGHT
     same_site = bool(a.site) and a.site == b.site
     threshold = SAME_SITE_THRESHOLD if same_site else THRESHOLD
     names = MIN_RARE + (1 if same_site else 0)
