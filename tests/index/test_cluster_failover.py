@@ -39,6 +39,7 @@ def test_failovers_mid_run_end_consistent_after_repair(replicated_cluster, redis
                     namespace=f"test-{uuid.uuid4().hex[:10]}")
     # every master: a process started while one of them is down still finds the cluster
     env.extra["CORPUS_INDEX_URL"] = ",".join(n.url for n in cluster.primaries())
+    env.extra["CORPUS_BATCH_SIZE"] = "16"  # many small messages: the run is still going when a master fails
     try:
         result = env.run("ingest", str(tmp_path / "in"))
         assert result.returncode == 0, result.stderr

@@ -50,7 +50,9 @@ def status(env: CorpusEnv) -> dict:
 def test_redis_restarted_without_persistence_mid_run_heals_itself(volatile_redis, redis_server, fleet, tmp_path,
                                                                     monkeypatch):
     env = CorpusEnv(data_dir=tmp_path / "data", redis_url=volatile_redis.url, database_url=None,
-                    namespace=f"test-{uuid.uuid4().hex[:10]}", extra={"CORPUS_STRANDED_GRACE_S": "3"})
+                    namespace=f"test-{uuid.uuid4().hex[:10]}", extra={"CORPUS_STRANDED_GRACE_S": "3",
+                                                        # many messages, so some are queued, some in flight
+                                                        "CORPUS_BATCH_SIZE": "16"})
     docs = generate(360, seed=21, copy_ratio=0.5)
     # A first part processed (in the index), the rest queued when Redis restarts: whatever the
     # machine's speed, the restart takes both an index the store fed and queued work with it.
