@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 import uuid
 import zlib
+from email.message import Message
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,8 +128,9 @@ def start_monitor(env: CorpusEnv, log_dir: Path, *, timeout: float = 60) -> tupl
 
 
 def request(url: str, *, method: str = "GET", headers: dict | None = None, data: bytes | None = None,
-            timeout: float = 30) -> tuple[int, dict, bytes]:
-    """(status, headers, body) without raising on HTTP error statuses or following redirects."""
+            timeout: float = 30) -> tuple[int, Message, bytes]:
+    """(status, headers, body) without raising on HTTP error statuses or following redirects.
+    The headers are looked up ignoring case, as HTTP names them (uvicorn sends them lower-case)."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -138,9 +140,9 @@ def request(url: str, *, method: str = "GET", headers: dict | None = None, data:
     req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
     try:
         with opener.open(req, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
 def get(url: str, **kwargs) -> tuple[int, bytes]:
