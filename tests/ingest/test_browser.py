@@ -172,3 +172,70 @@ def test_the_page_asks_for_a_token_to_requeue_when_it_has_none(sqlite_corpus, br
         assert page.evaluate("sessionStorage.getItem('corpusToken')") == token
     finally:
         monitor.stop()
+
+
+def test_article_page_shows_the_copies_evidence_and_the_events_panel_links_to_it(sqlite_corpus, browser, tmp_path):
+    """The seeds (one event of several stories) and demo/'s syndicated copy of seed 003: the
+    events panel lists the event with its stories, each a link to the article's page, which
+    shows the copy with the evidence `corpus show` gives (rule, estimated and exact
+    similarity, shared passages)."""
+    env = sqlite_corpus
+    token = "article-" + uuid.uuid4().hex
+    env.extra["CORPUS_API_TOKEN"] = token
+    procs: list[Proc] = []
+    page_errors: list[str] = []
+    try:
+        procs.append(start_worker(env, tmp_path))
+        assert env.run("ingest", str(SEEDS), str(ROOT / "demo"), "--wait").returncode == 0
+        monitor, base = start_monitor(env, tmp_path)
+        procs.append(monitor)
+        auth = {"Authorization": f"Bearer {token}"}
+        _, listed = get_json(base + "/api/events?limit=8", headers=auth)
+        largest = listed["events"][0]
+        assert largest["size"] >= 2
+        _, article = get_json(base + "/api/article?ref=" + str(SEEDS / "003_a7f81f6fd957c2d8.txt"), headers=auth)
+        [copy] = article["copies"]
+        assert copy["source"].endswith("eurasia-wire-lavrov-kyrgyzstan.txt")
+
+        page = browser.new_page()
+        page.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page_errors.append(str(e)))
+        page.goto(f"{base}/?token={token}&refresh=0.5")
+        row = page.wait_for_selector(f"#events tbody tr[data-event='{largest['id']}']")
+        assert row.query_selector("td.size").inner_text() == str(largest["size"])
+        links = row.query_selector_all("a.article-link")
+        assert {int(a.get_attribute("data-article")) for a in links} <= {a["id"] for a in largest["articles"]}
+        assert len(links) == min(largest["size"], 4)
+        assert page.wait_for_selector(f"#articles a.article-link[data-article='{article['id']}']")
+
+        # From the events panel (the event holds seed 003's article) to the article's page.
+        if article["id"] in {int(a.get_attribute("data-article")) for a in links}:
+            page.click(f"#events a.article-link[data-article='{article['id']}']")
+        else:  # beyond the first four titles: the articles table links to it too
+            page.click(f"#articles a.article-link[data-article='{article['id']}']")
+        page.wait_for_url(f"**/article?ref={article['id']}")
+        page.wait_for_selector("body[data-loaded]")
+        assert page.inner_text("#article-title") == (article["title"] or "(untitled)")
+        assert page.inner_text("#article-copies") == "1"
+        assert page.inner_text("#article-event") == f"#{article['event']['id']} ({article['event']['size']} stories)"
+        shown = page.wait_for_selector(f".copy[data-document='{copy['document_id']}']")
+        assert shown.query_selector(".rule").inner_text() == copy["rule"]
+        assert shown.query_selector(".kind").inner_text() == copy["kind"]
+        assert float(shown.query_selector(".estimated").inner_text()) == copy["estimated_similarity"]
+        assert float(shown.query_selector(".jaccard").inner_text()) == copy["exact_jaccard"]
+        assert float(shown.query_selector(".containment").inner_text()) == copy["exact_containment"]
+        passages = shown.query_selector_all("ol.passages li q")
+        assert copy["shared_passages"] and [p.inner_text() for p in passages] == [
+            p["text"] for p in copy["shared_passages"]]
+
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "article.png"), full_page=True)
+
+        page.goto(f"{base}/article?ref=999999")
+        page.wait_for_selector("body[data-loaded]")
+        assert page.inner_text("#article-title") == "not found" and "no article" in page.inner_text("#problems")
+        page_errors[:] = [e for e in page_errors if "404" not in e]  # the browser logs the refused fetch
+        assert not page_errors, page_errors
+    finally:
+        for proc in reversed(procs):
+            proc.stop()

@@ -1,85 +1,17 @@
 // corpus monitor: polls the JSON API and redraws. No framework, no network beyond this server.
 "use strict";
+// Needs common.js (el, api, fillTable, articleLink, ...).
 
 const params = new URLSearchParams(location.search);
 const INTERVAL_S = Math.max(0.5, parseFloat(params.get("refresh") || "2") || 2);
 const SVG = "http://www.w3.org/2000/svg";
 const COLORS = { ready: "#2563eb", in_flight: "#059669", delayed: "#d97706", dead: "#dc2626",
                  canonical: "#2563eb", duplicate: "#7c3aed", failed: "#dc2626" };
-let asked = false;
-
-function $(id) { return document.getElementById(id); }
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") node.className = v; else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
-  return node;
-}
 
 function svg(tag, attrs) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
   return node;
-}
-
-function age(seconds) {
-  if (seconds == null) return "–";
-  if (seconds < 120) return `${Math.round(seconds)}s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)}m`;
-  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)}h`;
-  return `${(seconds / 86400).toFixed(1)}d`;
-}
-
-function when(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return isNaN(d) ? iso : age((Date.now() - d.getTime()) / 1000) + " ago";
-}
-
-function toast(text, isError) {
-  const t = $("toast");
-  t.textContent = text;
-  t.className = "toast" + (isError ? " error" : "");
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { t.textContent = ""; }, 8000);
-}
-
-// Token: the cookie set by /?token=... or one typed once and kept in sessionStorage.
-function askToken() {
-  const value = window.prompt("This needs the monitor's token (CORPUS_API_TOKEN):");
-  if (value) sessionStorage.setItem("corpusToken", value.trim());
-  return Boolean(value);
-}
-
-async function api(path, options = {}, retry = true) {
-  const headers = { "Accept": "application/json" };
-  const token = sessionStorage.getItem("corpusToken");
-  if (token) headers["Authorization"] = "Bearer " + token;
-  const response = await fetch(path, { credentials: "same-origin", ...options, headers });
-  if (response.status === 401 && retry && (options.method === "POST" || !asked)) {
-    asked = true;
-    if (askToken()) return api(path, options, false);
-  }
-  let body = null;
-  try { body = await response.json(); } catch (e) { body = null; }
-  if (!response.ok && response.status !== 503) {
-    throw new Error((body && body.error) || `${response.status} ${response.statusText}`);
-  }
-  return body || {};
-}
-
-function setText(id, value) { $(id).textContent = value == null ? "–" : String(value); }
-
-function fillTable(id, rows, makeRow) {
-  const body = $(id).querySelector("tbody");
-  body.replaceChildren(...rows.map(makeRow));
-  const empty = $(id + "-empty");
-  if (empty) empty.style.display = rows.length ? "none" : "";
-  $(id).style.display = rows.length ? "" : "none";
 }
 
 function renderStatus(s) {
@@ -129,8 +61,22 @@ function renderFailures(payload) {
 
 function renderArticles(payload) {
   fillTable("articles", payload.articles || [], a => el("tr", {},
-    el("td", { class: "num" }, a.id), el("td", { title: a.source }, a.title || el("span", { class: "muted" }, "(untitled) " + a.source)),
+    el("td", { class: "num" }, a.id), el("td", {}, articleLink(a.id, a.title, a.source)),
     el("td", { class: "num" }, a.duplicates)));
+}
+
+// The largest recent events: how many stories, from which sites, over what span; each story links to its page.
+const EVENT_TITLES = 4;
+function renderEvents(payload) {
+  setText("events-hours", payload.hours ? `last ${payload.hours} h` : "any time");
+  fillTable("events", payload.events || [], e => {
+    const titles = e.articles.slice(0, EVENT_TITLES).map(a => el("li", {}, articleLink(a.id, a.title, a.source)));
+    if (e.articles.length > EVENT_TITLES) titles.push(el("li", { class: "muted" }, `and ${e.articles.length - EVENT_TITLES} more`));
+    return el("tr", { "data-event": e.id },
+      el("td", { class: "num" }, e.id), el("td", { class: "num size" }, e.size),
+      el("td", {}, el("ul", { class: "titles" }, ...titles)),
+      el("td", { class: "src" }, e.sites.join(", ")), el("td", {}, when(e.last)));
+  });
 }
 
 // Charts: inline SVG. x: the last hour by minute; y: from 0 to the largest value.
@@ -216,11 +162,12 @@ async function refresh() {
   if (busy) return;
   busy = true;
   try {
-    const [status, history, dlq, failures] = await Promise.all([
-      api("/api/status"), api("/api/history"), api("/api/dlq?limit=50"), api("/api/failures?limit=20")]);
+    const [status, history, dlq, failures, events] = await Promise.all([
+      api("/api/status"), api("/api/history"), api("/api/dlq?limit=50"), api("/api/failures?limit=20"),
+      api("/api/events?limit=8")]);
     renderStatus(status);
     if (status.health !== "unreachable") {
-      renderHistory(history); renderDlq(dlq); renderFailures(failures);
+      renderHistory(history); renderDlq(dlq); renderFailures(failures); renderEvents(events);
       await loadArticles();
     }
     document.body.dataset.loaded = String(Date.now());
