@@ -88,17 +88,22 @@ def bounded(request: Request, name: str, default: int, low: int, high: int) -> i
 
 
 class Access(BaseHTTPMiddleware):
-    """The token rule (module docstring), and the security headers on every response."""
+    """The token rule (module docstring), the security headers on every response, and a
+    JSON 500 for an endpoint that raised."""
 
     def __init__(self, app, *, token: str, behind_proxy: bool, allowed_hosts: frozenset[str]) -> None:
         super().__init__(app)
         self.token, self.behind_proxy, self.allowed_hosts = token, behind_proxy, allowed_hosts
 
     async def dispatch(self, request: Request, call_next) -> Response:
-        if self.allows(request):
-            response = await call_next(request)
-        else:
+        if not self.allows(request):
             response = error(401, "unauthorized: send Authorization: Bearer <CORPUS_API_TOKEN>")
+        else:
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # never a traceback to the client
+                log.exception("%s %s failed", request.method, request.url.path)
+                response = error(500, f"{type(exc).__name__}: {exc}")
         response.headers.update(SECURITY_HEADERS)
         return response
 
@@ -277,12 +282,8 @@ def make_app(runtime, *, token: str, behind_proxy: bool = False,
     def not_found(request: Request, exc) -> Response:
         return error(404, f"no such endpoint: {request.method} {request.url.path}")
 
-    def crashed(request: Request, exc: Exception) -> Response:  # never a traceback to the client
-        log.exception("%s %s failed", request.method, request.url.path)
-        return error(500, f"{type(exc).__name__}: {exc}")
-
     return Starlette(
         routes=routes,
         middleware=[Middleware(Access, token=token, behind_proxy=behind_proxy, allowed_hosts=allowed_hosts)],
-        exception_handlers={Unreachable: unreachable, 404: not_found, Exception: crashed},
+        exception_handlers={Unreachable: unreachable, 404: not_found},
     )
