@@ -54,6 +54,14 @@ def browser(tmp_path):
             context.close()
 
 
+def watched_page(browser, errors: list[str]):
+    """A new page whose console errors and uncaught exceptions land in ``errors``."""
+    page = browser.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
 def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus, browser, tmp_path,
                                                                   monkeypatch):
     env = sqlite_corpus
@@ -66,9 +74,7 @@ def test_dashboard_shows_flow_failures_and_requeues_a_dead_letter(sqlite_corpus,
         monitor, base = start_monitor(env, tmp_path)
         procs.append(monitor)
 
-        page = browser.new_page()
-        page.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page_errors.append(str(e)))
+        page = watched_page(browser, page_errors)
         page.goto(f"{base}/?token={token}&refresh=0.5")  # sets the cookie, lands on the dashboard
         page.wait_for_selector("body[data-loaded]")
         assert page.inner_text("#health") == "healthy"
@@ -197,9 +203,7 @@ def test_article_page_shows_the_copies_evidence_and_the_events_panel_links_to_it
         [copy] = article["copies"]
         assert copy["source"].endswith("eurasia-wire-lavrov-kyrgyzstan.txt")
 
-        page = browser.new_page()
-        page.on("console", lambda m: page_errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: page_errors.append(str(e)))
+        page = watched_page(browser, page_errors)
         page.goto(f"{base}/?token={token}&refresh=0.5")
         row = page.wait_for_selector(f"#events tbody tr[data-event='{largest['id']}']")
         assert row.query_selector("td.size").inner_text() == str(largest["size"])
