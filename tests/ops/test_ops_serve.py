@@ -199,3 +199,20 @@ def test_article_lookup_by_source_with_its_evidence(running):
     assert status == 200 and again["id"] == article["id"]
     assert get_json(base + "/api/article?ref=" + quote("https://nowhere.example/"), headers=auth)[0] == 404
     assert get_json(base + "/api/article?ref=", headers=auth)[0] == 404
+
+
+def test_events_endpoint_lists_the_largest_recent_events_and_metrics_count_them(running, monkeypatch):
+    env, base = running
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    status, listed = get_json(base + "/api/events?hours=0&min_size=1&limit=200", headers=auth)
+    assert status == 200 and listed["events"]
+    cli = [json.loads(line) for line in run_cli(env, monkeypatch, "events", "--json").stdout.splitlines()]
+    assert listed["events"] == cli  # the same events as `corpus events --json`, in its order
+    sizes = [e["size"] for e in listed["events"]]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    _, recent = get_json(base + "/api/events", headers=auth)  # the dashboard's: last 72 h, 2+ stories
+    assert recent["hours"] == 72 and recent["events"] == [e for e in listed["events"] if e["size"] >= 2][:10]
+    _, body = get(base + "/metrics")
+    counted = {s.labels["size"]: s.value for f in text_string_to_metric_families(body.decode())
+               if f.name == "corpus_store_events" for s in f.samples}
+    assert counted == {"1": sizes.count(1), "2+": len(sizes) - sizes.count(1)}
