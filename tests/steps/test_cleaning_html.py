@@ -157,3 +157,23 @@ def test_html_text_is_nfc_normalised() -> None:
     cleaned = clean_html(page, timeout_s=0)
     assert "Café owners in Orléans" in cleaned.text
     assert unicodedata.is_normalized("NFC", cleaned.text)
+
+
+def test_a_default_pass_past_the_time_limit_leaves_the_precision_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the precision pass can fail a page for time: the second pass can only add to it."""
+    import trafilatura
+
+    clean_html(PAGE, timeout_s=0)  # lazy imports out of the timed call
+    real = trafilatura.bare_extraction
+
+    def slow_default(tree, **kwargs):
+        if not kwargs.get("favor_precision"):
+            time.sleep(5)
+        return real(tree, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", slow_default)
+    t0 = time.perf_counter()
+    cleaned = clean_html(PAGE, timeout_s=2.0)
+    assert time.perf_counter() - t0 < 4.0
+    for frag in BODY:
+        assert frag in cleaned.text, frag

@@ -31,7 +31,7 @@ from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
 from .site_stream import Evidence, LearnedLines, SiteLearner
 
-CLEANER_VERSION = "2026.12.07-1"
+CLEANER_VERSION = "2026.12.07-2"
 
 __all__ = [
     "CLEANER_VERSION",

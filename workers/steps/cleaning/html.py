@@ -12,8 +12,8 @@ actors in threads, so the limit is enforced differently:
 
 * size caps bound the work up front: pages above ``MAX_HTML_CHARS`` are cut (lxml parses the
   truncated markup; the article is nearly always in the first megabytes);
-* trafilatura runs in a short-lived daemon thread (both passes, when the recall retry below
-  runs, share one budget) and the caller waits at most ``timeout_s``;
+* trafilatura runs in a short-lived daemon thread and the caller waits at most ``timeout_s``
+  (the second pass below gets what the first left of it, and is dropped past that);
   past that, :class:`ExtractionTimeout` is raised so the queue can record or retry the page.
   A Python thread cannot be killed, so the runaway extraction finishes in the background; the
   size cap is what bounds how long that can take.
@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import unicodedata
 from difflib import SequenceMatcher
 from typing import Any
@@ -122,23 +123,38 @@ def _text(doc) -> str:
 def extract_passes(html: str, *, url: str | None = None, timeout_s: float = 10.0) -> tuple[str, dict, str]:
     """Precision text and metadata, and the default pass's text, from one parse of ``html``.
 
-    Both passes share one time budget (``timeout_s``; 0 or less: none, in the calling thread).
+    The parse and the precision pass have ``timeout_s`` (0 or less: no limit, in the calling
+    thread), past which :class:`ExtractionTimeout` is raised; the default pass gets what is
+    left of it, and when that runs out its text is ``""``: the page is not failed for a pass
+    that can only add to it.
     """
     from trafilatura import bare_extraction
     from trafilatura.utils import load_html
 
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
+    limited = bool(timeout_s) and timeout_s > 0
+    deadline = time.monotonic() + (timeout_s if limited else 0)
 
-    def work():
+    def precision_pass():
         tree = load_html(html)
-        if tree is None:
-            return None, None
-        # bare_extraction copies an element it is given: the tree stays as parsed for the next pass
-        return (bare_extraction(tree, url=url, **EXTRACT_OPTIONS),
-                bare_extraction(tree, url=url, **DEFAULT_PASS_OPTIONS))
+        return tree, (bare_extraction(tree, url=url, **EXTRACT_OPTIONS) if tree is not None else None)
 
-    precise, default = _with_deadline(work, timeout_s) if timeout_s and timeout_s > 0 else work()
+    def default_pass():
+        # bare_extraction copies an element it is given: the tree is still as parsed
+        return bare_extraction(tree, url=url, **DEFAULT_PASS_OPTIONS)
+
+    tree, precise = _with_deadline(precision_pass, timeout_s) if limited else precision_pass()
+    default = None
+    if tree is not None:
+        remaining = deadline - time.monotonic()
+        if not limited:
+            default = default_pass()
+        elif remaining > 0:
+            try:
+                default = _with_deadline(default_pass, remaining)
+            except ExtractionTimeout:
+                pass
     return _text(precise), (_metadata(precise) if precise is not None else {}), _text(default)
 
 
