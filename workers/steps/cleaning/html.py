@@ -64,7 +64,7 @@ EXTRACT_OPTIONS: dict[str, Any] = {
 
 #: The second pass: trafilatura's default (balanced) focus, in ``fast`` mode and without
 #: metadata (the precision pass reads it). Measured on the benchmark (181 pages, one core): the
-#: precision pass with metadata 23 ms a page, this pass 11 ms (22 ms without ``fast``, for the
+#: precision pass with metadata 23 ms a page, this pass 11 ms (17 ms without ``fast``, for the
 #: same merged F1 on the dev pages), the shared parse 2 ms.
 DEFAULT_PASS_OPTIONS: dict[str, Any] = {**EXTRACT_OPTIONS, "favor_precision": False, "with_metadata": False, "fast": True}
 
