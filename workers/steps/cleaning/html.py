@@ -77,6 +77,8 @@ EDGE_MIN_WORDS = 10
 
 _BULLET = re.compile(r"^\s*(?:[-•*·▪►]\s|\d{1,2}[.)]\s)")
 _LETTER = re.compile(r"[^\W\d_]")
+
+
 class ExtractionTimeout(TimeoutError):
     """trafilatura did not finish within the per-document time limit."""
 
