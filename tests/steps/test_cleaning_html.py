@@ -177,3 +177,23 @@ def test_a_default_pass_past_the_time_limit_leaves_the_precision_text(monkeypatc
     assert time.perf_counter() - t0 < 4.0
     for frag in BODY:
         assert frag in cleaned.text, frag
+
+
+def test_a_first_paragraph_that_starts_like_the_title_is_not_taken_for_a_repeat_of_it() -> None:
+    """A lead that opens with the headline's words (or shares them) and runs on is the story;
+    the headline repeated on the page, with or without the site's suffix, still leaves."""
+    from workers.steps.cleaning.text import clean
+
+    title = "Council approves harbour plan after six-hour debate"
+    body = ("Councillors in the northern port city voted late on Tuesday to approve a plan that will "
+            "deepen the inner harbour basin by four metres, ending a year of argument.")
+    leads = [
+        "Council approves harbour plan after six-hour debate in which fishing crews spoke against it",
+        "The harbour plan the council approved after a six-hour debate will cost 140 million euros:",
+    ]
+    for lead in leads:
+        cleaned = clean(f"{lead}\n{body}", known_title=title, unwrap=False)
+        assert cleaned.text.startswith(lead), lead
+    for repeat in (title, f"{title} | Harbour Times"):
+        cleaned = clean(f"{repeat}\n{body}", known_title=title, unwrap=False)
+        assert cleaned.text == body and cleaned.removed_by("repeated-headline") == [repeat]
