@@ -197,3 +197,12 @@ def test_a_first_paragraph_that_starts_like_the_title_is_not_taken_for_a_repeat_
     for repeat in (title, f"{title} | Harbour Times"):
         cleaned = clean(f"{repeat}\n{body}", known_title=title, unwrap=False)
         assert cleaned.text == body and cleaned.removed_by("repeated-headline") == [repeat]
+
+
+def test_questions_and_answers_after_the_body_are_adopted() -> None:
+    faq = ["What will the works cost?",
+           "The council puts the cost at 140 million euros, two thirds of it from the regional government.",
+           "When do they start?",
+           "Dredging starts in the spring once the permits are in place and the contracts are awarded."]
+    lines, adopted = _merge(BODY_LINES, BODY_LINES + faq + ["Related stories", "- Ferry strike ends"])
+    assert lines == BODY_LINES + faq and adopted == faq

@@ -187,6 +187,22 @@ def _reads_as_paragraph(line: str) -> bool:
             and not _BULLET.match(line) and not _shouting(line))
 
 
+def _subheading(line: str) -> bool:
+    return word_count(line) <= 12 and not _BULLET.match(line) and not _shouting(line)
+
+
+def _trailing_body(run: list[str]) -> list[str]:
+    """The lines of ``run`` (after the kept text) that continue the body: paragraphs, and a
+    subheading (an FAQ's question) when a paragraph follows it."""
+    take: list[str] = []
+    for i, line in enumerate(run):
+        if _reads_as_paragraph(line) or (_subheading(line) and i + 1 < len(run) and _reads_as_paragraph(run[i + 1])):
+            take.append(line)
+        else:
+            break
+    return take
+
+
 def _opens_like(line: str, other: str | None) -> bool:
     """``line`` starts with the first dozen words of ``other`` (a title or description, which
     metadata may cut short)."""
@@ -207,7 +223,8 @@ def merge_passes(precise: str, default: str, *, title: str | None = None, descri
       the list items, table rows and paragraphs favor_precision pruned out of the body;
     * before the first or after the last shared line: line by line outwards from the kept text,
       while each reads as a paragraph (:data:`EDGE_MIN_WORDS`, a full stop, no bullet) and is
-      not the title or the description (the standfirst, which the metadata holds);
+      not the title or the description (the standfirst, which the metadata holds); after the
+      body, a short line too when a paragraph follows it (an FAQ's questions, subheadings);
     * nothing when the passes share no line: they chose different blocks, and the precision
       pass's choice stands (the default text is used only when the precision pass found none).
 
@@ -240,11 +257,7 @@ def merge_passes(precise: str, default: str, *, title: str | None = None, descri
                     break
                 take.insert(0, x)
         else:
-            take = []
-            for x in run:
-                if not _reads_as_paragraph(x):
-                    break
-                take.append(x)
+            take = _trailing_body(run)
         out += take
         adopted += take
     return "\n".join(out), adopted
