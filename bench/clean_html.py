@@ -46,9 +46,10 @@ def split(page_id: str) -> str:
 
 
 def before(html: str, url: str) -> str:
-    """``clean_html`` as it was before the two-pass merge (cleaner 2026.12.07-1), for the side by
-    side: the precision pass, and when its text was under 1,000 characters the default pass
-    (with metadata), taken whole when its clean text was at least twice as long."""
+    """``clean_html``'s extraction as it was before the two-pass merge (cleaner 2026.12.07-1),
+    with today's rules, for the side by side: the precision pass, and when its text was under
+    1,000 characters the default pass (with metadata), taken whole when its clean text was at
+    least twice as long."""
     from trafilatura import bare_extraction
 
     text, meta = html_step.extract(html, url=url, timeout_s=0)
