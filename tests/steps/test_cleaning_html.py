@@ -149,6 +149,8 @@ def test_passes_that_chose_different_blocks_keep_the_precision_text() -> None:
     other = ["Comments (14)", "Great news at last, said one reader who has lived by the harbour for thirty years."]
     assert _merge(BODY_LINES, other) == (BODY_LINES, [])
     assert _merge([], BODY_LINES) == (BODY_LINES, BODY_LINES)  # the precision pass found nothing
+    caption = ["Photo: the inner basin at low tide"]
+    assert _merge(caption, BODY_LINES) == (BODY_LINES, BODY_LINES)  # it kept next to nothing
 
 
 def test_html_text_is_nfc_normalised() -> None:
