@@ -74,31 +74,83 @@ def test_time_limit_raises_from_a_worker_thread(monkeypatch: pytest.MonkeyPatch)
 
 def test_oversized_page_is_cut_before_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: dict = {}
-    import trafilatura
+    import trafilatura.utils
 
-    def spy(html, **kwargs):
+    def spy(html, *args, **kwargs):
         seen["len"] = len(html)
         return None
 
-    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    monkeypatch.setattr(trafilatura.utils, "load_html", spy)
     clean_html("<p>x</p>" * (html_mod.MAX_HTML_CHARS // 8 + 1000))
     assert seen["len"] == html_mod.MAX_HTML_CHARS
 
 
-def test_no_time_limit_still_lets_the_recall_retry_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``timeout_s=0`` means no limit, for the retry too (it used to switch the retry off)."""
-    short = "<html><body><article><h1>Ferry strike ends</h1><p>" + "The ferry crews returned to work on Monday. " * 3 + "</p></article></body></html>"
-    calls: list[dict | None] = []
-    real = html_mod.extract
+def test_no_time_limit_still_runs_the_default_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``timeout_s=0`` means no limit, for the second pass too (it used to switch the retry
+    off); both passes read the page parsed once."""
+    import trafilatura
 
-    def counting(*args, **kwargs):
-        calls.append(kwargs.get("options"))
-        return real(*args, **kwargs)
+    calls: list[tuple[bool, int]] = []
+    real = trafilatura.bare_extraction
 
-    monkeypatch.setattr(html_mod, "extract", counting)
-    cleaned = clean_html(short, timeout_s=0)
-    assert "returned to work" in cleaned.text
-    assert calls == [None, html_mod.RETRY_OPTIONS]
+    def counting(tree, **kwargs):
+        calls.append((kwargs.get("favor_precision", False), id(tree)))
+        return real(tree, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counting)
+    cleaned = clean_html(PAGE, timeout_s=0)
+    assert "Councillors in the northern port city" in cleaned.text
+    assert [precise for precise, _ in calls] == [True, False]
+    assert calls[0][1] == calls[1][1]  # the same parsed tree, not the markup parsed twice
+
+
+BODY_LINES = [
+    "Councillors in the northern port city voted late on Tuesday to approve a plan that will deepen the basin.",
+    "The plan, which will cost an estimated 140 million euros, was debated for six hours before the vote.",
+    "Fishing crews who use the inner basin said they welcomed the decision but asked for a pause in the season.",
+]
+
+
+def _merge(precise: list[str], default: list[str], **kw) -> tuple[list[str], list[str]]:
+    text, adopted = html_mod.merge_passes("\n".join(precise), "\n".join(default), **kw)
+    return text.split("\n"), adopted
+
+
+def test_list_the_precision_pass_dropped_between_body_lines_is_put_back_in_place() -> None:
+    works = ["- Dredging the inner basin", "- Rebuilding the north quay wall", "- A wider lock gate"]
+    default = BODY_LINES[:2] + works + BODY_LINES[2:]
+    lines, adopted = _merge(BODY_LINES, default)
+    assert lines == default and adopted == works
+
+
+def test_promotion_in_capitals_between_body_lines_is_not_adopted() -> None:
+    default = BODY_LINES[:2] + ["CLICK HERE TO GET THE HARBOUR TIMES APP"] + BODY_LINES[2:]
+    assert _merge(BODY_LINES, default) == (BODY_LINES, [])
+
+
+def test_teasers_and_prompts_after_the_body_are_not_adopted_but_a_closing_paragraph_is() -> None:
+    closing = "The council will publish the full list of contractors on its website before the end of January."
+    tail = [closing, "Thanks for signing up!", "- Ferry strike ends The crews returned to work on Monday",
+            "A paragraph-length sentence after a prompt is not joined to the body by anything at all."]
+    lines, adopted = _merge(BODY_LINES, BODY_LINES + tail)
+    assert lines == BODY_LINES + [closing] and adopted == [closing]
+
+
+def test_headline_and_standfirst_above_the_body_are_not_adopted() -> None:
+    title = "Council approves harbour plan after six-hour debate"
+    standfirst = "The vote ends a year of argument over the inner basin, which ferries and fishing crews share today."
+    lead = [title, standfirst]
+    assert _merge(BODY_LINES, lead + BODY_LINES, title=title, description=standfirst) == (BODY_LINES, [])
+    lines, adopted = _merge(BODY_LINES, lead + BODY_LINES, title=title)
+    assert adopted == [standfirst]  # without a description, a paragraph above the body reads as body
+
+
+def test_passes_that_chose_different_blocks_keep_the_precision_text() -> None:
+    other = ["Comments (14)", "Great news at last, said one reader who has lived by the harbour for thirty years."]
+    assert _merge(BODY_LINES, other) == (BODY_LINES, [])
+    assert _merge([], BODY_LINES) == (BODY_LINES, BODY_LINES)  # the precision pass found nothing
+    caption = ["Photo: the inner basin at low tide"]
+    assert _merge(caption, BODY_LINES) == (BODY_LINES, BODY_LINES)  # it kept next to nothing
 
 
 def test_html_text_is_nfc_normalised() -> None:
@@ -107,3 +159,52 @@ def test_html_text_is_nfc_normalised() -> None:
     cleaned = clean_html(page, timeout_s=0)
     assert "Café owners in Orléans" in cleaned.text
     assert unicodedata.is_normalized("NFC", cleaned.text)
+
+
+def test_a_default_pass_past_the_time_limit_leaves_the_precision_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the precision pass can fail a page for time: the second pass can only add to it."""
+    import trafilatura
+
+    clean_html(PAGE, timeout_s=0)  # lazy imports out of the timed call
+    real = trafilatura.bare_extraction
+
+    def slow_default(tree, **kwargs):
+        if not kwargs.get("favor_precision"):
+            time.sleep(5)
+        return real(tree, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", slow_default)
+    t0 = time.perf_counter()
+    cleaned = clean_html(PAGE, timeout_s=2.0)
+    assert time.perf_counter() - t0 < 4.0
+    for frag in BODY:
+        assert frag in cleaned.text, frag
+
+
+def test_a_first_paragraph_that_starts_like_the_title_is_not_taken_for_a_repeat_of_it() -> None:
+    """A lead that opens with the headline's words (or shares them) and runs on is the story;
+    the headline repeated on the page, with or without the site's suffix, still leaves."""
+    from workers.steps.cleaning.text import clean
+
+    title = "Council approves harbour plan after six-hour debate"
+    body = ("Councillors in the northern port city voted late on Tuesday to approve a plan that will "
+            "deepen the inner harbour basin by four metres, ending a year of argument.")
+    leads = [
+        "Council approves harbour plan after six-hour debate in which fishing crews spoke against it",
+        "The harbour plan the council approved after a six-hour debate will cost 140 million euros:",
+    ]
+    for lead in leads:
+        cleaned = clean(f"{lead}\n{body}", known_title=title, unwrap=False)
+        assert cleaned.text.startswith(lead), lead
+    for repeat in (title, f"{title} | Harbour Times"):
+        cleaned = clean(f"{repeat}\n{body}", known_title=title, unwrap=False)
+        assert cleaned.text == body and cleaned.removed_by("repeated-headline") == [repeat]
+
+
+def test_questions_and_answers_after_the_body_are_adopted() -> None:
+    faq = ["What will the works cost?",
+           "The council puts the cost at 140 million euros, two thirds of it from the regional government.",
+           "When do they start?",
+           "Dredging starts in the spring once the permits are in place and the contracts are awarded."]
+    lines, adopted = _merge(BODY_LINES, BODY_LINES + faq + ["Related stories", "- Ferry strike ends"])
+    assert lines == BODY_LINES + faq and adopted == faq

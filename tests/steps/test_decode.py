@@ -76,3 +76,22 @@ def test_bytes_no_page_explains_are_read_as_utf_8_with_replacements_and_said_so(
 
 def test_text_is_nfc():
     assert decode_text("Cafe\u0301 au lait".encode("utf-8")).text == "Caf\u00e9 au lait"
+
+
+def test_a_utf_8_page_with_a_few_invalid_bytes_stays_utf_8_whatever_it_declares():
+    """Pages re-saved as UTF-8 keep their old ``<meta charset>``; one to three stray bytes must
+    not turn the whole page into that code page ("café" as "cafÃ©")."""
+    page = ('<html><head><meta charset="windows-1252"></head><body><p>Le café de la gare a rouvert '
+            'à Orléans après trois mois de travaux, à la grande joie des habitués.</p></body></html>').encode()
+    cut = page.index(b" de la gare")
+    for stray in (b"\xe9", b"\xe9\xe8", b"\x80\x81\xff"):
+        decoded = decode_text(page[:cut] + stray + page[cut:])
+        assert (decoded.encoding, decoded.basis, decoded.replaced) == ("utf-8", "utf-8-repaired", len(stray))
+        assert "café" in decoded.text and "Orléans" in decoded.text and "Ã" not in decoded.text
+
+
+def test_a_legacy_page_that_declares_its_charset_is_still_read_in_it():
+    text = "Le café de la gare a rouvert à Orléans après trois mois de travaux."
+    page = f'<html><head><meta charset="windows-1252"></head><body><p>{text}</p></body></html>'.encode("cp1252")
+    decoded = decode_text(page)
+    assert decoded.basis == "declared" and text in decoded.text

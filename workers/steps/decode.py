@@ -129,11 +129,12 @@ def decode_text(data: bytes, *, declared: str | None = None) -> Decoded:
     """Text from bytes, and how it was read.
 
     A byte-order mark wins (UTF-8, UTF-16); then UTF-16 without a BOM; then strict UTF-8.
-    Bytes that are not valid UTF-8 change the code page only on evidence: the charset the
-    input declares (``declared``, an HTTP header, or the page's own ``<meta charset>``) when
-    the bytes are valid in it; else, when the valid UTF-8 sequences are at least as many as
-    the invalid bytes, UTF-8 with those few bytes replaced (a cut or a stray byte in a UTF-8
-    file, which a whole-document legacy reading would corrupt: "Café" as "CafĂŠ"); else a
+    Bytes that are not valid UTF-8 change the code page only on evidence. When the valid UTF-8
+    sequences are at least as many as the invalid bytes, it is UTF-8 with those few bytes
+    replaced (a cut or a stray byte in a UTF-8 file, which a whole-document legacy reading
+    would corrupt: "Café" as "CafĂŠ"), whatever the page declares; else the charset the input
+    declares (``declared``, an HTTP header, or the page's own ``<meta charset>``) when the
+    bytes are valid in it; else a
     legacy page when the detector (:func:`detect`) is confident enough; else UTF-8 with
     replacements, said so in ``basis``. Text is returned in NFC, as the rules and the
     fingerprints compare it.
@@ -160,6 +161,15 @@ def decode_text(data: bytes, *, declared: str | None = None) -> Decoded:
         return _done(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
+    # A few stray bytes in a UTF-8 page come before its declaration, for the reason above: a
+    # page re-saved as UTF-8 that still says windows-1252 and has one cut character would
+    # otherwise be read whole as cp1252 ("café" as "cafÃ©"). Legacy text almost never forms
+    # valid UTF-8 sequences, so it has far more invalid bytes than valid ones.
+    repaired = data.decode("utf-8", errors="replace")
+    invalid = _invalid_utf8(data)
+    valid_multibyte = sum(1 for ch in repaired if ord(ch) > 127 and ch != "\ufffd")
+    if valid_multibyte >= invalid:
+        return _done(repaired, "utf-8", "utf-8-repaired", invalid)
     for name in (declared, declared_charset(data)):
         codec = _codec(name)
         if codec is not None and codec != "utf-8":
@@ -167,11 +177,6 @@ def decode_text(data: bytes, *, declared: str | None = None) -> Decoded:
                 return _done(data.decode(codec), codec, "declared")
             except (UnicodeDecodeError, LookupError):
                 pass  # a wrong declaration: look at the bytes instead
-    repaired = data.decode("utf-8", errors="replace")
-    invalid = _invalid_utf8(data)
-    valid_multibyte = sum(1 for ch in repaired if ord(ch) > 127 and ch != "\ufffd")
-    if valid_multibyte >= invalid:
-        return _done(repaired, "utf-8", "utf-8-repaired", invalid)
     guess = detect(data)
     if guess is not None and guess[2] >= DETECTION_BAR:
         return _done(guess[1], guess[0], "detected", confidence=guess[2])

@@ -24,8 +24,6 @@ stored articles can be re-cleaned.
 
 from __future__ import annotations
 
-import time
-
 from . import html as _html
 from .html import ExtractionTimeout
 from .text import clean as _clean
@@ -33,7 +31,7 @@ from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
 from .site_stream import Evidence, LearnedLines, SiteLearner
 
-CLEANER_VERSION = "2026.12.07-1"
+CLEANER_VERSION = "2026.12.07-2"
 
 __all__ = [
     "CLEANER_VERSION",
@@ -76,27 +74,16 @@ def clean_html(
 ) -> Cleaned:
     """Clean one HTML page: trafilatura main content, then the same chrome rules as raw text.
 
-    The title comes from trafilatura's metadata (and its repeats leave the body). When the
-    precision pass keeps almost nothing, a recall pass is tried within the same time budget (see
-    :mod:`.html`). Raises :class:`ExtractionTimeout` when the first extraction exceeds
-    ``timeout_s`` (``0`` or less: no limit, extraction runs in the calling thread).
+    The title comes from trafilatura's metadata (and its repeats leave the body). The precision
+    pass's text is completed with the body-like blocks only trafilatura's default pass kept,
+    both from one parse within one time budget (see :mod:`.html`). Raises
+    :class:`ExtractionTimeout` when extraction exceeds ``timeout_s`` (``0`` or less: no limit,
+    extraction runs in the calling thread).
     """
-    unlimited = timeout_s <= 0
-    deadline = time.monotonic() + timeout_s
-    text, meta = _html.extract(html, url=url, timeout_s=timeout_s)
-    kw = {"site": site, "site_model": site_model, "unwrap": False, "learned": learned, "observe": observe}
-    cleaned = _clean(text, known_title=meta.get("title"), **kw)
-    if len(text) < _html.RETRY_BELOW_CHARS and html.strip():
-        remaining = 0.0 if unlimited else deadline - time.monotonic()  # 0: no limit for the retry either
-        try:
-            if unlimited or remaining > 0:
-                text2, meta2 = _html.extract(html, url=url, timeout_s=remaining, options=_html.RETRY_OPTIONS)
-                title2 = meta2.get("title") or meta.get("title")
-                again = _clean(text2, known_title=title2, **kw)
-                if len(cleaned.stable_text) < 0.5 * len(again.stable_text):  # not what the site taught
-                    cleaned, meta = again, {**meta, **meta2}
-        except ExtractionTimeout:
-            pass
+    precise, meta, default = _html.extract_passes(html, url=url, timeout_s=timeout_s)
+    text, _ = _html.merge_passes(precise, default, title=meta.get("title"), description=meta.get("description"))
+    cleaned = _clean(text, known_title=meta.get("title"), site=site, site_model=site_model, unwrap=False,
+                     learned=learned, observe=observe)
     for key, value in meta.items():
         if key == "description":
             continue

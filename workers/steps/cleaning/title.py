@@ -38,6 +38,8 @@ _TITLE_SPLIT = re.compile(r"\s+(?:\||–|—|::|·|»|-)\s+")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/?$", re.I)
 _ZONE = 6
 _OPENERS = " \"'“”„«‘’‚‹([{-–—•·*"
+#: How many words an on-page repeat of a known title may have beyond the title's own.
+_REPEAT_EXTRA_WORDS = 4
 
 
 @dataclass
@@ -111,14 +113,18 @@ def _heading_zone(texts: list[str], chrome: list[bool]) -> list[int]:
 def _mark_on_page_headline(found: TitleFinding, texts: list[str], zone: list[int], known_title: str) -> None:
     """With a title from metadata: its repeat on the page, and the section labels above that."""
     keys = _title_keys(known_title)
+    # A repeat of the headline is about as long as it: a line that starts like the title, or
+    # shares its words, but runs on for many more words is the first paragraph telling the
+    # story (a lead without a full stop, one that ends in a colon), and stays.
+    longest = word_count(known_title) + _REPEAT_EXTRA_WORDS
     for i in zone[:3]:
-        if _same_headline(texts[i], keys):
+        if _same_headline(texts[i], keys) and word_count(texts[i]) <= longest:
             found.rules[i] = REPEATED_HEADLINE
             return
     # The on-page headline often words the story differently from <title>; in extracted
     # text it is still the first heading-shaped line of some length above the body.
     heads = [i for i in zone[:3] if headline_shaped(texts[i], 30)]
-    full = [i for i in heads if 4 <= word_count(texts[i]) <= 20 and _shares_words(texts[i], known_title)]
+    full = [i for i in heads if 4 <= word_count(texts[i]) <= min(20, longest) and _shares_words(texts[i], known_title)]
     if full:
         found.rules[full[0]] = REPEATED_HEADLINE
         for i in heads:
