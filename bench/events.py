@@ -6,7 +6,8 @@ and recall of events, per split, and what events cost per document.
     .venv/bin/python bench/events.py --only step     # the pure rule alone (seconds)
     .venv/bin/python bench/events.py --scale 500,2000,5000   # cost per document as the corpus grows
 
-Two measurements, each on split A (development) and B (held out: looked at only to measure):
+Two measurements, each on split A (development), B and C (held out: looked at only to measure;
+C has the sites its stories name) and B+C pooled:
 
 * ``step``: ``workers.steps.events`` over the stories as they are (headline + paragraphs,
   published date, a site per story from a pool of 7, so that some stories of one event share
@@ -47,9 +48,19 @@ SITES = [f"site{n}.example" for n in range(7)]
 LOCAL = "ashbury-gazette.example"
 
 
+SPLITS = ("A", "B", "C")  # A: development; B and C: held out (C written later, independently: see the data README)
+HELD_OUT = ("B", "C")
+
+
 def load(split: str) -> tuple[list[dict], list[dict]]:
+    """A split's events and briefs; ``B+C`` is the two held-out splits pooled (more negatives:
+    every story also meets the other split's events). A split without a briefs file has none."""
+    if "+" in split:
+        parts = [load(part) for part in split.split("+")]
+        return [e for events, _ in parts for e in events], [b for _, briefs in parts for b in briefs]
     events = json.loads((DATA / f"events_{split}.json").read_text(encoding="utf-8"))
-    briefs = json.loads((DATA / f"briefs_{split}.json").read_text(encoding="utf-8"))
+    briefs_file = DATA / f"briefs_{split}.json"
+    briefs = json.loads(briefs_file.read_text(encoding="utf-8")) if briefs_file.exists() else []
     return events, briefs
 
 
@@ -61,7 +72,8 @@ def items(split: str) -> list[dict]:
     """Every story and brief: id, label (its event), headline, paragraphs, published, site."""
     events, briefs = load(split)
     out = [{"id": s["story_id"], "label": e["event_id"], "headline": s["headline"], "paragraphs": s["paragraphs"],
-            "published": s["published"], "site": site_of(s["story_id"])} for e in events for s in e["stories"]]
+            "published": s["published"], "site": s.get("site") or site_of(s["story_id"])}
+           for e in events for s in e["stories"]]
     out += [{"id": b["brief_id"], "label": b["brief_id"], "headline": b["headline"], "paragraphs": b["paragraphs"],
              "published": b["published"], "site": LOCAL} for b in briefs]
     return out
@@ -85,7 +97,7 @@ def pairwise(labels: dict[str, str], found: dict[str, object]) -> dict:
 # ------------------------------------------------------------------------------ step
 
 
-def run_step(split: str) -> dict:
+def run_step(split: str, errors: bool = False) -> dict:
     from workers.steps import events as rule
 
     rule.reference()
@@ -100,7 +112,24 @@ def run_step(split: str) -> dict:
     result = pairwise({s["id"]: s["label"] for s in stories}, {s["id"]: assigned[i] for i, s in enumerate(stories)})
     result.update(documents=len(stories), features_us_per_doc=round(feature_cpu / len(stories) * 1e6, 1),
                   clustering_us_per_doc=round(cluster_cpu / len(stories) * 1e6, 1))
+    if errors:
+        result["errors"] = mistakes(rule, stories, features, assigned)
     return result
+
+
+def mistakes(rule, stories: list[dict], features: dict, assigned: dict) -> list[str]:
+    """The pairs the rule got wrong, with their score and shared keys: pairs of one event in
+    different events (missed) and linked pairs of different events (wrongly joined). For the
+    development split only: reading the held-out split's mistakes is fitting to it."""
+    out = []
+    for i, j in itertools.combinations(range(len(stories)), 2):
+        same, together = stories[i]["label"] == stories[j]["label"], assigned[i] == assigned[j]
+        sim = rule.similarity(features[i], features[j])
+        if same and not together:
+            out.append(f"missed {stories[i]['id']} ~ {stories[j]['id']}: {sim.explain()}")
+        elif sim.linked and not same:
+            out.append(f"joined {stories[i]['id']} ~ {stories[j]['id']}: {sim.explain()}")
+    return out
 
 
 # ------------------------------------------------------------------------------ pipeline
@@ -122,7 +151,8 @@ def records(split: str) -> list[tuple[str, dict]]:
         out.append((s["id"], {"text": chrome(s["site"], s["headline"], s["paragraphs"]), "site": s["site"],
                               "url": f"https://{s['site']}/{s['id'].lower()}", "published": s["published"]}))
         if n % 2 == 0 and s["site"] != LOCAL:
-            other = SITES[(SITES.index(s["site"]) + 3) % len(SITES)]
+            at = SITES.index(s["site"]) if s["site"] in SITES else zlib.crc32(s["site"].encode())
+            other = SITES[(at + 3) % len(SITES)]
             out.append((s["id"], {"text": chrome(other, s["headline"], s["paragraphs"]), "site": other,
                                   "url": f"https://{other}/syndicated/{s['id'].lower()}", "published": s["published"]}))
     return out
@@ -280,13 +310,15 @@ def run_scale(n: int, redis_url: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["A", "B", "both"], default="both")
+    parser.add_argument("--split", choices=[*SPLITS, "B+C", "all"], default="all",
+                        help="all: A, B, C and the held-out B+C pooled")
+    parser.add_argument("--errors", action="store_true", help="list split A's wrong pairs (development only)")
     parser.add_argument("--only", choices=["step", "pipeline"], default=None)
     parser.add_argument("--scale", metavar="N,N,...", help="only the cost at these corpus sizes (bench.corpus)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
-    splits = ["A", "B"] if args.split == "both" else [args.split]
+    splits = [*SPLITS, "B+C"] if args.split == "all" else [args.split]
     print(machine_info(), flush=True)
     results: dict = {}
     if args.scale:
@@ -301,7 +333,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.only in (None, "step"):
         for split in splits:
-            results[f"step {split}"] = run_step(split)
+            results[f"step {split}"] = run_step(split, errors=args.errors and split == "A")
+            for line in results[f"step {split}"].pop("errors", []):
+                print(f"  {line}")
             print(f"step     {split}: {json.dumps(results[f'step {split}'])}", flush=True)
     if args.only in (None, "pipeline"):
         with private_redis() as redis:
