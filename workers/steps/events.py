@@ -64,7 +64,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
-VERSION = 1  # bump when keys, weights or the rule change: stored events must then be re-assigned
+VERSION = 2  # bump when keys, weights or the rule change: stored events must then be re-assigned
 WINDOW_HOURS = 72
 THRESHOLD = 0.16
 SAME_SITE_THRESHOLD = 0.32  # twice THRESHOLD
@@ -159,9 +159,10 @@ class Features:
             object.__setattr__(self, "total", math.fsum(self.keys.values()))
 
     def hashed(self) -> "Features":
-        """The same features keyed by kind letter + ``key_hash`` (``t-4212...``), labels kept."""
-        keys = {k[0] + str(key_hash(k)): w for k, w in self.keys.items()}
-        labels = {k[0] + str(key_hash(k)): label for k, label in self.labels.items()}
+        """The same features keyed by kind + ``key_hash`` (``t-4212...``; a name's kind keeps
+        its counts of strong and rare words, ``e21-4212...``), labels kept."""
+        keys = {_kind(k) + str(key_hash(k)): w for k, w in self.keys.items()}
+        labels = {_kind(k) + str(key_hash(k)): label for k, label in self.labels.items()}
         return Features(keys, labels, self.at, self.site, self.total)
 
     def retrieval_keys(self) -> list[int]:
@@ -169,6 +170,12 @@ class Features:
         link needs ``MIN_SHARED`` shared keys of weight >= ``MIN_KEY_WEIGHT``, so indexing
         only those loses no link."""
         return sorted(int(k[1:]) for k, w in self.keys.items() if w >= MIN_KEY_WEIGHT and k[0] != "e")
+
+
+def _kind(key: str) -> str:
+    """``t``, ``n`` or ``e`` + a name's counts of strong and rare words: what ``hashed`` keeps
+    of a key."""
+    return key[:3] if key[0] == "e" else key[0]
 
 
 _CYRILLIC = dict(zip(
@@ -275,7 +282,8 @@ def _keys_of(text: str, boost: float, ref: Reference, keys: dict[str, float], la
         capitalised = [i for i in run if words[i] not in _CONNECTORS]
         if len(capitalised) >= 2:
             rarest = max(info[i][0] for i in capitalised)
-            add("e:" + " ".join(info[i][1] for i in run), rarest + ENTITY_BONUS, " ".join(tokens[i] for i in run))
+            pieces = _pieces_of_name([info[i] for i in capitalised])
+            add(f"e{pieces}:" + " ".join(info[i][1] for i in run), rarest + ENTITY_BONUS, " ".join(tokens[i] for i in run))
         run.clear()
 
     previous_end = 0
@@ -307,6 +315,18 @@ def _keys_of(text: str, boost: float, ref: Reference, keys: dict[str, float], la
                 weight *= PROPER_BOOST  # capitalised inside a sentence: a name
             add("t:" + stem, weight, word)
     close_run()
+
+
+def _pieces_of_name(words: list[tuple[float, str]]) -> str:
+    """How many of a name's words count as evidence on their own, as two digits: strong ones
+    (weight, as a name inside a sentence, of at least ``MIN_KEY_WEIGHT``) and rare ones (at
+    least ``RARE_WEIGHT``). "Lakeshore Motors" is 21 (two strong words, one of them rare),
+    "Central Bank of Kenya" 11. A function of the phrase alone, so both articles sharing it
+    give it the same key; ``similarity`` then counts the name once, not once per word."""
+    weights = [w * PROPER_BOOST for w, stem in words if len(stem) >= 3]  # shorter words have no key
+    strong = sum(w >= MIN_KEY_WEIGHT for w in weights)
+    rare = sum(w >= RARE_WEIGHT for w in weights)
+    return f"{min(strong, 9)}{min(rare, 9)}"
 
 
 def _meaningful_number(digits: str) -> bool:
@@ -345,7 +365,7 @@ def similarity(a: Features, b: Features, *, explain: bool = True) -> Similarity:
         keys_a, keys_b = keys_b, keys_a
     common: list[str] = []
     weights: list[float] = []
-    strong = rare = 0
+    strong = rare = strong_overlap = rare_overlap = 0
     for key, w in keys_a.items():
         v = keys_b.get(key)
         if v is None:
@@ -354,10 +374,17 @@ def similarity(a: Features, b: Features, *, explain: bool = True) -> Similarity:
             w = v
         common.append(key)
         weights.append(w)
-        if w >= MIN_KEY_WEIGHT and key[0] != "e":  # a phrase and its words are one piece of evidence
+        if key[0] == "e":
+            # a name and its words are one piece of evidence: "Lakeshore Motors" in two
+            # stories is one shared fact (the company), not two
+            strong_overlap += max(int(key[1]) - 1, 0)
+            rare_overlap += max(int(key[2]) - 1, 0)
+        elif w >= MIN_KEY_WEIGHT:
             strong += 1
             if w >= RARE_WEIGHT:
                 rare += 1
+    strong -= min(strong_overlap, max(strong - 1, 0))
+    rare -= min(rare_overlap, max(rare - 1, 0))
     total = math.sqrt(max(a.total, 1e-9) * max(b.total, 1e-9))
     score = math.fsum(weights) / total if weights else 0.0  # fsum: exact, so the same in any order
     same_site = bool(a.site) and a.site == b.site
