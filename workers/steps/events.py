@@ -168,8 +168,15 @@ class Features:
     def retrieval_keys(self) -> list[int]:
         """The keys of a hashed ``Features`` through which any linked article is found: every
         link needs ``MIN_SHARED`` shared keys of weight >= ``MIN_KEY_WEIGHT``, so indexing
-        only those loses no link."""
-        return sorted(int(k[1:]) for k, w in self.keys.items() if w >= MIN_KEY_WEIGHT and k[0] != "e")
+        only those (words, numbers, and names none of whose words counts alone) loses no link."""
+        return sorted(int(k[len(_kind(k)):]) for k, w in self.keys.items() if w >= MIN_KEY_WEIGHT and _counted(k))
+
+
+def _counted(key: str) -> bool:
+    """Whether a key counts as a piece of evidence of its own (with weight >= ``MIN_KEY_WEIGHT``):
+    every word and number, and a name none of whose words does ("Porto Alegre", "Mo i Rana":
+    common words, a rare phrase). A name with strong words counts through them, once."""
+    return key[0] != "e" or key[1] == "0"
 
 
 def _kind(key: str) -> str:
@@ -376,9 +383,11 @@ def similarity(a: Features, b: Features, *, explain: bool = True) -> Similarity:
         weights.append(w)
         if key[0] == "e":
             # a name and its words are one piece of evidence: "Lakeshore Motors" in two
-            # stories is one shared fact (the company), not two
+            # stories is one shared fact (the company), not two; "Porto Alegre" is one too
             strong_overlap += max(int(key[1]) - 1, 0)
             rare_overlap += max(int(key[2]) - 1, 0)
+            if key[1] == "0" and w >= MIN_KEY_WEIGHT:
+                strong += 1
         elif w >= MIN_KEY_WEIGHT:
             strong += 1
             if w >= RARE_WEIGHT:
