@@ -102,3 +102,24 @@ def test_a_shared_name_is_one_piece_of_evidence_not_one_per_word():
                               "middle seat until the anchor is replaced.", at=86400, site="b.example")
     assert rule.similarity(recall, follow_up).linked
     assert rule.similarity(recall.hashed(), follow_up.hashed()).linked
+
+
+def test_a_name_of_common_words_counts_as_a_piece_of_evidence_and_is_indexed():
+    # "Porto Alegre": two common Portuguese words, a rare name. With the river's name it makes
+    # the two shared facts a link needs; its words alone would not.
+    flood = rule.features("Guaíba river floods central Porto Alegre",
+                          "The Guaíba river burst its banks in Porto Alegre on Sunday, flooding the historic centre "
+                          "after four days of torrential rain.", at=0, site="a.example")
+    mayor = rule.features("Porto Alegre mayor blames broken flood gates",
+                          "Porto Alegre's mayor said a faulty gate in the flood wall had let the Guaíba pour into "
+                          "downtown streets.", at=20 * 3600, site="b.example")
+    assert rule.similarity(flood, mayor).linked
+    hashed_flood, hashed_mayor = flood.hashed(), mayor.hashed()
+    assert rule.similarity(hashed_flood, hashed_mayor).linked
+    # the store finds candidates through retrieval keys: the pair must share MIN_SHARED of them
+    shared = set(hashed_flood.retrieval_keys()) & set(hashed_mayor.retrieval_keys())
+    assert len(shared) >= rule.MIN_SHARED
+    # one name alone is still one piece: a story sharing only "Porto Alegre" is not linked
+    football = rule.features("Porto Alegre club signs striker", "Grêmio of Porto Alegre signed a striker on "
+                             "Monday for an undisclosed fee.", at=3600, site="c.example")
+    assert not rule.similarity(flood, football).linked
