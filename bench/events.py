@@ -48,7 +48,7 @@ SITES = [f"site{n}.example" for n in range(7)]
 LOCAL = "ashbury-gazette.example"
 
 
-SPLITS = ("A", "D", "B", "C")  # A, D: development; B, C: held out (see bench/data/stories/README.md)
+SPLITS = ("A", "D", "B", "C", "E")  # A, D: development; B, C, E: held out (see bench/data/stories/README.md)
 DEV = ("A", "D")
 
 
