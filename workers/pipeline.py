@@ -85,7 +85,7 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     with outcome.stage("store"):
         stored = _store(runtime, batch, rows, failures)
     with outcome.stage("index"):
-        to_link = _match(runtime, batch, stored, outcome)
+        to_link = _match(runtime, batch, stored, outcome, rows)
     if to_link:
         with outcome.stage("link"):
             _link(runtime, to_link, outcome)
@@ -234,9 +234,11 @@ def require_index(runtime, batch: list[int], seen: str | None = None) -> str:
     return mark
 
 
-def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, list[Edge]]]:
+def _match(runtime, batch: Batch, stored, outcome: Outcome, rows: list[dict] = ()) -> list[tuple[int, list[Edge]]]:
     """Insert the fingerprints into the index and verify the candidates it returns
-    (``workers.candidates.verify``: the estimate triages, the exact shingles decide)."""
+    (``workers.candidates.verify``: the estimate triages, the exact shingles decide). ``rows``:
+    what this batch cleaned; a text is taken from them when its fingerprint is the one stored
+    (a concurrent redelivery that wrote first may have stored another)."""
     ids = [d.id for d in batch.todo]
     seen = None
     if any(status != FAILED and fp is not None for _, status, fp in stored):
@@ -252,7 +254,11 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, l
     # run in id order, so a later document of the batch sees the earlier ones as candidates.
     candidates = runtime.index.insert_many(indexed) if indexed else []
     to_link = []
-    verified = verify(runtime, indexed, candidates) if indexed else []
+    stored_fingerprints = {doc_id: fp for doc_id, _, fp in stored}
+    texts = {row["doc_id"]: row["v_text"] for row in rows
+             if row["doc_id"] in stored_fingerprints
+             and bytes(stored_fingerprints[row["doc_id"]] or b"") == row["v_fingerprint"]}
+    verified = verify(runtime, indexed, candidates, texts) if indexed else []
     for (doc_id, fingerprint), matches in zip(indexed, verified):
         original_id = exact_copies.get(doc_id)
         if original_id is not None and all(other != original_id for other, _, _ in matches):
