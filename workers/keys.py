@@ -11,6 +11,7 @@ can see the whole Redis layout at once:
 ``<ns>:lsh:...``             the duplicate index (``workers.index``)
 ``<ns>:metrics:...``         counters and the per-minute history (``workers.queue.counters``)
 ``<ns>:dlq:reasons``         why each dead letter died
+``<ns>:dlq:outage``          the dead letters that died of an outage
 ``<ns>:inbox``               the watched inbox's backlog
 ``<ns>:janitor:...``         the self-repair's lock, its fleet-wide timer and its last repair
 ``<ns>:site:<site>:...``     a site's chrome learned online (``workers.sites.SiteStream``)
@@ -63,6 +64,12 @@ def minute_key(namespace: str, minute: int) -> str:
 
 def reasons_key(namespace: str) -> str:
     return f"{namespace}:dlq:reasons"
+
+
+def outage_letters_key(namespace: str) -> str:
+    """The dead letters that died of an outage (a set of redis message ids): few, so that
+    ``corpus status`` counts them without listing every dead letter."""
+    return f"{namespace}:dlq:outage"
 
 
 def inbox_key(namespace: str) -> str:

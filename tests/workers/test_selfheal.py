@@ -84,6 +84,9 @@ def test_dead_letters_of_an_outage_are_retried_and_others_kept(sqlite_corpus, mo
     bug = dead_letter_without_worker(env, monkeypatch, ([42],), traceback=BUG)
     rt = runtime_for(env, monkeypatch)
     xq = f"{rt.broker.namespace}:{QUEUE}.XQ"
+    from workers.ops.status import repairs
+
+    assert repairs(rt.redis, env.namespace)["dead_letters_outage"] == 1  # the outage's, not the bug's
 
     assert rt.self_heal.run_once() == {"dead_letters_retried": 1}
     assert [m.decode() for m in rt.redis.zrange(xq, 0, -1)] == [bug]
@@ -111,6 +114,14 @@ def test_a_dead_letter_that_keeps_dying_is_left_to_a_person(sqlite_corpus, monke
             rt.broker.do_nack(QUEUE, rid)
             record_reason(rt.redis, env.namespace, rid, OUTAGE, None)
     assert rt.redis.zcard(f"{rt.broker.namespace}:{QUEUE}.XQ") == 1
+    from workers.ops.dlq import DeadLetters
+    from workers.ops.status import repairs
+
+    assert repairs(rt.redis, env.namespace)["dead_letters_outage"] == 0  # no retry left: a person's now
+    letters = DeadLetters(rt.redis, env.namespace)
+    assert [e["outage"] for e in letters.list()] == [True]
+    letters.discard(letters.ids()[0])
+    assert rt.redis.scard(letters.outage) == 0
 
 
 def test_outage_errors_are_told_from_bad_input():
