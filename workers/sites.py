@@ -194,6 +194,7 @@ class SiteStream:
         self.prefix = lambda site: site_stream_prefix(namespace, site)
         self.script = client.register_script(_UPDATE)
         self.cache: dict[str, LearnedLines | None] = {}
+        self.calm: dict[str, int] = {}  # pages folded since the site last moved (clean_in_order)
 
     def _keys(self, site: str) -> list[str]:
         p = self.prefix(site)
@@ -256,33 +257,45 @@ class SiteStream:
 
     def clean_in_order(self, items: list, site_of: Callable, clean: Callable) -> None:
         """Clean a batch of pages as if one after the other, each with the lines its site had
-        learned from the pages before it, in one round trip per batch rather than per page.
+        learned from the pages before it, in one round trip per batch (once a site is settled)
+        rather than one per page.
 
         ``clean(item, learned)`` cleans one page with ``learned`` (the caller keeps the result;
         a later call for the same item replaces it) and returns its evidence, or ``None``.
-        Every page is cleaned with its site's current lines and all are folded at once; a site
-        whose version moves (a page taught it a line, or another worker did) has the pages after
-        that point folded only if still current, and those that were not are cleaned again with
-        the new lines. Learning a line is rare (a few times in a site's life), so nearly every
-        batch takes one pass and one round trip."""
-        pending = list(items)
-        while pending:
-            versions = {}
-            pages = []
-            for item in pending:
-                site = site_of(item)
+        Each pass cleans up to a window of each site's next pages with its current lines and
+        folds them all in one pipeline. When a site's version moves (a page taught it a line,
+        or another worker did), the pages after that point are not folded and go again, cleaned
+        with the new lines. A site learns most in its first pages, so its window starts at one
+        page and doubles with each page folded without a move (back to one after a move): a
+        young site takes a few more round trips, a settled one takes one pass, and the pages
+        cleaned twice stay few (``bench/hotpath.py``: fresh and warm sites)."""
+        queues: dict = {}
+        for item in items:
+            queues.setdefault(site_of(item), []).append(item)
+        while queues:
+            batch, pages, versions = [], [], {}
+            for site, queue in queues.items():
                 learned = self.lines(site)
-                evidence = clean(item, learned)
-                # The first page of a site in a pass is folded whatever the version, as a lone
-                # page always was; the ones after it only while their lines are still current.
-                expected = versions.get(site) if site in versions else None
-                versions.setdefault(site, learned.version if learned else 0)
-                pages.append((site, evidence, expected))
-            again, stale = [], set()
-            for item, (site, _, _), (version, ok) in zip(pending, pages, self.observe_all(pages)):
+                window = len(queue) if not site else max(1, self.calm.get(site, learned.pages if learned else 0))
+                for n, item in enumerate(queue[:window]):
+                    # The first page of a site in a pass is folded whatever the version, as a lone
+                    # page always was; the ones after it only while their lines are still current.
+                    expected = None if n == 0 else versions[site]
+                    versions[site] = learned.version if learned else 0
+                    batch.append(item)
+                    pages.append((site, clean(item, learned), expected))
+            done: dict = {}
+            stale: set = set()
+            for item, (site, _, _), (version, ok) in zip(batch, pages, self.observe_all(pages)):
                 if site in stale or not ok:
                     stale.add(site)
-                    again.append(item)
-                elif version is not None and version != versions[site]:
+                    continue
+                done[site] = done.get(site, 0) + 1
+                if version is not None and version != versions[site]:
                     stale.add(site)  # folded, and the site moved: the pages after it had old lines
-            pending = again
+            for site in list(queues):
+                if site:
+                    self.calm[site] = 0 if site in stale else self.calm.get(site, 0) + done.get(site, 0)
+                queues[site] = queues[site][done.get(site, 0):]
+                if not queues[site]:
+                    del queues[site]
