@@ -65,6 +65,40 @@ def test_a_lost_index_and_a_lost_queue_are_mended_once(sqlite_corpus, monkeypatc
         assert [session.get(Document, ids[n]).article_id for n in ("trimmed", "first-half")] == [full.article_id] * 2
 
 
+def test_the_stranded_check_reads_a_long_queue_a_share_per_period_and_finds_the_one_no_message_carries(
+        sqlite_corpus, monkeypatch):
+    from models.documents import NewDocument, record
+    from workers.queue import selfheal
+    from workers.queue.messages import enqueue
+
+    env = sqlite_corpus
+    rt = runtime_for(env, monkeypatch)
+    with session_scope(rt.engine) as session:
+        ids = [d for d, _ in record(session, [NewDocument(source=f"n{n}", data=f"note {n}".encode(), format="text")
+                                              for n in range(301)])]
+    lost = ids[150]
+    enqueue(rt.broker, [d for d in ids if d != lost], batch_size=1)  # 300 messages; one document lost its own
+    monkeypatch.setattr(selfheal, "SCAN_MESSAGES", 40)
+    periods = []
+    for _ in range(30):
+        rt.redis.delete(stranded_timer_key(env.namespace))  # the next period
+        done: dict = {}
+        rt.self_heal.requeue_stranded(done, now=time.time() + LATER)
+        periods.append(done)
+        if done:
+            break
+    assert periods[-1] == {"stranded_requeued": 1} and len(periods) >= 300 // 40  # a share of the queue each
+    snap = queue_snapshot(rt.redis, rt.broker.namespace, QUEUE)
+    assert snap.queued == set(ids) and snap.messages == 301
+
+    rt.redis.delete(stranded_timer_key(env.namespace))
+    for _ in range(12):  # a whole pass more: every document is carried, nothing is enqueued twice
+        rt.redis.delete(stranded_timer_key(env.namespace))
+        done = {}
+        rt.self_heal.requeue_stranded(done, now=time.time() + LATER)
+        assert done == {}
+
+
 def test_documents_within_their_grace_are_left_to_their_front_door(sqlite_corpus, monkeypatch):
     env = sqlite_corpus
     rt = runtime_for(env, monkeypatch)
