@@ -117,11 +117,13 @@ def main(argv=None) -> None:
     ap.add_argument("--redis-url", default=None)
     ap.add_argument("--masters", type=int, default=0, help="the latency/memory run on a cluster of this many masters")
     ap.add_argument("--cluster", action="store_true", help="rate on one Redis and on 1/2/3-master clusters")
+    ap.add_argument("--single", action="store_true",
+                    help="--cluster on one Redis only: one round trip per batch against three, A B A B")
     ap.add_argument("--docs", type=int, default=40_000, help="--cluster: documents loaded per setup")
     ap.add_argument("--clients", type=int, default=2, help="--cluster: client processes inserting at once")
     ap.add_argument("--batch", type=int, default=16, help="--cluster: documents per insert_many (CORPUS_BATCH_SIZE)")
     a = ap.parse_args(argv)
-    if a.cluster:
+    if a.cluster or a.single:
         return cluster_main(a)
     sizes = [int(x) for x in a.sizes.split(",")] if a.sizes else ([10_000, 100_000, 1_000_000] if a.full else [10_000, 100_000])
 
@@ -234,22 +236,26 @@ def _load(args) -> tuple[float, int]:
     if kind == "old":
         client = redis.Redis(unix_socket_path=target)
         ix = old_index_class()(client, prefix)
-    elif kind == "single":
+    elif kind in ("single", "single3"):
         client = redis.Redis(unix_socket_path=target)
         ix = LshIndex(client, prefix)
+        ix.one_trip = kind == "single"  # single3: the three round trips of a cluster's path
     else:
         from workers.runtime import connect_index
 
         ix = LshIndex(connect_index(target), prefix)
     gen = Gen(100 + worker, copy_ratio)
     mine = [b for b in range(0, docs, batch) if (b // batch) % clients == worker]
-    cands = 0
+    cands, cpu = 0, 0.0
     t0 = time.perf_counter()
     for start in mine:
         k = min(batch, docs - start)
-        for found in ix.insert_many(list(zip(range(start, start + k), gen.batch(k)))):
+        items = list(zip(range(start, start + k), gen.batch(k)))
+        c0 = time.process_time()
+        for found in ix.insert_many(items):
             cands += len(found)
-    return time.perf_counter() - t0, cands
+        cpu += time.process_time() - c0
+    return time.perf_counter() - t0, cands, cpu
 
 
 def _cpu(client) -> float:
@@ -267,12 +273,15 @@ def cluster_main(a) -> None:
     print(machine_info())
     print(f"{a.docs} synthetic documents ({a.copy_ratio:.0%} near copies) per setup, {a.clients} client processes, "
           f"batches of {a.batch}; docs/s = documents / wall time of the slowest client")
-    print(f"{'setup':<28} {'docs/s':>8} {'bytes/doc':>9} {'server CPU us/doc':>17}  per master: keys, MB")
-    rows = {}
+    print(f"{'setup':<28} {'docs/s':>8} {'bytes/doc':>9} {'server CPU us/doc':>17} {'client CPU us/doc':>17}"
+          "  per master: keys, MB")
+    rows: dict = {}
     setups = [("old layout, one Redis", "old", None, 0), ("one Redis", "single", None, 0),
               ("cluster, 1 master", "cluster", 1, 0), ("cluster, 2 masters", "cluster", 2, 0),
               ("cluster, 3 masters", "cluster", 3, 0),
               ("cluster, 3 masters + replicas", "cluster", 3, 1)]  # every write waits for its replica
+    if a.single:  # one Redis, one round trip per batch against three, A B A B
+        setups = [("one Redis, 3 round trips", "single3", None, 0), ("one Redis", "single", None, 0)] * 2
     ctx = multiprocessing.get_context("fork")
     for name, kind, masters, replicas in setups:
         if kind == "old" and old_index_class() is None:
@@ -304,18 +313,20 @@ def cluster_main(a) -> None:
             mem = [used_memory(c) - m for c, m in zip(nodes, mem0)]
             cpu = [_cpu(c) - c0 for c, c0 in zip(nodes, cpu0)]
             per_master = ", ".join(f"{c.dbsize()}, {m / 2**20:.0f}" for c, m in zip(nodes, mem))
-            rate = a.docs / max(t for t, _ in results)
-            rows[name] = rate
-            print(f"{name:<28} {rate:>8.0f} {sum(mem) / a.docs:>9.0f} {sum(cpu) / a.docs * 1e6:>17.0f}  {per_master}",
-                  flush=True)
+            rate = a.docs / max(t for t, _, _ in results)
+            rows.setdefault(name, []).append(rate)
+            client_cpu = sum(c for _, _, c in results) / a.docs * 1e6
+            print(f"{name:<28} {rate:>8.0f} {sum(mem) / a.docs:>9.0f} {sum(cpu) / a.docs * 1e6:>17.0f} "
+                  f"{client_cpu:>17.0f}  {per_master}", flush=True)
         finally:
             if cluster:
                 cluster.stop()
             if server:
                 server.stop()
-    base = rows.get("one Redis")
+    rates = {k: sum(v) / len(v) for k, v in rows.items()}
+    base = rates.get("one Redis")
     if base:
-        print("ratios to one Redis: " + ", ".join(f"{k} {v / base:.2f}x" for k, v in rows.items()))
+        print("ratios to one Redis: " + ", ".join(f"{k} {v / base:.2f}x" for k, v in rates.items()))
 
 
 class PrivateRedisServer:

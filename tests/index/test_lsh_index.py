@@ -294,3 +294,29 @@ def test_an_index_of_the_older_single_script_layout_is_refused(index):
     index.r.hset(index.prefix + "meta", "L", 4)  # what main's index kept beside its params
     with pytest.raises(ParamsMismatch, match="reindex"):
         LshIndex(index.r, index.prefix).ensure_params(dedup.params())
+
+
+def test_one_round_trip_on_one_redis_finds_what_the_three_step_path_finds(redis_client):
+    """On one Redis a batch is inserted in one round trip: the same candidates, with their
+    records, as the three-step path a cluster takes, across record-shard allocations (every
+    512 ids), near copies inside a batch and of earlier batches, and a replaced fingerprint."""
+    rng = np.random.default_rng(17)
+    one, three = (LshIndex(redis_client, f"test-{uuid.uuid4().hex}:") for _ in range(2))
+    three.one_trip = False
+    try:
+        for ix in (one, three):
+            ix.ensure_params(dedup.params())
+        stories = [synthetic_fp(rng) for _ in range(40)]
+        for start in range(0, 1200, 16):
+            batch = [(doc_id, synthetic_fp(rng, stories[int(rng.integers(40))].signature, keep=0.9))
+                     for doc_id in range(start, start + 16)]
+            if start == 640:
+                batch[3] = (5, batch[3][1])  # an id that holds another fingerprint: replaced
+            got, expected = one.insert_many(batch), three.insert_many(batch)
+            assert [[(c, fp.to_bytes()) for c, fp in found] for found in got] == \
+                   [[(c, fp.to_bytes()) for c, fp in found] for found in expected]
+        assert one.count() == three.count() and one.get(5) == three.get(5)
+        assert sum(len(found) for found in got) > 0
+    finally:
+        for ix in (one, three):
+            ix.clear()

@@ -25,6 +25,9 @@ spreads the groups over its masters):
 An insert is three round trips, each a pipeline (one script per group touched): the records
 (``record.lua``), then every band key's bucket insert-and-query (``insert.lua``, all of a
 batch's documents that fall in one group in one call, in order), then the candidates' records.
+On one Redis (one group) the three are one round trip: ``_ONE_TRIP`` runs the same two
+scripts as functions, then reads the candidates' records; a batch that needs a record shard
+allocated, replaces a fingerprint or meets a concurrent split takes the three-step path.
 Records go first, so an id found in a bucket always has its record. Each band key's insert
 and query is one script on the one slot that holds that band: of two documents sharing a
 band, the later insert sees the earlier, wherever the other bands of either live and
@@ -40,7 +43,7 @@ import struct
 import time
 from collections import defaultdict
 
-from workers.index.scripts import Script, is_cluster, pipeline, run
+from workers.index.scripts import Script, as_function, is_cluster, pipeline, run
 from workers.keys import glob_escape
 from workers.steps import dedup
 from workers.steps.dedup import Fingerprint, index_keys
@@ -65,6 +68,44 @@ _MAX_SPLITS = 64
 CALL_DOCS = 64
 
 
+# One Redis only (its GETRANGEs read record shards not in KEYS, which a cluster refuses): record.lua
+# then insert.lua, then the records of the candidates insert.lua found. ARGV: 1 record.lua's
+# KEYS count, 2 its ARGV count, 3 record shard name less its number, 4 record bytes, 5 records per
+# shard, 6 documents, then record.lua's ARGV, then insert.lua's; KEYS: record.lua's, insert.lua's.
+# Returns {0} when a record needs the client (an allocation or a conflict: nothing else is done),
+# else {1, insert.lua's reply, candidate ids, their records}.
+_ONE_TRIP = as_function("record.lua", "record") + as_function("insert.lua", "insert") + """
+local nk, na = tonumber(ARGV[1]), tonumber(ARGV[2])
+local shards, RS, SLOTS, ndocs = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local function slice(t, a, b)
+  local o = {}
+  for i = a, b do o[#o + 1] = t[i] end
+  return o
+end
+local rec = record(slice(KEYS, 1, nk), slice(ARGV, 7, 6 + na))
+for i = 1, #rec, 2 do
+  if rec[i] ~= 'new' and rec[i] ~= 'same' then return {0} end
+end
+local ins = insert(slice(KEYS, nk + 1, #KEYS), slice(ARGV, 7 + na, #ARGV))
+local want, seen, records = {}, {}, {}
+local at = 5
+for _ = 1, ndocs do
+  local n = tonumber(ins[at])
+  for j = at + 1, at + n do
+    local c = tonumber(ins[j])
+    if not seen[c] then
+      seen[c] = true
+      want[#want + 1] = c
+      local off = (c % SLOTS) * RS
+      records[#records + 1] = redis.call('GETRANGE', shards .. math.floor(c / SLOTS), off, off + RS - 1)
+    end
+  end
+  at = at + 2 + n
+end
+return {1, ins, want, records}
+"""
+
+
 class ParamsMismatch(RuntimeError):
     """The index was built with different dedup parameters; reindex or fix the configuration."""
 
@@ -78,6 +119,10 @@ def _h(band_key: bytes) -> int:
 
 
 class LshIndex:
+    #: One round trip per batch on one Redis (``_insert_one_trip``); off only for the side-by-side
+    #: in ``bench/scale.py --single``.
+    one_trip = True
+
     def __init__(self, client, prefix: str):
         self.r = client
         self.prefix = prefix
@@ -85,6 +130,7 @@ class LshIndex:
         self._unrecord = Script("unrecord.lua")
         self._insert = Script("insert.lua")
         self._remove = Script("remove.lua")
+        self._one_trip = Script("one_trip", _ONE_TRIP)
         self._state: dict[int, tuple[int, int, int]] = {}  # group -> (L, p, nent) as last seen
         self.groups = GROUPS if is_cluster(client) else 1
         self.layout = f"groups={self.groups};slots={SLOTS};v2"
@@ -146,6 +192,10 @@ class LshIndex:
                     for found in self.insert_many(items[start : start + CALL_DOCS], now=ts)]
         if not items:
             return []
+        if self.one_trip and self.groups == 1 and not is_cluster(self.r):
+            done = self._insert_one_trip(items, ts)
+            if done is not None:
+                return done
         for _ in range(10):
             conflicts = self._write_records(items, ts)
             if not conflicts:
@@ -156,6 +206,46 @@ class LshIndex:
             raise RuntimeError("could not insert: concurrent replacements")
         found = self._buckets(items)
         return self._fetch(items, found)
+
+    def _insert_one_trip(self, items, ts: float) -> list[list[tuple[int, Fingerprint]]] | None:
+        """:meth:`insert_many` in one round trip on one Redis; ``None`` when the batch needs the
+        three-step path (what ``_ONE_TRIP`` leaves to it: a record shard to allocate, an id that
+        holds another fingerprint, band keys handed back by a concurrent split). That path
+        starts over: what this call wrote is written again as it is (idempotent)."""
+        stamp = struct.pack("<I", int(ts) & 0xFFFFFFFF)
+        rkeys, rargs = self._record_call(0, [(d, fp.to_bytes() + stamp) for d, fp in items], _day(ts))
+        groups = self._by_group(items)
+        [(_, ikeys, iargs)] = self._plan(groups, splits=True)
+        reply = run(self.r, [(self._one_trip, [*rkeys, *ikeys],
+                              [len(rkeys), len(rargs), self._g(0, "r:"), RECORD_BYTES, SLOTS, len(groups[0]),
+                               *rargs, *iargs])])[0]
+        if int(reply[0]) == 0:
+            return None
+        ins, wanted, raws = reply[1], reply[2], reply[3]
+        found: dict[int, set[int]] = {d: set() for d, _ in items}
+        at = 4
+        for doc_id, _ in groups[0]:
+            n = int(ins[at])
+            found[doc_id].update(int(x) for x in ins[at + 1 : at + 1 + n])
+            if ins[at + 1 + n]:
+                return None  # a concurrent split moved some band keys: readdressed by the three-step path
+            at += 2 + n
+        self._state[0] = (int(ins[1]), int(ins[2]), int(ins[3]))
+        records = {int(c): Fingerprint.from_bytes(raw) for c, raw in zip(wanted, raws)
+                   if len(raw) == RECORD_BYTES and raw[0] != 0}
+        return [[(c, records[c]) for c in sorted(found[d] - {d}) if c in records] for d, _ in items]
+
+    def _record_call(self, group: int, docs, day: int) -> tuple[list, list]:
+        """record.lua's KEYS and ARGV for ``docs`` ((id, record) of one group)."""
+        shards = sorted({d // SLOTS for d, _ in docs})
+        keys = [self._g(group, "rc"), self._g(group, "days"), self._g(group, f"t:{day}"),
+                *[self._g(group, f"r:{s}") for s in shards]]
+        where = {s: 4 + i for i, s in enumerate(shards)}
+        args: list = [RECORD_BYTES, day]
+        for doc_id, rec in docs:
+            s = doc_id // SLOTS
+            args += [doc_id, s, where[s], (doc_id % SLOTS) * RECORD_BYTES, rec]
+        return keys, args
 
     def _write_records(self, items, ts: float) -> list[tuple[int, bytes]]:
         """Write every record (allocating missing shards); returns (id, stored record) of the ids
@@ -170,14 +260,7 @@ class LshIndex:
                 by_group[(doc_id // SLOTS) % self.groups].append((doc_id, rec))
             calls, order = [], []
             for group, docs in by_group.items():
-                shards = sorted({d // SLOTS for d, _ in docs})
-                keys = [self._g(group, "rc"), self._g(group, "days"), self._g(group, f"t:{day}"),
-                        *[self._g(group, f"r:{s}") for s in shards]]
-                where = {s: 4 + i for i, s in enumerate(shards)}
-                args: list = [RECORD_BYTES, day]
-                for doc_id, rec in docs:
-                    s = doc_id // SLOTS
-                    args += [doc_id, s, where[s], (doc_id % SLOTS) * RECORD_BYTES, rec]
+                keys, args = self._record_call(group, docs, day)
                 calls.append((self._record, keys, args))
                 order.append(docs)
             alloc = []

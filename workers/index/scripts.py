@@ -53,11 +53,18 @@ def pipeline(client):
 
 
 class Script:
-    """One of the index's Lua scripts, by file name beside this module."""
+    """One of the index's Lua scripts, by file name beside this module (or its ``source``)."""
 
-    def __init__(self, name: str) -> None:
-        self.source = (_HERE / name).read_text()
+    def __init__(self, name: str, source: str | None = None) -> None:
+        self.source = (_HERE / name).read_text() if source is None else source
         self.sha = hashlib.sha1(self.source.encode()).hexdigest()
+
+
+def as_function(name: str, function: str) -> str:
+    """The script ``name`` as a local Lua function ``function(KEYS, ARGV)`` (its own KEYS and
+    ARGV shadow the caller's; its top-level ``return`` returns from the function), for a script
+    that runs several of them in one call without a second copy of their code."""
+    return f"local function {function}(KEYS, ARGV)\n{(_HERE / name).read_text()}\nend\n"
 
 
 def run(client, calls: list[tuple[Script, list, list]], *, wait: bool = False) -> list:
