@@ -27,6 +27,8 @@ from __future__ import annotations
 import time
 
 from . import html as _html
+from . import rules as _rules
+from . import site_stream as _site_stream
 from .html import ExtractionTimeout
 from .text import clean as _clean
 from .result import Cleaned, Removed
@@ -47,8 +49,16 @@ __all__ = [
     "SiteModel",
     "clean_html",
     "clean_text",
+    "forget",
     "learn_site_model",
 ]
+
+
+def forget() -> None:
+    """Empty the process's memory of lines already classified and hashed, as in a fresh process
+    (what a benchmark that cleans the same documents in several rounds calls between them)."""
+    _rules.forget()
+    _site_stream.line_hash.cache_clear()
 
 
 def clean_text(text: str, *, site: str | None = None, site_model: SiteModel | None = None,
