@@ -37,6 +37,7 @@ _TYPOGRAPHIC = "’‘“”—–…«»·•\u00a0"
 #: ASCII bytes as :func:`fold` leaves them: digits as ``0``, letters kept, the rest a space.
 _ASCII_FOLD = bytes(48 if chr(c).isdigit() else c if chr(c).isalnum() else 32 for c in range(128)) + bytes(range(128, 256))
 _ZEROS = re.compile(r"00+")
+_SPACES = re.compile(r"  +")
 
 
 def fold(text: str) -> str:
@@ -60,7 +61,9 @@ def fold(text: str) -> str:
     s = s.encode().translate(_ASCII_FOLD).decode()
     if "00" in s:
         s = _ZEROS.sub("0", s)
-    return " ".join(s.split())
+    if "  " in s:  # (one pass in C: splitting into words would make an object per word)
+        s = _SPACES.sub(" ", s)
+    return s.strip(" ")
 
 
 def fold_reference(text: str) -> str:
@@ -78,7 +81,17 @@ def line_key(text: str) -> str:
     templates ("... by clicking on the [top/vote] buttons below" against "... in the
     【up/down】 buttons below") keeps its opening and its close.
     """
-    toks = fold(text).split()
-    if len(toks) <= KEY_HEAD + KEY_TAIL + 1:
-        return " ".join(toks)
-    return " ".join(toks[:KEY_HEAD]) + " … " + " ".join(toks[-KEY_TAIL:])
+    s = fold(text)
+    if s.count(" ") <= KEY_HEAD + KEY_TAIL:  # folded text is single-spaced: spaces + 1 words
+        return s
+    return head_words(s, KEY_HEAD) + " … " + tail_words(s, KEY_TAIL)
+
+
+def head_words(folded: str, n: int) -> str:
+    """The first ``n`` words of a folded (single-spaced) text."""
+    return " ".join(folded.split(" ", n)[:n])
+
+
+def tail_words(folded: str, n: int) -> str:
+    """The last ``n`` words of a folded (single-spaced) text."""
+    return " ".join(folded.rsplit(" ", n)[-n:])

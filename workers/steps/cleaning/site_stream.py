@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
-from .normalise import KEY_HEAD, KEY_TAIL, fold, line_key
+from .normalise import KEY_HEAD, KEY_TAIL, fold, head_words, line_key, tail_words
 
 RULE = "site-repeated"
 
@@ -78,9 +78,7 @@ def line_hash(text: str) -> str:
     ends when it is long (the key keeps only its first and last tokens anyway): hashing is most
     of what observing a page costs. Cached: a site's chrome lines come back on every page."""
     if len(text) > 160:
-        head = fold(text[:120]).split()[:KEY_HEAD]
-        tail = fold(text[-60:]).split()[-KEY_TAIL:]
-        return key_hash(" ".join(head) + " … " + " ".join(tail))
+        return key_hash(head_words(fold(text[:120]), KEY_HEAD) + " … " + tail_words(fold(text[-60:]), KEY_TAIL))
     return key_hash(line_key(text))
 
 
@@ -184,36 +182,36 @@ class SiteLearner:
 
 
 def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | None, observe: bool,
-                      sentence, short) -> tuple[dict[int, str], Evidence | None]:
+                      sentence: list[bool], short: list[bool]) -> tuple[dict[int, str], Evidence | None]:
     """Remove ``learned`` lines from one page (into ``rules``) and gather its :class:`Evidence`.
 
     ``rules`` holds what the rules said of each paragraph (``None``: body so far); ``sentence``
-    and ``short`` say whether a paragraph reads like a story sentence or like a short furniture
-    line. Returns the notes of the lines removed (index -> "on 27 of 31 pages ...") and the
-    evidence (when ``observe``).
+    and ``short`` say of each paragraph whether it reads like a story sentence or like a short
+    furniture line. Returns the notes of the lines removed (index -> "on 27 of 31 pages ...") and
+    the evidence (when ``observe``).
     """
     n = len(texts)
-    hashes: list[str | None] = [line_hash(t) if len(t) < 8 * MAX_WORDS and t.count(" ") < MAX_WORDS else None
-                                for t in texts]
     known = learned.lines if learned is not None else {}
+    # Only unclaimed lines are looked up, and only a page that teaches hashes the lines the rules
+    # took (its evidence sends them): a hash is a fold of the line, the dearest step here.
+    limit = 8 * MAX_WORDS
+    hashes: list[str | None] = [line_hash(t) if (observe or r is None) and len(t) < limit and t.count(" ") < MAX_WORDS
+                                else None for t, r in zip(texts, rules)]
     # Story sentences: unclaimed, sentence-shaped, not learned chrome.
-    is_sentence = [rules[i] is None and sentence(texts[i]) and hashes[i] not in known for i in range(n)]
-    in_run = [False] * n
-    start = 0
-    for i in range(n + 1):
-        if i == n or not (rules[i] is not None or short(texts[i])):
-            if i - start >= 3:
-                for j in range(start, i):
-                    in_run[j] = True
-            start = i + 1
+    is_sentence = [r is None and s and h not in known for r, s, h in zip(rules, sentence, hashes)] if known else \
+        [r is None and s for r, s in zip(rules, sentence)]
     first = next((i for i in range(n) if is_sentence[i]), n)
     last = next((i for i in range(n - 1, -1, -1) if is_sentence[i]), -1)
     notes: dict[int, str] = {}
+    # Runs as the rules left them (before the learned lines are taken): needed for the evidence,
+    # and for the cap.
+    in_run = _runs(rules, short) if observe else None
     if known:
         hits = [i for i in range(n) if rules[i] is None and hashes[i] in known]
         if hits:
             left = sum(texts[i].count(" ") + 1 for i in range(n) if rules[i] is None)
             if sum(texts[i].count(" ") + 1 for i in hits) > MAX_SHARE * left:
+                in_run = in_run or _runs(rules, short)
                 hits = [i for i in hits if i < first or i > last or in_run[i]]
             for i in hits:
                 rules[i] = RULE
@@ -236,3 +234,17 @@ def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | Non
         flags = (SENTENCE if is_sentence[i] else "") + (RUN if in_run[i] else "") + (DATELINE if i == dateline else "")
         lines.append((h, flags))
     return notes, Evidence(story=story, lines=tuple(lines))
+
+
+def _runs(rules: list, short: list[bool]) -> list[bool]:
+    """Whether each paragraph stands in a run of three or more claimed or short lines."""
+    n = len(rules)
+    in_run = [False] * n
+    start = 0
+    for i in range(n + 1):
+        if i == n or not (rules[i] is not None or short[i]):
+            if i - start >= 3:
+                for j in range(start, i):
+                    in_run[j] = True
+            start = i + 1
+    return in_run
