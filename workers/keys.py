@@ -11,8 +11,10 @@ can see the whole Redis layout at once:
 ``<ns>:lsh:...``             the duplicate index (``workers.index``)
 ``<ns>:metrics:...``         counters and the per-minute history (``workers.queue.counters``)
 ``<ns>:dlq:reasons``         why each dead letter died
+``<ns>:dlq:outage``          the dead letters that died of an outage
 ``<ns>:inbox``               the watched inbox's backlog
-``<ns>:janitor:...``         the self-repair's lock, its fleet-wide timer and its last repair
+``<ns>:janitor:...``         the self-repair's lock, its fleet-wide timer, its pass over the queue
+                             and its last repair
 ``<ns>:site:<site>:...``     a site's chrome learned online (``workers.sites.SiteStream``)
 """
 
@@ -65,6 +67,12 @@ def reasons_key(namespace: str) -> str:
     return f"{namespace}:dlq:reasons"
 
 
+def outage_letters_key(namespace: str) -> str:
+    """The dead letters that died of an outage (a set of redis message ids): few, so that
+    ``corpus status`` counts them without listing every dead letter."""
+    return f"{namespace}:dlq:outage"
+
+
 def inbox_key(namespace: str) -> str:
     return f"{namespace}:inbox"
 
@@ -75,6 +83,12 @@ def repair_lock_key(namespace: str) -> str:
 
 def stranded_timer_key(namespace: str) -> str:
     return f"{namespace}:janitor:stranded"
+
+
+def stranded_scan_key(namespace: str) -> str:
+    """The stranded check's pass over the queued messages (hash: when it began, a cursor per
+    message hash) and the documents it has found carried so far (``...:carried``, a set)."""
+    return f"{namespace}:janitor:scan"
 
 
 def last_repair_key(namespace: str) -> str:

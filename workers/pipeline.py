@@ -85,7 +85,7 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     with outcome.stage("store"):
         stored = _store(runtime, batch, rows, failures)
     with outcome.stage("index"):
-        to_link = _match(runtime, batch, stored, outcome)
+        to_link = _match(runtime, batch, stored, outcome, rows)
     if to_link:
         with outcome.stage("link"):
             _link(runtime, to_link, outcome)
@@ -116,36 +116,44 @@ def _load(runtime, document_ids: list[int]) -> Batch:
     return Batch(todo, copies, originals)
 
 
-def _prepare_one(runtime, document: Document, rows: list[dict], failures: dict[int, str]) -> None:
+def _prepare_one(runtime, document: Document, learned, rows: dict[int, dict], failures: dict[int, str]):
+    """Clean one document with its site's ``learned`` lines into ``rows`` or ``failures``;
+    returns what it says about its site's chrome (``SiteStream.clean_in_order`` folds it)."""
     version, site_model = runtime.site_models.latest(document.site) or (None, None)
     limit = runtime.settings.max_document_bytes
     if not document.hints.get("gzipped") and (document.raw_size or 0) > limit:  # refused before inflating
         failures[document.id] = str(over_limit(document.raw_size, limit))
-        return
+        return None
     data, gzipped = raw_bytes(document)
-    stream = runtime.site_stream
     try:
         cleaned, fingerprint = prepare(data, document_format=document.format, gzipped=gzipped,
                                        max_bytes=limit,
                                        charset=document.hints.get("charset"), url=document.url,
                                        site=document.site, site_model=site_model,
-                                       learned=stream.lines(document.site), observe=bool(document.site))
+                                       learned=learned, observe=bool(document.site))
     except BadInput as exc:
         failures[document.id] = str(exc)
-        return
-    stream.observe(document.site, cleaned.evidence)  # the site's next documents lose what this one taught
-    rows.append(cleaned_row(document.id, cleaned_values(document, cleaned, fingerprint, version)))
+        return None
+    rows[document.id] = cleaned_row(document.id, cleaned_values(document, cleaned, fingerprint, version))
+    return cleaned.evidence
+
+
+def _prepare_in_order(runtime, documents: list[Document], rows: dict[int, dict], failures: dict[int, str]) -> None:
+    """Clean documents in order, each site's next documents losing what the earlier ones taught
+    (one Redis round trip per batch, ``workers.sites.SiteStream.clean_in_order``)."""
+    runtime.site_stream.clean_in_order(
+        documents, lambda d: d.site, lambda d, learned: _prepare_one(runtime, d, learned, rows, failures))
 
 
 def _prepare_all(runtime, batch: Batch) -> tuple[list[dict], dict[int, str]]:
-    rows: list[dict] = []
+    rows: dict[int, dict] = {}
     failures: dict[int, str] = {}
-    for document in batch.todo:
-        if document.stage == RECEIVED and batch.copies.get(document.id) not in batch.originals:
-            _prepare_one(runtime, document, rows, failures)
+    _prepare_in_order(runtime, [d for d in batch.todo
+                                if d.stage == RECEIVED and batch.copies.get(d.id) not in batch.originals],
+                      rows, failures)
     if batch.copies:
         _copy_originals(runtime, batch, rows, failures)
-    return rows, failures
+    return list(rows.values()), failures
 
 
 def cleaned_values(document: Document, cleaned: cleaning.Cleaned, fingerprint: dedup.Fingerprint,
@@ -181,9 +189,9 @@ def copied_values(document: Document, original: dict) -> dict:
     return values
 
 
-def _copy_originals(runtime, batch: Batch, rows: list[dict], failures: dict[int, str]) -> None:
+def _copy_originals(runtime, batch: Batch, rows: dict[int, dict], failures: dict[int, str]) -> None:
     """Fill each exact copy from its original: cleaned in this batch, or as stored."""
-    cleaned_here = {row["doc_id"]: row_values(row) for row in rows}
+    cleaned_here = {doc_id: row_values(row) for doc_id, row in rows.items()}
     by_id = {d.id: d for d in batch.todo}
     for copy_id, original_id in batch.copies.items():
         original = batch.originals.get(original_id)
@@ -193,11 +201,11 @@ def _copy_originals(runtime, batch: Batch, rows: list[dict], failures: dict[int,
         if reason is not None:
             failures[copy_id] = reason
         elif original_id in cleaned_here:
-            rows.append(cleaned_row(copy_id, copied_values(by_id[copy_id], cleaned_here[original_id])))
+            rows[copy_id] = cleaned_row(copy_id, copied_values(by_id[copy_id], cleaned_here[original_id]))
         elif original.fingerprint is not None:
-            rows.append(cleaned_row(copy_id, copied_values(by_id[copy_id], stored_values(original))))
+            rows[copy_id] = cleaned_row(copy_id, copied_values(by_id[copy_id], stored_values(original)))
         else:  # an original that is itself a copy, or in a state no writer leaves: clean the copy
-            _prepare_one(runtime, by_id[copy_id], rows, failures)
+            _prepare_in_order(runtime, [by_id[copy_id]], rows, failures)
 
 
 def _store(runtime, batch: Batch, rows: list[dict], failures: dict[int, str]) -> list[tuple[int, str, bytes | None]]:
@@ -226,9 +234,11 @@ def require_index(runtime, batch: list[int], seen: str | None = None) -> str:
     return mark
 
 
-def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, list[Edge]]]:
+def _match(runtime, batch: Batch, stored, outcome: Outcome, rows: list[dict] = ()) -> list[tuple[int, list[Edge]]]:
     """Insert the fingerprints into the index and verify the candidates it returns
-    (``workers.candidates.verify``: the estimate triages, the exact shingles decide)."""
+    (``workers.candidates.verify``: the estimate triages, the exact shingles decide). ``rows``:
+    what this batch cleaned; a text is taken from them when its fingerprint is the one stored
+    (a concurrent redelivery that wrote first may have stored another)."""
     ids = [d.id for d in batch.todo]
     seen = None
     if any(status != FAILED and fp is not None for _, status, fp in stored):
@@ -244,7 +254,11 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome) -> list[tuple[int, l
     # run in id order, so a later document of the batch sees the earlier ones as candidates.
     candidates = runtime.index.insert_many(indexed) if indexed else []
     to_link = []
-    verified = verify(runtime, indexed, candidates) if indexed else []
+    stored_fingerprints = {doc_id: fp for doc_id, _, fp in stored}
+    texts = {row["doc_id"]: row["v_text"] for row in rows
+             if row["doc_id"] in stored_fingerprints
+             and bytes(stored_fingerprints[row["doc_id"]] or b"") == row["v_fingerprint"]}
+    verified = verify(runtime, indexed, candidates, texts) if indexed else []
     for (doc_id, fingerprint), matches in zip(indexed, verified):
         original_id = exact_copies.get(doc_id)
         if original_id is not None and all(other != original_id for other, _, _ in matches):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import Engine, func, select
 
@@ -32,21 +32,24 @@ from workers.steps.decode import BadInput, decode, gunzip
 REFRESH_S = 30.0
 
 # KEYS: stories (set), seen (set), edges (hash), learned (hash), meta (hash: pages, version)
-# ARGV: min_support, min_share, novel_below, n_story, story hashes..., then (hash, flags) pairs
+# ARGV: min_support, min_share, novel_below, expected version (-1: any), n_story, story hashes...,
+# then (hash, flags) pairs. Returns {version, folded}: a page cleaned with lines older than the
+# site's current version (``expected`` differs) is not folded; its worker cleans it again.
 _UPDATE = """
 local min_support, min_share, novel_below = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local n_story = tonumber(ARGV[4])
+local expected, n_story = tonumber(ARGV[4]), tonumber(ARGV[5])
 local version = tonumber(redis.call('HGET', KEYS[5], 'version') or '0')
-if n_story == 0 then return version end
+if expected >= 0 and expected ~= version then return {version, 0} end
+if n_story == 0 then return {version, 1} end
 local seen = 0
-for i = 5, 4 + n_story do
+for i = 6, 5 + n_story do
   seen = seen + redis.call('SADD', KEYS[1], ARGV[i])
 end
 seen = n_story - seen
-if seen >= novel_below * n_story then return version end
+if seen >= novel_below * n_story then return {version, 1} end
 local pages = redis.call('HINCRBY', KEYS[5], 'pages', 1)
 local hashes, flags, new = {}, {}, {}
-for i = 5 + n_story, #ARGV, 2 do
+for i = 6 + n_story, #ARGV, 2 do
   local h, f = ARGV[i], ARGV[i + 1]
   hashes[#hashes + 1] = h
   flags[#flags + 1] = f
@@ -72,7 +75,7 @@ for i = 1, #hashes do
   end
 end
 if learned then version = redis.call('HINCRBY', KEYS[5], 'version', 1) end
-return version
+return {version, 1}
 """
 
 
@@ -191,6 +194,7 @@ class SiteStream:
         self.prefix = lambda site: site_stream_prefix(namespace, site)
         self.script = client.register_script(_UPDATE)
         self.cache: dict[str, LearnedLines | None] = {}
+        self.calm: dict[str, int] = {}  # pages folded since the site last moved (clean_in_order)
 
     def _keys(self, site: str) -> list[str]:
         p = self.prefix(site)
@@ -215,13 +219,83 @@ class SiteStream:
         return self._load(site)
 
     def observe(self, site: str | None, evidence: Evidence | None) -> None:
-        if not site or evidence is None or not evidence.story:
-            return
-        args: list = [site_stream.MIN_SUPPORT, site_stream.MIN_SHARE, site_stream.NOVEL_BELOW, len(evidence.story),
-                      *evidence.story]
+        """Fold one cleaned page into its site's counts (reloading the site's lines if they moved)."""
+        self.observe_all([(site, evidence, None)])
+
+    def observe_all(self, pages: list[tuple[str | None, Evidence | None, int | None]]) -> list[tuple[int | None, bool]]:
+        """Fold pages, in order, in one round trip (a pipeline of the script, one call per page:
+        each call touches one site's keys). Each page is ``(site, evidence, expected)``: with an
+        ``expected`` version, the page is folded only if its site is still at that version (it
+        was cleaned with the lines of that version); ``None`` folds it whatever the version.
+        Returns, per page, its site's version after the call (``None``: nothing to fold) and
+        whether it was folded; reloads every site whose version moved."""
+        calls = [i for i, (site, evidence, _) in enumerate(pages) if site and evidence is not None and evidence.story]
+        results: list[tuple[int | None, bool]] = [(None, True)] * len(pages)
+        if not calls:
+            return results
+        pipe = self.client.pipeline(transaction=False)
+        for i in calls:
+            site, evidence, expected = pages[i]
+            self._fold(pipe, site, evidence, -1 if expected is None else expected)
+        moved = set()
+        for i, (version, ok) in zip(calls, pipe.execute()):
+            site = pages[i][0]
+            results[i] = (int(version), bool(ok))
+            cached = self.cache.get(site)
+            if int(version) != (cached.version if cached else 0):
+                moved.add(site)
+        for site in sorted(moved):
+            self._load(site)
+        return results
+
+    def _fold(self, pipe, site: str, evidence: Evidence, expected: int) -> None:
+        args: list = [site_stream.MIN_SUPPORT, site_stream.MIN_SHARE, site_stream.NOVEL_BELOW, expected,
+                      len(evidence.story), *evidence.story]
         for h, flags in evidence.lines:
             args += [h or "-", flags or "-"]
-        version = int(self.script(keys=self._keys(site), args=args))
-        cached = self.cache.get(site)
-        if version != (cached.version if cached else 0):
-            self._load(site)
+        self.script(keys=self._keys(site), args=args, client=pipe)
+
+    def clean_in_order(self, items: list, site_of: Callable, clean: Callable) -> None:
+        """Clean a batch of pages as if one after the other, each with the lines its site had
+        learned from the pages before it, in one round trip per batch (once a site is settled)
+        rather than one per page.
+
+        ``clean(item, learned)`` cleans one page with ``learned`` (the caller keeps the result;
+        a later call for the same item replaces it) and returns its evidence, or ``None``.
+        Each pass cleans up to a window of each site's next pages with its current lines and
+        folds them all in one pipeline. When a site's version moves (a page taught it a line,
+        or another worker did), the pages after that point are not folded and go again, cleaned
+        with the new lines. A site learns most in its first pages, so its window starts at one
+        page and doubles with each page folded without a move (back to one after a move): a
+        young site takes a few more round trips, a settled one takes one pass, and the pages
+        cleaned twice stay few (``bench/hotpath.py``: fresh and warm sites)."""
+        queues: dict = {}
+        for item in items:
+            queues.setdefault(site_of(item), []).append(item)
+        while queues:
+            batch, pages, versions = [], [], {}
+            for site, queue in queues.items():
+                learned = self.lines(site)
+                window = len(queue) if not site else max(1, self.calm.get(site, learned.pages if learned else 0))
+                for n, item in enumerate(queue[:window]):
+                    # The first page of a site in a pass is folded whatever the version, as a lone
+                    # page always was; the ones after it only while their lines are still current.
+                    expected = None if n == 0 else versions[site]
+                    versions[site] = learned.version if learned else 0
+                    batch.append(item)
+                    pages.append((site, clean(item, learned), expected))
+            done: dict = {}
+            stale: set = set()
+            for item, (site, _, _), (version, ok) in zip(batch, pages, self.observe_all(pages)):
+                if site in stale or not ok:
+                    stale.add(site)
+                    continue
+                done[site] = done.get(site, 0) + 1
+                if version is not None and version != versions[site]:
+                    stale.add(site)  # folded, and the site moved: the pages after it had old lines
+            for site in list(queues):
+                if site:
+                    self.calm[site] = 0 if site in stale else self.calm.get(site, 0) + done.get(site, 0)
+                queues[site] = queues[site][done.get(site, 0):]
+                if not queues[site]:
+                    del queues[site]

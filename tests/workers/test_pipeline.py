@@ -145,3 +145,21 @@ def test_redelivered_messages_change_nothing(rt):
     run(rt, [ids["trimmed"], ids["full"], ids["trimmed"]])
     assert snapshot() == before
     assert rt.index.count() == 2
+
+
+def test_copies_in_one_batch_link_as_they_do_one_message_each(rt):
+    """The exact check of a pair the fingerprints cannot settle reads the batch's own texts from
+    what it has just cleaned, the others from the store: same clusters and kinds either way."""
+    names = ["full", "trimmed", "first-half", "second-half", "other"]
+    ids = ingest(rt, names)
+    run(rt, [ids[n] for n in names])
+
+    def kinds():
+        with session_scope(rt.engine) as session:
+            return {d.source: (d.kind, d.status) for d in session.scalars(select(Document))}
+
+    one_by_one, by_one_clusters = kinds(), clusters(rt)
+    start_over(rt)
+    ids = ingest(rt, names)
+    pipeline.process(rt, [ids[n] for n in names])
+    assert (kinds(), clusters(rt)) == (one_by_one, by_one_clusters)

@@ -65,6 +65,40 @@ def test_a_lost_index_and_a_lost_queue_are_mended_once(sqlite_corpus, monkeypatc
         assert [session.get(Document, ids[n]).article_id for n in ("trimmed", "first-half")] == [full.article_id] * 2
 
 
+def test_the_stranded_check_reads_a_long_queue_a_share_per_period_and_finds_the_one_no_message_carries(
+        sqlite_corpus, monkeypatch):
+    from models.documents import NewDocument, record
+    from workers.queue import selfheal
+    from workers.queue.messages import enqueue
+
+    env = sqlite_corpus
+    rt = runtime_for(env, monkeypatch)
+    with session_scope(rt.engine) as session:
+        ids = [d for d, _ in record(session, [NewDocument(source=f"n{n}", data=f"note {n}".encode(), format="text")
+                                              for n in range(301)])]
+    lost = ids[150]
+    enqueue(rt.broker, [d for d in ids if d != lost], batch_size=1)  # 300 messages; one document lost its own
+    monkeypatch.setattr(selfheal, "SCAN_MESSAGES", 40)
+    periods = []
+    for _ in range(30):
+        rt.redis.delete(stranded_timer_key(env.namespace))  # the next period
+        done: dict = {}
+        rt.self_heal.requeue_stranded(done, now=time.time() + LATER)
+        periods.append(done)
+        if done:
+            break
+    assert periods[-1] == {"stranded_requeued": 1} and len(periods) >= 300 // 40  # a share of the queue each
+    snap = queue_snapshot(rt.redis, rt.broker.namespace, QUEUE)
+    assert snap.queued == set(ids) and snap.messages == 301
+
+    rt.redis.delete(stranded_timer_key(env.namespace))
+    for _ in range(12):  # a whole pass more: every document is carried, nothing is enqueued twice
+        rt.redis.delete(stranded_timer_key(env.namespace))
+        done = {}
+        rt.self_heal.requeue_stranded(done, now=time.time() + LATER)
+        assert done == {}
+
+
 def test_documents_within_their_grace_are_left_to_their_front_door(sqlite_corpus, monkeypatch):
     env = sqlite_corpus
     rt = runtime_for(env, monkeypatch)
@@ -84,6 +118,9 @@ def test_dead_letters_of_an_outage_are_retried_and_others_kept(sqlite_corpus, mo
     bug = dead_letter_without_worker(env, monkeypatch, ([42],), traceback=BUG)
     rt = runtime_for(env, monkeypatch)
     xq = f"{rt.broker.namespace}:{QUEUE}.XQ"
+    from workers.ops.status import repairs
+
+    assert repairs(rt.redis, env.namespace)["dead_letters_outage"] == 1  # the outage's, not the bug's
 
     assert rt.self_heal.run_once() == {"dead_letters_retried": 1}
     assert [m.decode() for m in rt.redis.zrange(xq, 0, -1)] == [bug]
@@ -111,6 +148,14 @@ def test_a_dead_letter_that_keeps_dying_is_left_to_a_person(sqlite_corpus, monke
             rt.broker.do_nack(QUEUE, rid)
             record_reason(rt.redis, env.namespace, rid, OUTAGE, None)
     assert rt.redis.zcard(f"{rt.broker.namespace}:{QUEUE}.XQ") == 1
+    from workers.ops.dlq import DeadLetters
+    from workers.ops.status import repairs
+
+    assert repairs(rt.redis, env.namespace)["dead_letters_outage"] == 0  # no retry left: a person's now
+    letters = DeadLetters(rt.redis, env.namespace)
+    assert [e["outage"] for e in letters.list()] == [True]
+    letters.discard(letters.ids()[0])
+    assert rt.redis.scard(letters.outage) == 0
 
 
 def test_outage_errors_are_told_from_bad_input():

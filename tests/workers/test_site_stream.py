@@ -88,3 +88,47 @@ def test_the_redis_learner_learns_what_the_in_memory_one_does(redis_server):
         assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
     finally:
         servers.delete_namespace(redis_server.url, namespace)
+
+
+def test_a_batch_cleaned_in_one_round_trip_reads_as_if_its_pages_came_one_by_one(redis_server):
+    """A worker cleans a message's pages together and folds them in one round trip: each page
+    still loses the lines the pages before it taught (two sites interleaved, copies, a page of
+    no site), exactly as the in-memory learner fed one page at a time."""
+    import uuid
+
+    import redis
+
+    from tests.support import servers
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import SiteLearner, clean_text
+
+    other = "other-post.example"
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        found = stories(16)
+        pages = [(SITE if n % 3 else other, page(s)) for n, s in enumerate(found)]
+        pages[6:6] = [(SITE, page(found[4]))] * 2 + [(None, page(found[5]))]
+        local, expected = SiteLearner(), []
+        for site, text in pages:
+            cleaned = clean_text(text, site=site, learned=local.lines(site), observe=bool(site))
+            local.observe(site, cleaned.evidence)
+            expected.append(cleaned.text)
+
+        stream, got = SiteStream(client, namespace), {}
+
+        def clean(i, learned):
+            site, text = pages[i]
+            cleaned = clean_text(text, site=site, learned=learned, observe=bool(site))
+            got[i] = cleaned.text
+            return cleaned.evidence
+
+        stream.clean_in_order(list(range(len(pages))), lambda i: pages[i][0], clean)
+        assert [got[i] for i in range(len(pages))] == expected
+        assert any(FOOTER[0] not in text for text in expected)  # the footer was learned along the way
+        for site in (SITE, other):
+            theirs = SiteStream(client, namespace).lines(site)
+            mine = local.sites[site]
+            assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
+    finally:
+        servers.delete_namespace(redis_server.url, namespace)

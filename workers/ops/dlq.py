@@ -25,27 +25,28 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from workers.keys import QUEUE, broker_namespace, reasons_key
+from workers.keys import QUEUE, broker_namespace, outage_letters_key, reasons_key
 from workers.queue.counters import count_event
 from workers.queue.dead_letters import error_line, outage_error, requeue
 from workers.queue.messages import document_ids
 
 
-# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash. Returns how many were removed.
+# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash, 4 outage set. Returns how many were removed.
 _PURGE = """
 local n = redis.call('zcard', KEYS[1])
-redis.call('del', KEYS[1], KEYS[2], KEYS[3])
+redis.call('del', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return n
 """
 
 
-# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash; ARGV: 1 redis message id. 1 if removed.
+# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 reasons hash, 4 outage set; ARGV: 1 redis message id. 1 if removed.
 _DISCARD = """
 if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
 redis.call('hdel', KEYS[2], ARGV[1])
 redis.call('hdel', KEYS[3], ARGV[1])
+redis.call('srem', KEYS[4], ARGV[1])
 return 1
 """
 
@@ -79,6 +80,27 @@ class DeadLetters:
     @property
     def reasons(self) -> str:
         return reasons_key(self.namespace)
+
+    @property
+    def outage(self) -> str:
+        return outage_letters_key(self.namespace)
+
+    def outage_waiting(self, max_retries: int) -> int:
+        """Dead letters of an outage still due an automatic retry (retried fewer than
+        ``max_retries`` times): read from the few that died of an outage, not from the list."""
+        ids = [i.decode() for i in self.client.smembers(self.outage)]
+        if not ids:
+            return 0
+        waiting = 0
+        for raw in self.client.hmget(self.xq_msgs, ids):
+            if raw is None:
+                continue  # retried, discarded or expired since
+            try:
+                requeued = int((json.loads(raw).get("options") or {}).get("corpus_requeued", 0))
+            except ValueError:
+                continue
+            waiting += requeued < max_retries
+        return waiting
 
     # -------------------------------------------------------------------- reading
 
@@ -206,8 +228,8 @@ class DeadLetters:
         """Remove one dead letter (its work is carried or done elsewhere); False if it was taken
         meanwhile."""
         script = self.client.register_script(_DISCARD)
-        return bool(script(keys=[self.xq, self.xq_msgs, self.reasons], args=[rid]))
+        return bool(script(keys=[self.xq, self.xq_msgs, self.reasons, self.outage], args=[rid]))
 
     def purge(self) -> int:
         script = self.client.register_script(_PURGE)
-        return int(script(keys=[self.xq, self.xq_msgs, self.reasons]))
+        return int(script(keys=[self.xq, self.xq_msgs, self.reasons, self.outage]))

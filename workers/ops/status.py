@@ -180,10 +180,10 @@ def index_state(index, client, namespace: str, store_mark: str | None, documents
 
 def repairs(client, namespace: str) -> dict:
     """What the janitor mended by itself (counts since the namespace began in this Redis),
-    and the dead letters of an outage still waiting for their automatic retry."""
+    and the dead letters of an outage still waiting for their automatic retry (counted from the
+    few that died of an outage: ``corpus dlq list`` is where the dead letters are listed)."""
     events = totals(client, namespace)["events"]
-    waiting = sum(1 for entry in DeadLetters(client, namespace).list(limit=1000)
-                  if entry["outage"] and entry["requeued"] < MAX_AUTO_RETRIES)
+    waiting = DeadLetters(client, namespace).outage_waiting(MAX_AUTO_RETRIES)
     return {"index_rebuilds": events["index_rebuilds"], "stranded_requeued": events["stranded_requeued"],
             "dead_letters_retried": events["dead_letters_retried"], "dead_letters_outage": waiting,
             "last": last_repair(client, namespace)}

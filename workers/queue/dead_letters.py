@@ -25,7 +25,7 @@ import sqlalchemy.exc
 from dramatiq.middleware import Middleware
 from redis import Redis
 
-from workers.keys import broker_namespace, reasons_key
+from workers.keys import broker_namespace, outage_letters_key, reasons_key
 from workers.queue.counters import count_event
 
 log = logging.getLogger("corpus.dead_letters")
@@ -104,10 +104,13 @@ def record_reason(client: Redis, namespace: str, redis_message_id: str, tracebac
     pipe = client.pipeline(transaction=False)
     pipe.hset(key, redis_message_id, json.dumps(payload))
     pipe.expire(key, REASON_TTL_S)
+    if payload["outage"]:
+        pipe.sadd(outage_letters_key(namespace), redis_message_id)
+        pipe.expire(outage_letters_key(namespace), REASON_TTL_S)
     pipe.execute()
 
 
-# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 queue .msgs hash, 4 queue list, 5 reasons hash
+# KEYS: 1 XQ zset, 2 XQ.msgs hash, 3 queue .msgs hash, 4 queue list, 5 reasons hash, 6 outage set
 # ARGV: 1 old redis message id, 2 new redis message id, 3 new message data
 _REQUEUE = """
 if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then
@@ -115,6 +118,7 @@ if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then
 end
 redis.call('hdel', KEYS[2], ARGV[1])
 redis.call('hdel', KEYS[5], ARGV[1])
+redis.call('srem', KEYS[6], ARGV[1])
 redis.call('hset', KEYS[3], ARGV[2], ARGV[3])
 redis.call('rpush', KEYS[4], ARGV[2])
 return 1
@@ -145,7 +149,8 @@ def requeue(client: Redis, namespace: str, queue: str, redis_message_id: str, ra
     target_base = f"{broker_namespace(namespace)}:{target}"
     script = client.register_script(_REQUEUE)
     moved = script(
-        keys=[f"{base}.XQ", f"{base}.XQ.msgs", f"{target_base}.msgs", target_base, reasons_key(namespace)],
+        keys=[f"{base}.XQ", f"{base}.XQ.msgs", f"{target_base}.msgs", target_base, reasons_key(namespace),
+              outage_letters_key(namespace)],
         args=[redis_message_id, new_id, json.dumps(message, separators=(",", ":"))],
     )
     return bool(moved)

@@ -17,7 +17,16 @@ messages of that time. The store still knows everything, so every worker process
   documents on the loaded 2-core machine, ``bench/selfheal.py``), that no ready, delayed,
   in-flight or dead message carries, are enqueued again.
   One process of the fleet looks per period (a Redis timer), under the lock, after the
-  index is whole, so they find every earlier document in it.
+  index is whole, so they find every earlier document in it. A look reads at most
+  ``SCAN_MESSAGES`` queued messages: the check is a pass over the message hashes (HSCAN, a
+  cursor kept in Redis) spread over as many periods as it takes, collecting the documents the
+  messages carry. When a pass ends, a document unsettled since before it began that no message
+  of the pass carried is a suspect, and only then is the exact check made: a consistent snapshot
+  of the whole queue (``workers.queue.stats.queue_snapshot``) decides what is enqueued again.
+  A message present for the whole pass is always seen (HSCAN's guarantee), so a document no
+  message carries is always a suspect; one that moved between hashes meanwhile (a retry) is at
+  worst a suspect the snapshot clears. A message neither ready nor held (orphaned) is told
+  by its count at the end of the pass, and sends the pass to the snapshot too.
 - **dead letters of an outage** (``workers.queue.dead_letters.is_outage``: the database or
   Redis unreachable, the index lost) go back on the queue once the store answers and the
   index is whole; at most ``MAX_AUTO_RETRIES`` times each, so a fault that only looks like
@@ -44,10 +53,11 @@ from sqlalchemy import Engine, select, text
 from models.db import read_scope
 from models.tables import FAILED, LINKED, Document
 from workers.index import generation
-from workers.keys import QUEUE, broker_namespace, last_repair_key, reasons_key, repair_lock_key, stranded_timer_key
+from workers.keys import (QUEUE, broker_namespace, last_repair_key, reasons_key, repair_lock_key, stranded_scan_key,
+                          stranded_timer_key)
 from workers.queue.counters import count_event
 from workers.queue.dead_letters import outage_error, requeue
-from workers.queue.messages import enqueue
+from workers.queue.messages import encoded_document_ids, enqueue
 from workers.queue.stats import queue_snapshot
 
 log = logging.getLogger("corpus.selfheal")
@@ -60,6 +70,9 @@ LOCK_LEASE_MS = 60_000
 MAX_AUTO_RETRIES = 3
 #: Dead letters looked at per round (the rest next round).
 DEAD_LETTER_BATCH = 500
+#: Queued messages the stranded check reads per period: at the default batch of 256, 128k
+#: queued documents per pass of one period (a few MB read every 15 s at most).
+SCAN_MESSAGES = 500
 
 # KEYS: 1 lock. ARGV: 1 token, 2 lease ms. Renew only a lock we hold.
 _RENEW = """
@@ -77,9 +90,26 @@ return 0
 """
 
 
+# KEYS: 1 heartbeats zset, then per queue: its list, its .msgs hash. ARGV: 1 broker namespace,
+# then the queue names. Returns the messages neither ready nor held by a worker (orphaned): the
+# messages of each queue less those in its list and in the ack sets of the live workers.
+_ORPHANS = """
+local workers = redis.call("zrange", KEYS[1], 0, -1)
+local orphans = 0
+for i = 2, #ARGV do
+  local held = 0
+  for _, worker in ipairs(workers) do
+    held = held + redis.call("scard", ARGV[1] .. ":__acks__." .. worker .. "." .. ARGV[i])
+  end
+  orphans = orphans + redis.call("hlen", KEYS[2 * i - 1]) - redis.call("llen", KEYS[2 * i - 2]) - held
+end
+return orphans
+"""
+
+
 def stranded_interval_s(grace_s: float) -> float:
-    """How often the fleet looks for stranded documents: half the grace, at most 30 s (a
-    queue snapshot reads every message: not every janitor round)."""
+    """How often the fleet looks for stranded documents: half the grace, at most 30 s (not
+    every janitor round: each look reads up to SCAN_MESSAGES messages)."""
     return max(1.0, min(30.0, grace_s / 2))
 
 
@@ -220,13 +250,14 @@ class SelfHeal:
         if not self.client.set(timer, "1", nx=True, px=int(stranded_interval_s(self.grace_s) * 1000)):
             return  # another process of the fleet looked this period
         engine = self.engine()
-        cutoff = datetime.fromtimestamp((time.time() if now is None else now) - self.grace_s, timezone.utc)
+        now = time.time() if now is None else now
+        cutoff = datetime.fromtimestamp(now - self.grace_s, timezone.utc)
         unsettled = (Document.status != FAILED, Document.stage != LINKED, Document.created_at < cutoff)
         with read_scope(engine) as session:
             if session.scalar(select(Document.id).where(*unsettled).limit(1)) is None:
                 return
         with RepairLock(self.client, self.namespace) as held:
-            if not held:
+            if not held or not self._pass_finds_suspects(engine, unsettled, now):
                 return
             # The snapshot first: statuses only move forward, so a document still unsettled
             # after a snapshot that carried no message for it had none during it.
@@ -240,6 +271,50 @@ class SelfHeal:
             enqueue(self.broker(), stranded, batch_size=self.batch_size)
             note_repair(self.client, self.namespace, "stranded_requeued", len(stranded))
             done["stranded_requeued"] = len(stranded)
+
+    def _pass_finds_suspects(self, engine: Engine, unsettled, now: float) -> bool:
+        """One period's share of the pass over the queued messages (see the module docstring);
+        True when a pass has just ended with suspects, so the exact check must be made."""
+        bns = broker_namespace(self.namespace)
+        queues = [QUEUE, f"{QUEUE}.DQ"]
+        hashes = [f"{bns}:{q}.msgs" for q in queues] + [f"{bns}:{QUEUE}.XQ.msgs"]
+        scan, carried = stranded_scan_key(self.namespace), stranded_scan_key(self.namespace) + ":carried"
+        state = {k.decode(): v.decode() for k, v in self.client.hgetall(scan).items()}
+        if "began" not in state:  # a new pass (or Redis lost the last one)
+            self.client.delete(carried)
+            state = {"began": repr(now)}
+        budget = SCAN_MESSAGES
+        for key in hashes:
+            cursor = state.get(key, "0")  # "0": not begun, "done": every message seen
+            while cursor != "done" and budget > 0:
+                position, found = self.client.hscan(key, int(cursor), count=budget)
+                ids = {i for raw in found.values() for i in encoded_document_ids(raw)}
+                if ids:
+                    self.client.sadd(carried, *ids)
+                budget -= max(1, len(found))
+                cursor = "done" if position == 0 else str(position)
+            state[key] = cursor
+        if any(state.get(key) != "done" for key in hashes):
+            self.client.hset(scan, mapping=state)
+            self.client.expire(scan, int(4 * stranded_interval_s(self.grace_s)) + 60)
+            self.client.expire(carried, int(4 * stranded_interval_s(self.grace_s)) + 60)
+            return False
+        # The pass is over: suspects are documents unsettled since before it began (their front
+        # door had enqueued them by then) that none of its messages carried.
+        began = datetime.fromtimestamp(float(state["began"]) - self.grace_s, timezone.utc)
+        with read_scope(engine) as session:
+            ids = list(session.scalars(select(Document.id).where(*unsettled, Document.created_at < began)))
+        suspects = False
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            if not all(self.client.smismember(carried, chunk)):
+                suspects = True
+                break
+        self.client.delete(scan, carried)
+        if not suspects:
+            keys = [f"{bns}:__heartbeats__"] + [k for q in queues for k in (f"{bns}:{q}", f"{bns}:{q}.msgs")]
+            suspects = int(self.client.eval(_ORPHANS, len(keys), *keys, bns, *queues)) > 0
+        return suspects
 
 
 def _died_of_outage(raw, reason) -> bool:

@@ -18,7 +18,6 @@ from dramatiq.common import dq_name
 
 from redis import Redis
 
-from workers.keys import glob_escape
 from workers.queue.messages import encoded_document_ids
 
 
@@ -46,18 +45,21 @@ def queue_stats(client: Redis, namespace: str, queue: str, *, now: float | None 
     }
 
 
-# ARGV: 1 broker namespace, 2 the same glob-escaped, 3.. queue names (the queue first).
+# ARGV: 1 broker namespace, 2.. queue names (the queue first).
 # Returns, per queue: {ready ids, ids held in any worker's ack set, flat hgetall of .msgs},
 # then the flat hgetall of the dead-letter messages of the first queue. One script, so the
-# picture is consistent (a message is always either ready, held, or gone).
+# picture is consistent (a message is always either ready, held, or gone). The ack sets are
+# found from dramatiq's heartbeats (a worker leaves them only once its ack sets are empty),
+# not by a KEYS over the whole Redis (the index's keys too).
 _SNAPSHOT = """
-local ns, pattern_ns = ARGV[1], ARGV[2]
+local ns = ARGV[1]
+local workers = redis.call("zrange", ns .. ":__heartbeats__", 0, -1)
 local out = {}
-for i = 3, #ARGV do
+for i = 2, #ARGV do
   local queue = ns .. ":" .. ARGV[i]
   local held = {}
-  for _, key in ipairs(redis.call("keys", pattern_ns .. ":__acks__.*." .. ARGV[i])) do
-    for _, id in ipairs(redis.call("smembers", key)) do
+  for _, worker in ipairs(workers) do
+    for _, id in ipairs(redis.call("smembers", ns .. ":__acks__." .. worker .. "." .. ARGV[i])) do
       held[#held + 1] = id
     end
   end
@@ -65,7 +67,7 @@ for i = 3, #ARGV do
   out[#out + 1] = held
   out[#out + 1] = redis.call("hgetall", queue .. ".msgs")
 end
-out[#out + 1] = redis.call("hgetall", ns .. ":" .. ARGV[3] .. ".XQ.msgs")
+out[#out + 1] = redis.call("hgetall", ns .. ":" .. ARGV[2] .. ".XQ.msgs")
 return out
 """
 
@@ -83,7 +85,7 @@ class QueueSnapshot:
 def queue_snapshot(client, broker_namespace: str, queue: str) -> QueueSnapshot:
     queues = [queue, dq_name(queue)]
     script = client.register_script(_SNAPSHOT)
-    parts = script(args=[broker_namespace, glob_escape(broker_namespace), *queues])
+    parts = script(args=[broker_namespace, *queues])
     snap = QueueSnapshot()
     for i in range(len(queues)):
         ready, held, flat = parts[3 * i : 3 * i + 3]
