@@ -111,7 +111,36 @@ class LearnedLines:
         return f"on {count} of {self.pages} pages of this site"
 
 
-def update(state: "SiteState", evidence: Evidence) -> bool:
+#: Lines (hashes) a site's "seen" set holds before its memory turns over: the sets of story
+#: sentences and lines seen and the edge counts then become the *previous* generation (still
+#: read) and a new one starts; the generation before is dropped. So a site costs at most two
+#: generations however long it streams (``bench/clean_sites.py --memory``: ~0.2 MB a site at
+#: this cap, against 1.9 MB after 3,000 pages unbounded), and a line that stood at the edge once,
+#: two generations ago, is forgotten. Chrome recurs on at least :data:`MIN_SHARE` of the pages,
+#: so it is learned well inside one generation (a generation is ~400 pages of 30 lines).
+GENERATION_LINES = 12_000
+#: The most lines a site may learn: chrome is tens of lines (at most 40 per site in
+#: ``bench/data/sites``); past this a site's model stops growing rather than eat its pages.
+MAX_LEARNED = 400
+#: Seconds a site's keys live after its last page (Redis EXPIRE, renewed by every page): a site
+#: that stopped publishing gives its memory back. 90 days.
+SITE_TTL_S = 90 * 24 * 3600
+#: When the learned lines count as changed *materially*, so that the site's earlier documents are
+#: cleaned again (``workers.pipeline``): when their number reaches (1 + this) times what it was
+#: at the last material change (and at least one more). The first lines a site learns are always
+#: material; after that re-cleaning is triggered at 1, 2, 3, 5, 8, 12, 18, ... lines, so a site of
+#: L chrome lines has its earlier pages re-cleaned about log(L)/log(1.5) times, most of them while
+#: it is young and has few pages, and a line learned late adds little to what is already gone.
+MATERIAL_GROWTH = 0.5
+
+
+def material(lines: int, at_last: int) -> bool:
+    """Whether a model of ``lines`` learned lines differs materially from the last material one
+    (``at_last`` lines): see :data:`MATERIAL_GROWTH`."""
+    return lines >= max(at_last + 1, math.ceil(at_last * (1 + MATERIAL_GROWTH)))
+
+
+def update(state: "SiteState", evidence: Evidence, generation_lines: int = GENERATION_LINES) -> bool:
     """Fold one page's evidence into its site's state; returns whether new lines were learned.
 
     This is the one definition of learning; ``workers.sites`` runs the same steps in Redis (Lua).
@@ -119,12 +148,13 @@ def update(state: "SiteState", evidence: Evidence) -> bool:
     story = evidence.story
     if not story:
         return False
-    seen = sum(1 for h in story if h in state.stories)
+    seen = sum(1 for h in story if h in state.stories or h in state.old_stories)
     state.stories.update(story)
     if seen >= NOVEL_BELOW * len(story):
         return False
     state.pages += 1
-    new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen or GAP in f for h, f in evidence.lines]
+    new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen and h not in state.old_seen or GAP in f
+                    for h, f in evidence.lines]
     first = next((i for i, x in enumerate(new_sentence) if x), len(new_sentence))
     last = next((i for i in range(len(new_sentence) - 1, -1, -1) if new_sentence[i]), -1)
     need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * state.pages))
@@ -135,20 +165,29 @@ def update(state: "SiteState", evidence: Evidence) -> bool:
         state.seen.add(h)
         if DATELINE in flags or not (i < first or i > last or RUN in flags):
             continue
-        n = state.edges.get(h, 0) + 1
-        state.edges[h] = n
-        if n >= need and h not in state.learned:
-            learned = True
-        if h in state.learned or n >= need:
+        state.edges[h] = state.edges.get(h, 0) + 1
+        n = state.edges[h] + state.old_edges.get(h, 0)
+        known = h in state.learned
+        if n >= need and not known and len(state.learned) < MAX_LEARNED:
+            learned = known = True
+        if known:
             state.learned[h] = n
     if learned:
         state.version += 1
+        if material(len(state.learned), state.material_lines):
+            state.material_lines = len(state.learned)
+            state.material += 1
+    if len(state.seen) >= generation_lines:
+        state.old_stories, state.old_seen, state.old_edges = state.stories, state.seen, state.edges
+        state.stories, state.seen, state.edges = set(), set(), {}
     return learned
 
 
 @dataclass
 class SiteState:
-    """One site's learning state: story sentences and lines seen, edge counts, learned lines."""
+    """One site's learning state: story sentences and lines seen, edge counts (this generation and
+    the one before), learned lines, and the versions: ``version`` moves with every line learned,
+    ``material`` when the lines changed materially (:func:`material`)."""
 
     stories: set = field(default_factory=set)
     seen: set = field(default_factory=set)
@@ -156,6 +195,11 @@ class SiteState:
     learned: dict = field(default_factory=dict)
     pages: int = 0
     version: int = 0
+    material: int = 0
+    material_lines: int = 0
+    old_stories: set = field(default_factory=set)
+    old_seen: set = field(default_factory=set)
+    old_edges: dict = field(default_factory=dict)
     snapshot: "LearnedLines | None" = None
 
 
