@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/clean_sites.py              # dev and held-out sites, every mode
     .venv/bin/python bench/clean_sites.py --verbose    # also the lost and leaked lines (dev sites only)
+    .venv/bin/python bench/clean_sites.py --memory 3000  # Redis bytes of one site over 3,000 pages
 
 The data is ``bench/data/sites`` (twelve invented sites in six languages, each a few pages of
 different stories under its own chrome, every line labelled; see ``build.py`` there). Held-out
@@ -106,12 +107,58 @@ def speed() -> None:
           + f"; stream/page = {rows[1][1] / rows[0][1]:.2f}")
 
 
+def memory(redis_url: str, pages: int) -> None:
+    """Bytes one site costs in Redis (``MEMORY USAGE`` of its keys) as its pages stream in, with
+    the per-site bound (two generations of ``GENERATION_LINES``, ``MAX_LEARNED``) and without it
+    (a generation too big to turn over), side by side. The pages are ``bench/corpus.py``'s text
+    documents all taken as one site: the worst case, every story new and many teaser lines."""
+    import uuid
+
+    import redis
+
+    from bench.corpus import generate
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import site_stream
+
+    texts = [d["text"] for d in generate(pages, seed=1) if "text" in d]
+    while len(texts) < pages:
+        texts += texts[: pages - len(texts)]  # (repeats are copies: they cost nothing)
+    client = redis.Redis.from_url(redis_url)
+    marks = sorted({min(pages, m) for m in (100, 500, 1000, 2000, 3000, pages)})
+    rows = {}
+    for name, generation in (("bounded", site_stream.GENERATION_LINES), ("unbounded", 1 << 40)):
+        namespace = f"bench-mem-{uuid.uuid4().hex[:8]}"
+        stream = SiteStream(client, namespace, generation_lines=generation)
+        keys = stream._keys("one-site")
+        got = []
+        try:
+            for n, text in enumerate(texts[:pages], 1):
+                cleaned = clean_text(text, site="one-site", learned=stream.lines("one-site"), observe=True)
+                stream.observe("one-site", cleaned.evidence)
+                if n in marks:
+                    got.append(sum(client.memory_usage(k, samples=0) or 0 for k in keys))
+        finally:
+            for k in keys:
+                client.delete(k)
+        rows[name] = got
+    print(f"\n[memory] Redis bytes for one site after N pages (GENERATION_LINES={site_stream.GENERATION_LINES:,}, "
+          f"MAX_LEARNED={site_stream.MAX_LEARNED})")
+    print(f"  {'pages':>6} {'bounded':>12} {'unbounded':>12} {'ratio':>7}")
+    for m, b, u in zip(marks, rows["bounded"], rows["unbounded"]):
+        print(f"  {m:6d} {b:12,d} {u:12,d} {b / max(u, 1):7.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--memory", type=int, metavar="PAGES", help="only the Redis memory of one site over PAGES pages")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="with --memory: a Redis to measure in")
     args = ap.parse_args()
     print(f"machine: {machine_info()}")
     print(f"cleaner: {CLEANER_VERSION}")
+    if args.memory:
+        memory(args.redis, args.memory)
+        return
     for split in ("dev", "heldout"):
         run(split, args.verbose)
     speed()

@@ -32,7 +32,7 @@ from workers.steps.decode import BadInput, decode, gunzip
 REFRESH_S = 30.0
 
 # KEYS: stories (set), seen (set), edges (hash), learned (hash), meta (hash: pages, version,
-# material, material_lines), then the previous generation's stories, seen, edges.
+# material, material_lines, window and old_window: new stories this generation and the last), then the previous generation's stories, seen, edges.
 # ARGV: min_support, min_share, novel_below, expected version (-1: any), generation_lines,
 # max_learned, material_growth, ttl_s, n_story, story hashes..., then (hash, flags) pairs.
 # Returns {version, folded, material}: a page cleaned with lines older than the site's current
@@ -54,7 +54,8 @@ if ttl > 0 then
   for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
 end
 if seen >= novel_below * n_story then return {version, 1, 0} end
-local pages = redis.call('HINCRBY', KEYS[5], 'pages', 1)
+redis.call('HINCRBY', KEYS[5], 'pages', 1)
+local window = redis.call('HINCRBY', KEYS[5], 'window', 1) + tonumber(redis.call('HGET', KEYS[5], 'old_window') or '0')
 local hashes, flags, new = {}, {}, {}
 for i = 10 + n_story, #ARGV, 2 do
   local h, f = ARGV[i], ARGV[i + 1]
@@ -67,7 +68,7 @@ end
 local first, last = #hashes + 1, 0
 for i = 1, #hashes do if new[i] then first = i break end end
 for i = #hashes, 1, -1 do if new[i] then last = i break end end
-local need = math.max(min_support, math.ceil(min_share * pages))
+local need = math.max(min_support, math.ceil(min_share * window))
 local learned = false
 local size = redis.call('HLEN', KEYS[4])
 for i = 1, #hashes do
@@ -100,6 +101,7 @@ if redis.call('SCARD', KEYS[2]) >= generation then
     if redis.call('EXISTS', KEYS[k]) == 1 then redis.call('RENAME', KEYS[k], KEYS[k + 5])
     else redis.call('DEL', KEYS[k + 5]) end
   end
+  redis.call('HSET', KEYS[5], 'old_window', redis.call('HGET', KEYS[5], 'window'), 'window', 0)
 end
 if ttl > 0 then
   for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end

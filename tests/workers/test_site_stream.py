@@ -166,3 +166,37 @@ def test_a_batch_cleaned_in_one_round_trip_reads_as_if_its_pages_came_one_by_one
             assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
     finally:
         servers.delete_namespace(redis_server.url, namespace)
+
+
+def test_a_site_costs_two_generations_of_memory_and_still_learns_after_turning_over(redis_server):
+    """With a small generation the site's sets turn over many times: Redis holds at most two
+    generations, the footer is learned all the same, and the Lua update still does exactly what
+    the in-memory one does (lines, pages, versions, material changes)."""
+    import uuid
+
+    import redis
+
+    from tests.support import servers
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import SiteLearner, clean_text
+
+    generation = 40
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        shared, local = SiteStream(client, namespace, generation_lines=generation), SiteLearner(generation)
+        keys = shared._keys(SITE)
+        for s in stories(24):
+            evidence = clean_text(page(s), site=SITE, learned=local.lines(SITE), observe=True).evidence
+            local.observe(SITE, evidence)
+            shared.observe(SITE, evidence)
+            assert client.scard(keys[1]) < generation and client.scard(keys[6]) < generation + 20
+        mine, theirs = local.sites[SITE], SiteStream(client, namespace).lines(SITE)
+        assert mine.old_seen, "the site never turned over: the generation is too big for this test"
+        assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
+        assert int(client.hget(keys[4], "material")) == mine.material >= 1
+        last = clean_text(page(stories(25)[-1]), site=SITE, learned=theirs).text
+        assert not any(line in last for line in FOOTER) and TEMPLATED in last
+        assert 0 < client.ttl(keys[3]) <= 90 * 24 * 3600
+    finally:
+        servers.delete_namespace(redis_server.url, namespace)

@@ -114,11 +114,14 @@ class LearnedLines:
 #: Lines (hashes) a site's "seen" set holds before its memory turns over: the sets of story
 #: sentences and lines seen and the edge counts then become the *previous* generation (still
 #: read) and a new one starts; the generation before is dropped. So a site costs at most two
-#: generations however long it streams (``bench/clean_sites.py --memory``: ~0.2 MB a site at
-#: this cap, against 1.9 MB after 3,000 pages unbounded), and a line that stood at the edge once,
-#: two generations ago, is forgotten. Chrome recurs on at least :data:`MIN_SHARE` of the pages,
-#: so it is learned well inside one generation (a generation is ~400 pages of 30 lines).
-GENERATION_LINES = 12_000
+#: generations however long it streams: ~1.2 MB of Redis (``bench/clean_sites.py --memory``:
+#: 1.16 MB after 3,000 pages against 2.46 MB unbounded, which grows ~0.8 MB per 1,000 pages,
+#: so 80 MB for a site of 100,000), and a line that stood
+#: at the edge once, two generations ago, is forgotten. Support is counted over the same window
+#: (:data:`MIN_SHARE` of the new stories of the two generations), so a big old site still learns
+#: a new footer. A generation is ~130 new pages of 30 lines: chrome on 5 % of a site's pages
+#: stands on 6 or more of them.
+GENERATION_LINES = 4_000
 #: The most lines a site may learn: chrome is tens of lines (at most 40 per site in
 #: ``bench/data/sites``); past this a site's model stops growing rather than eat its pages.
 MAX_LEARNED = 400
@@ -153,11 +156,12 @@ def update(state: "SiteState", evidence: Evidence, generation_lines: int = GENER
     if seen >= NOVEL_BELOW * len(story):
         return False
     state.pages += 1
+    state.window += 1
     new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen and h not in state.old_seen or GAP in f
                     for h, f in evidence.lines]
     first = next((i for i, x in enumerate(new_sentence) if x), len(new_sentence))
     last = next((i for i in range(len(new_sentence) - 1, -1, -1) if new_sentence[i]), -1)
-    need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * state.pages))
+    need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * (state.window + state.old_window)))
     learned = False
     for i, (h, flags) in enumerate(evidence.lines):
         if GAP in flags:
@@ -180,6 +184,7 @@ def update(state: "SiteState", evidence: Evidence, generation_lines: int = GENER
     if len(state.seen) >= generation_lines:
         state.old_stories, state.old_seen, state.old_edges = state.stories, state.seen, state.edges
         state.stories, state.seen, state.edges = set(), set(), {}
+        state.old_window, state.window = state.window, 0
     return learned
 
 
@@ -200,19 +205,22 @@ class SiteState:
     old_stories: set = field(default_factory=set)
     old_seen: set = field(default_factory=set)
     old_edges: dict = field(default_factory=dict)
+    window: int = 0  # new stories counted in this generation
+    old_window: int = 0  # ... and in the one before
     snapshot: "LearnedLines | None" = None
 
 
 class SiteLearner:
     """Online site chrome for one process: ``observe`` each cleaned page, ``lines`` for the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, generation_lines: int = GENERATION_LINES) -> None:
         self.sites: dict[str, SiteState] = {}
+        self.generation_lines = generation_lines
 
     def observe(self, site: str | None, evidence: Evidence | None) -> bool:
         if not site or evidence is None:
             return False
-        return update(self.sites.setdefault(site, SiteState()), evidence)
+        return update(self.sites.setdefault(site, SiteState()), evidence, self.generation_lines)
 
     def lines(self, site: str | None) -> LearnedLines | None:
         """The site's learned lines as of its latest version (the counts in the notes are those of
