@@ -148,6 +148,61 @@ def memory(redis_url: str, pages: int) -> None:
         print(f"  {m:6d} {b:12,d} {u:12,d} {b / max(u, 1):7.2f}")
 
 
+def infer(split: str) -> None:
+    """Sites inferred from mastheads (``site_infer.SiteGuesser``) with the site names stripped:
+    the pages of every site interleaved in one stream, grouped, and cleaned as a stream under the
+    inferred names. Pair precision: of the page pairs put in one group, the share that are one
+    site's; pair recall: of one site's page pairs, the share grouped together."""
+    import random
+
+    from workers.steps.cleaning.site_infer import SiteGuesser
+
+    sites = load(split)
+    pages = [d for ps in sites.values() for d in ps]
+    random.Random(0).shuffle(pages)
+    pages.sort(key=lambda d: d["page"])  # each site's pages in order, sites interleaved
+    guesser, learner = SiteGuesser(), SiteLearner()
+    guessed, totals = [], [0, 0, 0, 0]
+    for d in pages:
+        site = guesser.site(d["text"])
+        guessed.append(site)
+        cleaned = clean_text(d["text"], site=site, learned=learner.lines(site), observe=bool(site))
+        learner.observe(site, cleaned.evidence)
+        nb, kept, nc, leaked, _, _ = judge(d, cleaned.text)
+        totals = [totals[0] + nb, totals[1] + kept, totals[2] + nc, totals[3] + leaked]
+    precision, recall = pairs([d["site"] for d in pages], guessed)
+    print(f"\n[infer, {split}] {len(sites)} sites, {len(pages)} pages, names stripped: {len(set(guessed) - {None})} groups, "
+          f"pair precision {precision:.4f}, pair recall {recall:.4f}; "
+          f"stream under inferred sites: recall {totals[1] / max(totals[0], 1):.4f}, leak {totals[3] / max(totals[2], 1):.4f}")
+
+
+def pairs(truth: list, guessed: list) -> tuple[float, float]:
+    """Pair precision and recall of a grouping (``None``: in no group)."""
+    from itertools import combinations
+
+    same_true = same_guess = both = 0
+    for (a, ga), (b, gb) in combinations(zip(truth, guessed), 2):
+        t, g = a == b, ga is not None and ga == gb
+        same_true += t
+        same_guess += g
+        both += t and g
+    return both / max(same_guess, 1), both / max(same_true, 1)
+
+
+def infer_generated(n: int = 1000) -> None:
+    """Site inference on ``bench/corpus.py``'s text documents (20 sites sharing one template,
+    syndicated footers and a common "Sign in" line: what must not merge them)."""
+    from bench.corpus import generate
+    from workers.steps.cleaning.site_infer import SiteGuesser
+
+    docs = [d for d in generate(n, seed=0) if "text" in d]
+    guesser = SiteGuesser()
+    guessed = [guesser.site(d["text"]) for d in docs]
+    precision, recall = pairs([d["site"] for d in docs], guessed)
+    print(f"[infer, bench/corpus.py] {len({d['site'] for d in docs})} sites, {len(docs)} pages: "
+          f"{len(set(guessed) - {None})} groups, pair precision {precision:.4f}, pair recall {recall:.4f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verbose", action="store_true")
@@ -161,6 +216,9 @@ def main() -> None:
         return
     for split in ("dev", "heldout"):
         run(split, args.verbose)
+    for split in ("dev", "heldout"):
+        infer(split)
+    infer_generated()
     speed()
 
 
