@@ -89,7 +89,29 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     if to_link:
         with outcome.stage("link"):
             _link(runtime, to_link, outcome)
+    outgrown = runtime.site_stream.take_outgrown()
+    if outgrown:
+        with outcome.stage("reclean"):
+            reclean_outgrown(runtime, outgrown)
     return outcome
+
+
+def reclean_outgrown(runtime, sites: list[str]) -> None:
+    """Send a site's settled documents back through cleaning when its learned lines changed
+    materially (``site_stream.material``), as ``corpus reclean`` does, without being asked: the
+    pages that taught the lines, and those before them, lose them too. Re-cleaned pages teach
+    nothing again (a page already seen is a copy), so this does not feed itself. Runs after this
+    batch linked, so its own documents are among them; documents in flight elsewhere are not
+    (the site's next material change takes them)."""
+    from workers.queue.messages import enqueue
+    from workers.sites import reopen, settled
+
+    for site in sites:
+        ids = settled(runtime.engine, site)
+        if ids:
+            reopen(runtime.engine, runtime.index, ids)
+            enqueue(runtime.broker, ids, batch_size=runtime.settings.batch_size)
+            log.info("site %s: lines changed materially, %d document(s) sent back for cleaning", site, len(ids))
 
 
 def _load(runtime, document_ids: list[int]) -> Batch:

@@ -31,51 +31,82 @@ from workers.steps.decode import BadInput, decode, gunzip
 
 REFRESH_S = 30.0
 
-# KEYS: stories (set), seen (set), edges (hash), learned (hash), meta (hash: pages, version)
-# ARGV: min_support, min_share, novel_below, expected version (-1: any), n_story, story hashes...,
-# then (hash, flags) pairs. Returns {version, folded}: a page cleaned with lines older than the
-# site's current version (``expected`` differs) is not folded; its worker cleans it again.
+# KEYS: stories (set), seen (set), edges (hash), learned (hash), meta (hash: pages, version,
+# material, material_lines, window and old_window: new stories this generation and the last), then the previous generation's stories, seen, edges.
+# ARGV: min_support, min_share, novel_below, expected version (-1: any), generation_lines,
+# max_learned, material_growth, ttl_s, n_story, story hashes..., then (hash, flags) pairs.
+# Returns {version, folded, material}: a page cleaned with lines older than the site's current
+# version (``expected`` differs) is not folded; its worker cleans it again. ``material`` is 1 when
+# this page made the learned lines change materially (site_stream.material).
 _UPDATE = """
 local min_support, min_share, novel_below = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local expected, n_story = tonumber(ARGV[4]), tonumber(ARGV[5])
+local expected, generation, max_learned = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local growth, ttl, n_story = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
 local version = tonumber(redis.call('HGET', KEYS[5], 'version') or '0')
-if expected >= 0 and expected ~= version then return {version, 0} end
-if n_story == 0 then return {version, 1} end
+if expected >= 0 and expected ~= version then return {version, 0, 0} end
+if n_story == 0 then return {version, 1, 0} end
 local seen = 0
-for i = 6, 5 + n_story do
-  seen = seen + redis.call('SADD', KEYS[1], ARGV[i])
+for i = 10, 9 + n_story do
+  local added = redis.call('SADD', KEYS[1], ARGV[i])
+  if added == 0 or redis.call('SISMEMBER', KEYS[6], ARGV[i]) == 1 then seen = seen + 1 end
 end
-seen = n_story - seen
-if seen >= novel_below * n_story then return {version, 1} end
-local pages = redis.call('HINCRBY', KEYS[5], 'pages', 1)
+if ttl > 0 then
+  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+end
+if seen >= novel_below * n_story then return {version, 1, 0} end
+redis.call('HINCRBY', KEYS[5], 'pages', 1)
+local window = redis.call('HINCRBY', KEYS[5], 'window', 1) + tonumber(redis.call('HGET', KEYS[5], 'old_window') or '0')
 local hashes, flags, new = {}, {}, {}
-for i = 6 + n_story, #ARGV, 2 do
+for i = 10 + n_story, #ARGV, 2 do
   local h, f = ARGV[i], ARGV[i + 1]
   hashes[#hashes + 1] = h
   flags[#flags + 1] = f
   local gap = string.find(f, 'g', 1, true) ~= nil
-  new[#new + 1] = gap or (string.find(f, 's', 1, true) ~= nil and redis.call('SISMEMBER', KEYS[2], h) == 0)
+  new[#new + 1] = gap or (string.find(f, 's', 1, true) ~= nil and redis.call('SISMEMBER', KEYS[2], h) == 0
+                          and redis.call('SISMEMBER', KEYS[7], h) == 0)
 end
 local first, last = #hashes + 1, 0
 for i = 1, #hashes do if new[i] then first = i break end end
 for i = #hashes, 1, -1 do if new[i] then last = i break end end
-local need = math.max(min_support, math.ceil(min_share * pages))
+local need = math.max(min_support, math.ceil(min_share * window))
 local learned = false
+local size = redis.call('HLEN', KEYS[4])
 for i = 1, #hashes do
   local h, f = hashes[i], flags[i]
   if string.find(f, 'g', 1, true) == nil then
     redis.call('SADD', KEYS[2], h)
     local edge = i < first or i > last or string.find(f, 'r', 1, true) ~= nil
     if edge and string.find(f, 'd', 1, true) == nil then
-      local n = redis.call('HINCRBY', KEYS[3], h, 1)
+      local n = redis.call('HINCRBY', KEYS[3], h, 1) + tonumber(redis.call('HGET', KEYS[8], h) or '0')
       local known = redis.call('HEXISTS', KEYS[4], h) == 1
-      if n >= need and not known then learned = true end
-      if known or n >= need then redis.call('HSET', KEYS[4], h, n) end
+      if n >= need and not known and size < max_learned then
+        learned, known, size = true, true, size + 1
+      end
+      if known then redis.call('HSET', KEYS[4], h, n) end
     end
   end
 end
-if learned then version = redis.call('HINCRBY', KEYS[5], 'version', 1) end
-return {version, 1}
+local material = 0
+if learned then
+  version = redis.call('HINCRBY', KEYS[5], 'version', 1)
+  local at = tonumber(redis.call('HGET', KEYS[5], 'material_lines') or '0')
+  if size >= math.max(at + 1, math.ceil(at * (1 + growth))) then
+    redis.call('HSET', KEYS[5], 'material_lines', size)
+    redis.call('HINCRBY', KEYS[5], 'material', 1)
+    material = 1
+  end
+end
+if redis.call('SCARD', KEYS[2]) >= generation then
+  for k = 1, 3 do
+    if redis.call('EXISTS', KEYS[k]) == 1 then redis.call('RENAME', KEYS[k], KEYS[k + 5])
+    else redis.call('DEL', KEYS[k + 5]) end
+  end
+  redis.call('HSET', KEYS[5], 'old_window', redis.call('HGET', KEYS[5], 'window'), 'window', 0)
+end
+if ttl > 0 then
+  for k = 1, 8 do redis.call('EXPIRE', KEYS[k], ttl) end
+end
+return {version, 1, material}
 """
 
 
@@ -159,12 +190,15 @@ def outdated(engine: Engine, site: str) -> list[int]:
     latest = load_latest(engine).get(site)
     if latest is None:
         return []
+    return settled(engine, site, (Document.site_model_version.is_(None)) | (Document.site_model_version != latest[0]))
+
+
+def settled(engine: Engine, site: str, *where) -> list[int]:
+    """Ids of the site's settled (linked, not failed) documents, with ``where`` conditions."""
     with session_scope(engine) as session:
         return list(session.scalars(
-            select(Document.id).where(
-                Document.site == site, Document.status != FAILED, Document.stage == LINKED,
-                (Document.site_model_version.is_(None)) | (Document.site_model_version != latest[0]),
-            ).order_by(Document.id)
+            select(Document.id).where(Document.site == site, Document.status != FAILED, Document.stage == LINKED, *where)
+            .order_by(Document.id)
         ))
 
 
@@ -187,7 +221,8 @@ class SiteStream:
     cleaned page into the site's counts.
     """
 
-    def __init__(self, client, namespace: str) -> None:
+    def __init__(self, client, namespace: str, *, generation_lines: int = site_stream.GENERATION_LINES,
+                 ttl_s: int = site_stream.SITE_TTL_S) -> None:
         from workers.keys import site_stream_prefix
 
         self.client = client
@@ -195,10 +230,20 @@ class SiteStream:
         self.script = client.register_script(_UPDATE)
         self.cache: dict[str, LearnedLines | None] = {}
         self.calm: dict[str, int] = {}  # pages folded since the site last moved (clean_in_order)
+        self.outgrown: set[str] = set()  # sites whose lines changed materially here (take_outgrown)
+        self.generation_lines = generation_lines
+        self.ttl_s = ttl_s
+
+    def take_outgrown(self) -> list[str]:
+        """The sites whose learned lines a page folded here changed materially since the last
+        call (``site_stream.material``): their earlier documents are to be cleaned again."""
+        sites, self.outgrown = sorted(self.outgrown), set()
+        return sites
 
     def _keys(self, site: str) -> list[str]:
         p = self.prefix(site)
-        return [p + "stories", p + "seen", p + "edges", p + "learned", p + "meta"]
+        return [p + "stories", p + "seen", p + "edges", p + "learned", p + "meta",
+                p + "stories:old", p + "seen:old", p + "edges:old"]
 
     def _load(self, site: str) -> LearnedLines | None:
         keys = self._keys(site)
@@ -238,9 +283,11 @@ class SiteStream:
             site, evidence, expected = pages[i]
             self._fold(pipe, site, evidence, -1 if expected is None else expected)
         moved = set()
-        for i, (version, ok) in zip(calls, pipe.execute()):
+        for i, (version, ok, material) in zip(calls, pipe.execute()):
             site = pages[i][0]
             results[i] = (int(version), bool(ok))
+            if int(material):
+                self.outgrown.add(site)
             cached = self.cache.get(site)
             if int(version) != (cached.version if cached else 0):
                 moved.add(site)
@@ -250,6 +297,7 @@ class SiteStream:
 
     def _fold(self, pipe, site: str, evidence: Evidence, expected: int) -> None:
         args: list = [site_stream.MIN_SUPPORT, site_stream.MIN_SHARE, site_stream.NOVEL_BELOW, expected,
+                      self.generation_lines, site_stream.MAX_LEARNED, site_stream.MATERIAL_GROWTH, self.ttl_s,
                       len(evidence.story), *evidence.story]
         for h, flags in evidence.lines:
             args += [h or "-", flags or "-"]

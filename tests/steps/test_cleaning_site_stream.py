@@ -103,3 +103,17 @@ def test_what_the_site_taught_changes_the_text_but_not_the_fingerprint():
     assert FOOTER in plain.text and FOOTER not in taught.text
     assert (taught_fp.text_hash, taught_fp.length, taught_fp.to_bytes()) == (plain_fp.text_hash, plain_fp.length,
                                                                              plain_fp.to_bytes())
+
+
+def test_material_changes_come_at_a_half_again_as_many_lines() -> None:
+    """The first lines are material, then each time the learned lines grow by half: a site's
+    earlier pages are re-cleaned a handful of times, not at every line."""
+    from workers.steps.cleaning.site_stream import material
+
+    steps, at = [], 0
+    for lines in range(1, 41):
+        if material(lines, at):
+            steps.append(lines)
+            at = lines
+    assert steps == [1, 2, 3, 5, 8, 12, 18, 27]
+    assert not material(0, 0)

@@ -37,6 +37,12 @@ def write(path, items: list[tuple[int, dict]]) -> None:
             fh.write(json.dumps({"text": page(story), "url": f"https://{SITE}/story-{n}", "site": SITE}) + "\n")
 
 
+def _pages(engine) -> dict[str, tuple[str, list, str]]:
+    with session_scope(engine) as session:
+        docs = session.scalars(select(Document).where(Document.site == SITE)).all()
+        return {d.url: (d.text, d.removed, d.stage) for d in docs}
+
+
 def test_footer_lines_learned_from_the_stream_leave_later_pages_and_a_templated_body_sentence_stays(
         sqlite_corpus, tmp_path, monkeypatch):
     pages = list(enumerate(stories(30)))
@@ -49,17 +55,45 @@ def test_footer_lines_learned_from_the_stream_leave_later_pages_and_a_templated_
     sqlite_corpus.activate(monkeypatch)
     from workers.runtime import runtime
 
-    with session_scope(runtime().engine) as session:
-        docs = session.scalars(select(Document).where(Document.site == SITE)).all()
-        by_url = {d.url: (d.text, d.removed) for d in docs}
+    by_url = _pages(runtime().engine)
     assert len(by_url) == 30
     texts = [by_url[f"https://{SITE}/story-{n}"] for n in range(30)]
-    assert all(line in texts[0][0] for line in FOOTER)  # no rule knows these lines: the site taught them
-    for text, removed in texts[10:]:
+    for text, removed, _ in texts[10:]:
         assert not any(line in text for line in FOOTER)
         notes = [r.get("note", "") for r in removed if r["rule"] == "site-repeated"]
         assert len(notes) >= 2 and all(" of " in n and "pages of this site" in n for n in notes)
-    assert all(TEMPLATED in text for text, _ in texts)
+    assert all(TEMPLATED in text for text, _, _ in texts)
+
+
+def test_earlier_pages_are_cleaned_again_when_the_site_learns_its_chrome(sqlite_corpus, tmp_path, monkeypatch):
+    """The first pages of a site taught its footer before anyone knew it was chrome; once the
+    learned lines changed materially they are sent back through the queue, without `corpus
+    reclean`, and lose it too (a worker process does it; the templated body sentence stays)."""
+    from tests.support import servers
+    from tests.support.ops import start_worker
+
+    write(tmp_path / "pages.jsonl", list(enumerate(stories(12))))
+    worker = start_worker(sqlite_corpus, tmp_path)
+    try:
+        result = sqlite_corpus.run("ingest", str(tmp_path / "pages.jsonl"), "--json")
+        assert result.returncode == 0, result.stderr
+        sqlite_corpus.activate(monkeypatch)
+        from workers.runtime import runtime
+
+        engine = runtime().engine
+
+        def all_clean() -> bool:
+            got = _pages(engine)
+            return len(got) == 12 and all(stage == "linked" and not any(line in text for line in FOOTER)
+                                          for text, _, stage in got.values())
+
+        servers.wait_until(all_clean, 180, interval=0.5, message="every page of the site cleaned of its footer")
+    finally:
+        worker.stop()
+    got = _pages(engine)
+    first = got[f"https://{SITE}/story-0"]
+    assert {"site-repeated"} <= {r["rule"] for r in first[1] if r["text"] in FOOTER}  # the site's model named them
+    assert all(TEMPLATED in text for text, _, _ in got.values())
 
 
 def test_the_redis_learner_learns_what_the_in_memory_one_does(redis_server):
@@ -130,5 +164,39 @@ def test_a_batch_cleaned_in_one_round_trip_reads_as_if_its_pages_came_one_by_one
             theirs = SiteStream(client, namespace).lines(site)
             mine = local.sites[site]
             assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
+    finally:
+        servers.delete_namespace(redis_server.url, namespace)
+
+
+def test_a_site_costs_two_generations_of_memory_and_still_learns_after_turning_over(redis_server):
+    """With a small generation the site's sets turn over many times: Redis holds at most two
+    generations, the footer is learned all the same, and the Lua update still does exactly what
+    the in-memory one does (lines, pages, versions, material changes)."""
+    import uuid
+
+    import redis
+
+    from tests.support import servers
+    from workers.sites import SiteStream
+    from workers.steps.cleaning import SiteLearner, clean_text
+
+    generation = 40
+    namespace = f"test-{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        shared, local = SiteStream(client, namespace, generation_lines=generation), SiteLearner(generation)
+        keys = shared._keys(SITE)
+        for s in stories(24):
+            evidence = clean_text(page(s), site=SITE, learned=local.lines(SITE), observe=True).evidence
+            local.observe(SITE, evidence)
+            shared.observe(SITE, evidence)
+            assert client.scard(keys[1]) < generation and client.scard(keys[6]) < generation + 20
+        mine, theirs = local.sites[SITE], SiteStream(client, namespace).lines(SITE)
+        assert mine.old_seen, "the site never turned over: the generation is too big for this test"
+        assert (theirs.lines, theirs.pages, theirs.version) == (mine.learned, mine.pages, mine.version)
+        assert int(client.hget(keys[4], "material")) == mine.material >= 1
+        last = clean_text(page(stories(25)[-1]), site=SITE, learned=theirs).text
+        assert not any(line in last for line in FOOTER) and TEMPLATED in last
+        assert 0 < client.ttl(keys[3]) <= 90 * 24 * 3600
     finally:
         servers.delete_namespace(redis_server.url, namespace)

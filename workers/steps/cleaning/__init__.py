@@ -25,7 +25,10 @@ stored articles can be re-cleaned.
 from __future__ import annotations
 
 from . import html as _html
+from . import rules as _rules
+from . import site_stream as _site_stream
 from .html import ExtractionTimeout
+from .text import _shape
 from .text import clean as _clean
 from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
@@ -45,8 +48,17 @@ __all__ = [
     "SiteModel",
     "clean_html",
     "clean_text",
+    "forget",
     "learn_site_model",
 ]
+
+
+def forget() -> None:
+    """Empty the process's memory of lines already classified and hashed, as in a fresh process
+    (what a benchmark that cleans the same documents in several rounds calls between them)."""
+    _rules.forget()
+    _site_stream.line_hash.cache_clear()
+    _shape.cache_clear()
 
 
 def clean_text(text: str, *, site: str | None = None, site_model: SiteModel | None = None,

@@ -140,6 +140,6 @@ _RIGHTS = re.compile(r"©|ⓒ|\(c\)|copyright|urheberrecht|авторск|droits
 def reproduction(line: str, low: str, n: int, position: float, fam: frozenset[str], needle: bool, bare: str, sig: int) -> Verdict | None:
     """A notice forbidding reproduction without permission (``copyright``)."""
     if sig & G_REPRODUCTION and n <= 60 and _REPRODUCTION.search(low) and _PERMISSION.search(low):
-        if (n <= 12 or position >= 0.6 or _RIGHTS.search(low)) and not is_guarded(line, sig):
+        if (n <= 12 or position > 0.6 or _RIGHTS.search(low)) and not is_guarded(line, sig):
             return Verdict(COPYRIGHT)
     return None

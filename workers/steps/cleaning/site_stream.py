@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
-from .normalise import KEY_HEAD, KEY_TAIL, fold, line_key
+from .normalise import KEY_HEAD, KEY_TAIL, fold, head_words, line_key, tail_words
 
 RULE = "site-repeated"
 
@@ -78,9 +78,7 @@ def line_hash(text: str) -> str:
     ends when it is long (the key keeps only its first and last tokens anyway): hashing is most
     of what observing a page costs. Cached: a site's chrome lines come back on every page."""
     if len(text) > 160:
-        head = fold(text[:120]).split()[:KEY_HEAD]
-        tail = fold(text[-60:]).split()[-KEY_TAIL:]
-        return key_hash(" ".join(head) + " … " + " ".join(tail))
+        return key_hash(head_words(fold(text[:120]), KEY_HEAD) + " … " + tail_words(fold(text[-60:]), KEY_TAIL))
     return key_hash(line_key(text))
 
 
@@ -113,7 +111,39 @@ class LearnedLines:
         return f"on {count} of {self.pages} pages of this site"
 
 
-def update(state: "SiteState", evidence: Evidence) -> bool:
+#: Lines (hashes) a site's "seen" set holds before its memory turns over: the sets of story
+#: sentences and lines seen and the edge counts then become the *previous* generation (still
+#: read) and a new one starts; the generation before is dropped. So a site costs at most two
+#: generations however long it streams: ~1.2 MB of Redis (``bench/clean_sites.py --memory``:
+#: 1.16 MB after 3,000 pages against 2.46 MB unbounded, which grows ~0.8 MB per 1,000 pages,
+#: so 80 MB for a site of 100,000), and a line that stood
+#: at the edge once, two generations ago, is forgotten. Support is counted over the same window
+#: (:data:`MIN_SHARE` of the new stories of the two generations), so a big old site still learns
+#: a new footer. A generation is ~130 new pages of 30 lines: chrome on 5 % of a site's pages
+#: stands on 6 or more of them.
+GENERATION_LINES = 4_000
+#: The most lines a site may learn: chrome is tens of lines (at most 40 per site in
+#: ``bench/data/sites``); past this a site's model stops growing rather than eat its pages.
+MAX_LEARNED = 400
+#: Seconds a site's keys live after its last page (Redis EXPIRE, renewed by every page): a site
+#: that stopped publishing gives its memory back. 90 days.
+SITE_TTL_S = 90 * 24 * 3600
+#: When the learned lines count as changed *materially*, so that the site's earlier documents are
+#: cleaned again (``workers.pipeline``): when their number reaches (1 + this) times what it was
+#: at the last material change (and at least one more). The first lines a site learns are always
+#: material; after that re-cleaning is triggered at 1, 2, 3, 5, 8, 12, 18, ... lines, so a site of
+#: L chrome lines has its earlier pages re-cleaned about log(L)/log(1.5) times, most of them while
+#: it is young and has few pages, and a line learned late adds little to what is already gone.
+MATERIAL_GROWTH = 0.5
+
+
+def material(lines: int, at_last: int) -> bool:
+    """Whether a model of ``lines`` learned lines differs materially from the last material one
+    (``at_last`` lines): see :data:`MATERIAL_GROWTH`."""
+    return lines >= max(at_last + 1, math.ceil(at_last * (1 + MATERIAL_GROWTH)))
+
+
+def update(state: "SiteState", evidence: Evidence, generation_lines: int = GENERATION_LINES) -> bool:
     """Fold one page's evidence into its site's state; returns whether new lines were learned.
 
     This is the one definition of learning; ``workers.sites`` runs the same steps in Redis (Lua).
@@ -121,15 +151,17 @@ def update(state: "SiteState", evidence: Evidence) -> bool:
     story = evidence.story
     if not story:
         return False
-    seen = sum(1 for h in story if h in state.stories)
+    seen = sum(1 for h in story if h in state.stories or h in state.old_stories)
     state.stories.update(story)
     if seen >= NOVEL_BELOW * len(story):
         return False
     state.pages += 1
-    new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen or GAP in f for h, f in evidence.lines]
+    state.window += 1
+    new_sentence = [SENTENCE in f and GAP not in f and h not in state.seen and h not in state.old_seen or GAP in f
+                    for h, f in evidence.lines]
     first = next((i for i, x in enumerate(new_sentence) if x), len(new_sentence))
     last = next((i for i in range(len(new_sentence) - 1, -1, -1) if new_sentence[i]), -1)
-    need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * state.pages))
+    need = max(MIN_SUPPORT, math.ceil(MIN_SHARE * (state.window + state.old_window)))
     learned = False
     for i, (h, flags) in enumerate(evidence.lines):
         if GAP in flags:
@@ -137,20 +169,30 @@ def update(state: "SiteState", evidence: Evidence) -> bool:
         state.seen.add(h)
         if DATELINE in flags or not (i < first or i > last or RUN in flags):
             continue
-        n = state.edges.get(h, 0) + 1
-        state.edges[h] = n
-        if n >= need and h not in state.learned:
-            learned = True
-        if h in state.learned or n >= need:
+        state.edges[h] = state.edges.get(h, 0) + 1
+        n = state.edges[h] + state.old_edges.get(h, 0)
+        known = h in state.learned
+        if n >= need and not known and len(state.learned) < MAX_LEARNED:
+            learned = known = True
+        if known:
             state.learned[h] = n
     if learned:
         state.version += 1
+        if material(len(state.learned), state.material_lines):
+            state.material_lines = len(state.learned)
+            state.material += 1
+    if len(state.seen) >= generation_lines:
+        state.old_stories, state.old_seen, state.old_edges = state.stories, state.seen, state.edges
+        state.stories, state.seen, state.edges = set(), set(), {}
+        state.old_window, state.window = state.window, 0
     return learned
 
 
 @dataclass
 class SiteState:
-    """One site's learning state: story sentences and lines seen, edge counts, learned lines."""
+    """One site's learning state: story sentences and lines seen, edge counts (this generation and
+    the one before), learned lines, and the versions: ``version`` moves with every line learned,
+    ``material`` when the lines changed materially (:func:`material`)."""
 
     stories: set = field(default_factory=set)
     seen: set = field(default_factory=set)
@@ -158,19 +200,27 @@ class SiteState:
     learned: dict = field(default_factory=dict)
     pages: int = 0
     version: int = 0
+    material: int = 0
+    material_lines: int = 0
+    old_stories: set = field(default_factory=set)
+    old_seen: set = field(default_factory=set)
+    old_edges: dict = field(default_factory=dict)
+    window: int = 0  # new stories counted in this generation
+    old_window: int = 0  # ... and in the one before
     snapshot: "LearnedLines | None" = None
 
 
 class SiteLearner:
     """Online site chrome for one process: ``observe`` each cleaned page, ``lines`` for the next."""
 
-    def __init__(self) -> None:
+    def __init__(self, generation_lines: int = GENERATION_LINES) -> None:
         self.sites: dict[str, SiteState] = {}
+        self.generation_lines = generation_lines
 
     def observe(self, site: str | None, evidence: Evidence | None) -> bool:
         if not site or evidence is None:
             return False
-        return update(self.sites.setdefault(site, SiteState()), evidence)
+        return update(self.sites.setdefault(site, SiteState()), evidence, self.generation_lines)
 
     def lines(self, site: str | None) -> LearnedLines | None:
         """The site's learned lines as of its latest version (the counts in the notes are those of
@@ -184,36 +234,36 @@ class SiteLearner:
 
 
 def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | None, observe: bool,
-                      sentence, short) -> tuple[dict[int, str], Evidence | None]:
+                      sentence: list[bool], short: list[bool]) -> tuple[dict[int, str], Evidence | None]:
     """Remove ``learned`` lines from one page (into ``rules``) and gather its :class:`Evidence`.
 
     ``rules`` holds what the rules said of each paragraph (``None``: body so far); ``sentence``
-    and ``short`` say whether a paragraph reads like a story sentence or like a short furniture
-    line. Returns the notes of the lines removed (index -> "on 27 of 31 pages ...") and the
-    evidence (when ``observe``).
+    and ``short`` say of each paragraph whether it reads like a story sentence or like a short
+    furniture line. Returns the notes of the lines removed (index -> "on 27 of 31 pages ...") and
+    the evidence (when ``observe``).
     """
     n = len(texts)
-    hashes: list[str | None] = [line_hash(t) if len(t) < 8 * MAX_WORDS and t.count(" ") < MAX_WORDS else None
-                                for t in texts]
     known = learned.lines if learned is not None else {}
+    # Only unclaimed lines are looked up, and only a page that teaches hashes the lines the rules
+    # took (its evidence sends them): a hash is a fold of the line, the dearest step here.
+    limit = 8 * MAX_WORDS
+    hashes: list[str | None] = [line_hash(t) if (observe or r is None) and len(t) < limit and t.count(" ") < MAX_WORDS
+                                else None for t, r in zip(texts, rules)]
     # Story sentences: unclaimed, sentence-shaped, not learned chrome.
-    is_sentence = [rules[i] is None and sentence(texts[i]) and hashes[i] not in known for i in range(n)]
-    in_run = [False] * n
-    start = 0
-    for i in range(n + 1):
-        if i == n or not (rules[i] is not None or short(texts[i])):
-            if i - start >= 3:
-                for j in range(start, i):
-                    in_run[j] = True
-            start = i + 1
+    is_sentence = [r is None and s and h not in known for r, s, h in zip(rules, sentence, hashes)] if known else \
+        [r is None and s for r, s in zip(rules, sentence)]
     first = next((i for i in range(n) if is_sentence[i]), n)
     last = next((i for i in range(n - 1, -1, -1) if is_sentence[i]), -1)
     notes: dict[int, str] = {}
+    # Runs as the rules left them (before the learned lines are taken): needed for the evidence,
+    # and for the cap.
+    in_run = _runs(rules, short) if observe else None
     if known:
         hits = [i for i in range(n) if rules[i] is None and hashes[i] in known]
         if hits:
             left = sum(texts[i].count(" ") + 1 for i in range(n) if rules[i] is None)
             if sum(texts[i].count(" ") + 1 for i in hits) > MAX_SHARE * left:
+                in_run = in_run or _runs(rules, short)
                 hits = [i for i in hits if i < first or i > last or in_run[i]]
             for i in hits:
                 rules[i] = RULE
@@ -236,3 +286,17 @@ def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | Non
         flags = (SENTENCE if is_sentence[i] else "") + (RUN if in_run[i] else "") + (DATELINE if i == dateline else "")
         lines.append((h, flags))
     return notes, Evidence(story=story, lines=tuple(lines))
+
+
+def _runs(rules: list, short: list[bool]) -> list[bool]:
+    """Whether each paragraph stands in a run of three or more claimed or short lines."""
+    n = len(rules)
+    in_run = [False] * n
+    start = 0
+    for i in range(n + 1):
+        if i == n or not (rules[i] is not None or short[i]):
+            if i - start >= 3:
+                for j in range(start, i):
+                    in_run[j] = True
+            start = i + 1
+    return in_run

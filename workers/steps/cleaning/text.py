@@ -22,6 +22,7 @@ Order matters and each step has one job:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .paragraphs import Paragraph, split_paragraphs
 from .result import Cleaned, Removed
@@ -148,14 +149,21 @@ def _keep_dateline(texts: list[str], rules: list[str | None]) -> None:
 
 
 def _furniture(text: str) -> bool:
-    return word_count(text) <= 12 and not ends_sentence(text)
+    return _shape(text)[1]
 
 
 def _sentence(text: str) -> bool:
+    return _shape(text)[0]
+
+
+@lru_cache(maxsize=1 << 15)
+def _shape(text: str) -> tuple[bool, bool]:
+    """(reads like a story sentence, reads like a short furniture line): asked of every paragraph
+    up to four times a page, and of a site's chrome on every page, so remembered."""
+    n = word_count(text)
     if ends_sentence(text):
-        n = word_count(text)
-        return n >= 12 or (n >= 4 and len(text) >= 25 and dense_script(text))
-    return word_count(text) >= 45
+        return n >= 12 or (n >= 4 and len(text) >= 25 and dense_script(text)), False
+    return n >= 45, n <= 12
 
 
 def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = None, known_title: str | None = None,
@@ -177,7 +185,9 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
         # Before the page edges: once the site's learned footer is gone, what it hid (a list of
         # headlines above it) stands at the page's edge.
         before = list(rules)
-        notes, evidence = apply_and_observe(texts, rules, learned, observe, _sentence, _furniture)
+        shapes = [_shape(t) for t in texts]
+        notes, evidence = apply_and_observe(texts, rules, learned, observe, [s for s, _ in shapes],
+                                            [f for _, f in shapes])
     # The page as cleaned without the site's learned lines, when they took some (what the
     # fingerprint is taken from: it must not depend on what the site had taught so far).
     stable = [before] if notes else []
