@@ -30,6 +30,7 @@ depend on the set of articles, not on the order they came in or the number of wo
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -48,6 +49,11 @@ _CHUNK = 500  # ids per IN (...)
 EXPLAINED_KEYS = 8  # shared keys kept with a link, for `corpus events show`
 #: pg_advisory_xact_lock key of event assignment (``models.db.CLUSTER_LOCK_KEY`` is "corpus")
 EVENTS_LOCK_KEY = 0x6576656E7473  # "events"
+#: links kept per event (or piece of one) an article joins, the first that link: one would
+#: be enough to join it, but the links then form a tree, and a member that leaves or changes
+#: splits its event into as many pieces as it had links, which must be judged again
+#: (``_rejoin``); with a few, the rest of the event almost always stays in one piece
+LINKS_PER_EVENT = 3
 #: outbox rows one drain transaction takes: a few batches of the pipeline, so that the key
 #: index and the candidates' features are read once for many articles
 DRAIN_BATCH = 2000
@@ -225,7 +231,8 @@ class _Judge:
 
     def candidates(self, article_ids: list[int]) -> dict[int, dict[int, int]]:
         """For each article: the others of its window sharing ``MIN_SHARED`` retrieval keys
-        with it, and how many (the database holds the index; counted here)."""
+        with it, and how many. The key index is read once for all of them (counting in the
+        database, a grouped query an article, cost more: ``bench/events.py --scale``)."""
         self.load(article_ids)
         chosen = [self.features[i] for i in article_ids]
         if not chosen:
@@ -246,26 +253,42 @@ class _Judge:
             found[article_id] = {other: n for other, n in shared.items() if n >= rule.MIN_SHARED}
         return found
 
-    def join(self, article_id: int, groups: dict[int, list[int]], components: rule.Components) -> None:
+    def join(self, article_id: int, groups: dict[int, list[tuple[int, int]]], components: rule.Components) -> None:
         """Judge the article against each group (one event or piece of one), most shared
-        keys first, until one member links; that link joins the group."""
+        keys first, until ``LINKS_PER_EVENT`` members link (one is enough to join it)."""
         for root in sorted(groups):
             if components.find(root) == components.find(article_id):
                 continue
-            others = groups[root]
-            for n, other in enumerate(others):
-                if other not in self.features:
-                    self.load(others[n:])  # the first did not link: the rest of the group at once
-                self.judged += 1
-                similarity = rule.similarity(self.features[article_id], self.features[other], explain=False)
-                if similarity.linked:
-                    self.links[(min(article_id, other), max(article_id, other))] = similarity
-                    components.union(article_id, root)
+            group = groups[root]
+            first = min(group)  # usually enough: the rest of the group is sorted only if not
+            linked = self._judge(article_id, [first])
+            if linked < LINKS_PER_EVENT and len(group) > 1:
+                near = heapq.nsmallest(4 * LINKS_PER_EVENT, group)[1:]  # the next best, without a sort
+                linked += self._judge(article_id, near, LINKS_PER_EVENT - linked)
+                if linked == 0 and len(group) > len(near) + 1:
+                    linked += self._judge(article_id, sorted(group)[len(near) + 1:], 1)
+            if linked:
+                components.union(article_id, root)
+
+    def _judge(self, article_id: int, group: list[tuple[int, int]], wanted: int = 1) -> int:
+        """Judge the article against these (-shared, id) in order until ``wanted`` link;
+        returns how many did."""
+        linked = 0
+        for n, (_, other) in enumerate(group):
+            if other not in self.features:
+                self.load(o for _, o in group[n:n + 64])  # the next ones at once
+            self.judged += 1
+            similarity = rule.similarity(self.features[article_id], self.features[other], explain=False)
+            if similarity.linked:
+                self.links[(min(article_id, other), max(article_id, other))] = similarity
+                linked += 1
+                if linked >= wanted:
                     break
+        return linked
 
     def prefetch(self, groups: Iterable[dict[int, list[int]]]) -> None:
         """The first candidate of every group, in one query: usually the only one judged."""
-        self.load(group[0] for by_root in groups for group in by_root.values())
+        self.load(min(group)[1] for by_root in groups for group in by_root.values())
 
     def store(self) -> None:
         if self.links:
@@ -275,14 +298,18 @@ class _Judge:
                 for (a, b), s in sorted(self.links.items())])
 
 
-def _grouped(candidates: dict[int, int], node_of, components: rule.Components) -> dict[int, list[int]]:
-    """Candidates by the component they are in now, each group most shared keys first."""
+def _grouped(candidates: dict[int, int], node_of, components: rule.Components) -> dict[int, list[tuple[int, int]]]:
+    """Candidates by the component they are in now, as (-shared keys, id)."""
     groups: dict[int, list[tuple[int, int]]] = {}
+    roots: dict[int, int] = {}
     for other, n in candidates.items():
         node = node_of(other)
         if node is not None:
-            groups.setdefault(components.find(node), []).append((-n, other))
-    return {root: [other for _, other in sorted(group)] for root, group in groups.items()}
+            root = roots.get(node)
+            if root is None:
+                root = roots[node] = components.find(node)
+            groups.setdefault(root, []).append((-n, other))
+    return groups
 
 
 def _rejoin(session: Session, judge: _Judge, components: rule.Components, staying: dict[int, int]) -> None:
