@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, delete, func, insert, or_, select, text, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from models.db import read_scope, session_scope
@@ -387,9 +387,13 @@ def _settle_events(session: Session, judge: _Judge, components: rule.Components,
     by_root: dict[int, list[int]] = {}
     for member in moving:
         by_root.setdefault(components.find(member), []).append(member)
-    for root, group in sorted(by_root.items()):
-        for ids in _chunks(group):
-            session.execute(update(_members).where(_members.c.article_id.in_(ids)).values(event_id=root))
+    # One executemany for the members whose event changed (a placed article was stored as an
+    # event of its own: most stay one).
+    changed = [{"aid": m, "eid": root} for root, group in sorted(by_root.items()) for m in group
+               if root != (m if m in placed else staying[m])]
+    if changed:
+        session.execute(update(_members).where(_members.c.article_id == bindparam("aid"))
+                        .values(event_id=bindparam("eid")).execution_options(synchronize_session=False), changed)
     # Whole events joined by a link: every node that is neither placed nor staying.
     renamed = {node: components.find(node) for node in components.parent
                if node not in placed and node not in staying and components.find(node) != node}
