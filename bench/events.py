@@ -16,10 +16,10 @@ measure; C and D have the sites their stories name) and pooled (A+D, B+C):
   site's chrome (navigation, share line, newsletter, footer), a syndicated copy of every
   other story under another site's chrome, the briefs under one local site's chrome; recorded
   in a temporary SQLite store, processed by ``workers.pipeline.process`` in batches of 16
-  against a private redis-server, events assigned where the pipeline links. Reported: the
+  against a private redis-server, events assigned by the drain after each link. Reported: the
   same precision/recall over the stories' articles, copies that did not become duplicates,
-  and the CPU share of event assignment (``workers.events.assign``: features, the key index,
-  candidates, links, components) in the pipeline's CPU per document.
+  and the CPU share of event assignment (``workers.events.drain``: the outbox, features, the
+  key index, candidates, links, components) in the pipeline's CPU per document.
 
 Pairwise precision = pairs of stories put in one event that belong to one event / pairs put in
 one event; recall = pairs of one event put in one event / pairs of one event. Briefs and
@@ -258,13 +258,12 @@ def run_pipeline(split: str, redis_url: str, warmup: int = 300) -> dict:
     rt = runtime_module.runtime()
     rule.reference()
     spent = {"events": 0.0}
-    assign = store_events.assign
+    drain = store_events.drain
 
-    def timed(session, ids):
-        session.flush()  # linking's pending writes: linking's cost, not the events'
+    def timed(*args, **kwargs):
         started = time.process_time()
         try:
-            return assign(session, ids)
+            return drain(*args, **kwargs)
         finally:
             spent["events"] += time.process_time() - started
 
@@ -276,7 +275,7 @@ def run_pipeline(split: str, redis_url: str, warmup: int = 300) -> dict:
         warm_ids = [i for i, _ in record(session, warm)]
     for start in range(0, len(warm_ids), 16):
         pipeline.process(rt, warm_ids[start:start + 16])
-    pipeline.assign_events = timed
+    store_events.drain = timed
     labelled = records(split)
     with session_scope(rt.engine) as session:
         ids = [i for i, _ in record(session, [to_document(r, source=r["url"]) for _, r in labelled])]
@@ -286,7 +285,7 @@ def run_pipeline(split: str, redis_url: str, warmup: int = 300) -> dict:
     for start in range(0, len(ids), 16):
         pipeline.process(rt, ids[start:start + 16])
     total = time.process_time() - started
-    pipeline.assign_events = assign
+    store_events.drain = drain
     with read_scope(rt.engine) as session:
         rows = session.execute(select(Document.id, Document.status, Document.article_id)
                                .where(Document.id.in_(ids))).all()
@@ -312,7 +311,7 @@ def run_scale(n: int, redis_url: str) -> dict:
     ``workers.pipeline.process`` in batches of 16, in this process, on SQLite. Reported: the
     pipeline's and the events' CPU per document, the events' share, and where the events'
     time goes (process time of each phase of ``workers.events.assign``, and the pairs judged
-    and links made per document)."""
+    per document)."""
     data_dir = tempfile.mkdtemp(prefix="corpus-bench-events-scale-")
     os.environ.update(CORPUS_DATA_DIR=data_dir, CORPUS_REDIS_URL=redis_url, CORPUS_NAMESPACE=f"bench-events-scale-{n}")
     os.environ.pop("CORPUS_DATABASE_URL", None)
@@ -328,10 +327,10 @@ def run_scale(n: int, redis_url: str) -> dict:
     runtime_module.reset()
     rt = runtime_module.runtime()
     rule.reference()
-    phases = {"events": 0.0, "forget+features (_forget, _place)": 0.0, "candidates+judging (_link)": 0.0,
-              "components (_join, _recompute)": 0.0}
+    phases = {"events": 0.0, "forget+features (_forget, _place)": 0.0, "split events (_rejoin)": 0.0,
+              "candidates+judging (_link)": 0.0, "writes (_settle_events)": 0.0}
     judged = [0]
-    originals = {name: getattr(store_events, name) for name in ("_forget", "_place", "_link", "_join", "_recompute")}
+    originals = {name: getattr(store_events, name) for name in ("_forget", "_place", "_rejoin", "_link", "_settle_events")}
     similarity = rule.similarity
 
     def phase(label, fn):
@@ -349,32 +348,25 @@ def run_scale(n: int, redis_url: str) -> dict:
 
     store_events._forget = phase("forget+features (_forget, _place)", originals["_forget"])
     store_events._place = phase("forget+features (_forget, _place)", originals["_place"])
+    store_events._rejoin = phase("split events (_rejoin)", originals["_rejoin"])
     store_events._link = phase("candidates+judging (_link)", originals["_link"])
-    store_events._join = phase("components (_join, _recompute)", originals["_join"])
-    store_events._recompute = phase("components (_join, _recompute)", originals["_recompute"])
+    store_events._settle_events = phase("writes (_settle_events)", originals["_settle_events"])
     rule.similarity = counted
-    assign = store_events.assign
-
-    def timed_assign(session, ids):
-        session.flush()  # linking's pending writes: linking's cost, not the events'
-        started = time.process_time()
-        try:
-            return assign(session, ids)
-        finally:
-            phases["events"] += time.process_time() - started
+    drain = store_events.drain
+    # the drain, with its outbox reads and its commit: everything events add to a batch
+    store_events.drain = phase("events", drain)
 
     docs = [to_document({"text": d["text"], "url": d["url"], "site": d["site"]}, source=d["url"])
             for d in generate(n, seed=0) if "text" in d]
     with session_scope(rt.engine) as session:
         ids = [i for i, _ in record(session, docs)]
-    pipeline.assign_events = timed_assign
     started = time.process_time()
     try:
         for start in range(0, len(ids), 16):
             pipeline.process(rt, ids[start:start + 16])
     finally:
         total = time.process_time() - started
-        pipeline.assign_events = assign
+        store_events.drain = drain
         rule.similarity = similarity
         for name, fn in originals.items():
             setattr(store_events, name, fn)

@@ -522,6 +522,8 @@ def signature_speed(texts: list[str], rounds: int = 3) -> dict:
 
 def ratio_line(kind: str, base: dict, ours: list[dict]) -> dict:
     row = {"corpus": kind, "baseline_docs_per_s": base["docs"] / base["wall_s"]}
+    row.update({f"events_share_p{o['processes']}": o["stage_ms"].get("events", 0) / o["stage_ms"]["total"]
+                for o in ours if o["stage_ms"].get("total")})
     for o in ours:
         row[f"ours_p{o['processes']}_docs_per_s"] = o["docs_per_s"]
         row[f"ratio_p{o['processes']}"] = o["docs_per_s"] / row["baseline_docs_per_s"]
@@ -557,6 +559,8 @@ def print_run(kind: str, info: dict, base: dict, enq: dict | None, ours: list[di
         rss = ", ".join(mib(x) for x in o["worker_peak_rss"])
         log(f"  ours p{o['processes']} t{o['threads']} ingest --wait {o['wall_s']:6.2f}s  {o['docs_per_s']:7.1f} docs/s  "
             f"x{o['docs_per_s'] / bps:.2f} of baseline   (boot {o['boot_s']:.1f}s before; load {o['load_1m']:.1f})")
+        if st.get("total") and "events" in st:
+            stage_txt += f" (events {100 * st['events'] / st['total']:.0f}% of the total)"
         log(f"      worker stage ms/doc (per process): {stage_txt}; total {st.get('total', 0):.2f} -> "
             f"{1000 / st['total'] * o['processes'] if st.get('total') else 0:.0f} docs/s if busy 100%; "
             f"stages fill {100 * (o['stage_share'] or 0):.0f}% of the worker threads' wall time")
@@ -597,6 +601,7 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2, help="threads per worker process (corpus worker's default: 2)")
     ap.add_argument("--batch-size", type=int, default=None, help="CORPUS_BATCH_SIZE for the run (default: the product's)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rounds", type=int, default=1, help="baseline then ours, this many times per corpus (A B A B)")
     ap.add_argument("--stage-docs", type=int, default=None, help="in-process sample size (0: skip; default 300, --quick 100)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--no-enqueue", action="store_true", help="skip the ingest-without---wait measurement")
@@ -635,17 +640,20 @@ def main(argv=None) -> None:
         for kind in kinds:
             cdir = tmp / f"corpus-{kind}"
             cinfo = write_corpus(kind, n, cdir, seed=a.seed, bench_dir=a.bench_dir, identical=a.real_identical)
-            base = bench.baseline(cdir) if not a.no_baseline else None
-            enq = bench.enqueue(cdir, cinfo["docs"]) if not a.no_enqueue else None
-            ours = [bench.ours(cdir, cinfo["docs"], p) for p in procs]
-            inproc = bench.in_process(cdir, stage_docs) if stage_docs else None
-            if base:
-                print_run(kind, cinfo, base, enq, ours, inproc)
-                result["summary"].append(ratio_line(kind, base, ours))
-            else:
-                print_run(kind, cinfo, {"docs": 1, "wall_s": 1, "cpu_s": 0, "peak_rss": 0, "docs_per_s_loop": 0,
-                                        "import_s": 0, "ms_per_doc": {}, "duplicates": 0}, enq, ours, inproc)
-            result["corpora"][kind] = {"corpus": cinfo, "baseline": base, "enqueue": enq, "ours": ours, "in_process": inproc}
+            for r in range(a.rounds):  # A B A B: the script, then the service, again, under the same load
+                label = kind if a.rounds == 1 else f"{kind}#{r + 1}"
+                base = bench.baseline(cdir) if not a.no_baseline else None
+                enq = bench.enqueue(cdir, cinfo["docs"]) if not a.no_enqueue and r == 0 else None
+                ours = [bench.ours(cdir, cinfo["docs"], p) for p in procs]
+                inproc = bench.in_process(cdir, stage_docs) if stage_docs and r == a.rounds - 1 else None
+                if base:
+                    print_run(label, cinfo, base, enq, ours, inproc)
+                    result["summary"].append(ratio_line(label, base, ours))
+                else:
+                    print_run(label, cinfo, {"docs": 1, "wall_s": 1, "cpu_s": 0, "peak_rss": 0, "docs_per_s_loop": 0,
+                                             "import_s": 0, "ms_per_doc": {}, "duplicates": 0}, enq, ours, inproc)
+                result["corpora"][label] = {"corpus": cinfo, "baseline": base, "enqueue": enq, "ours": ours,
+                                            "in_process": inproc}
             if not a.keep:
                 shutil.rmtree(cdir, ignore_errors=True)
         if result["summary"]:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from models.tables import Article, Document, Event, EventLink, EventMember
+from models.tables import Article, Document, Event, EventLink, EventMember, EventOutbox
 
 
 def _iso(at: float | None) -> str | None:
@@ -34,6 +34,19 @@ def article_event(session: Session, article_id: int) -> dict[str, int] | None:
         .where(EventMember.article_id == article_id)
     ).first()
     return None if row is None else {"id": row.id, "size": row.size}
+
+
+def pending_mark(session: Session) -> int | None:
+    """The newest row of the event outbox (articles settled whose event the workers have
+    still to assign); None when none is pending. Every article settled before this read has
+    its event once ``events_assigned(session, mark)``."""
+    return session.scalar(select(func.max(EventOutbox.id)))
+
+
+def events_assigned(session: Session, mark: int | None) -> bool:
+    """Whether no outbox row up to ``mark`` is left: one read by primary key, however many
+    articles were pending (what ``corpus ingest --wait`` asks before it returns)."""
+    return mark is None or session.scalar(select(EventOutbox.id).where(EventOutbox.id <= mark).limit(1)) is None
 
 
 def event_count(session: Session) -> dict[str, int]:

@@ -1,42 +1,67 @@
-"""Events in the store: every live canonical article gets one, assigned as the pipeline
-settles articles (``assign``, called in the linking transaction, under the cluster lock).
+"""Events in the store: every live canonical article gets one, assigned in batches after
+the pipeline settles articles.
+
+The link transaction only records, under the cluster lock, which articles it settled
+(``record_pending``, the ``event_outbox`` table: in the same transaction, so a crash never
+loses one); ``drain`` then assigns the events of every pending article at once, in its own
+transaction, one drainer at a time (an advisory lock on PostgreSQL, not the cluster lock;
+the write lock on SQLite), and deletes the rows it handled. Each worker drains after its
+link; the janitor drains what a crash left behind.
 
 The rule is ``workers.steps.events``: two articles are linked when their keys say so, and
 events are the connected components of the links, each named by its smallest article id.
-Here that rule is kept true incrementally:
+Here that rule is kept true incrementally, without judging every pair:
 
-* a new article is judged against every live article within the window that shares one of
-  its retrieval keys (``event_keys``); its links join it to their events (the larger event
-  ids are recorded ``merged_into`` the smallest);
+* a new article is judged against the live articles of the window that share its
+  retrieval keys (``event_keys``), grouped by their current event, and within an event
+  only until one of them links. A new vertex joins exactly the components it has a link
+  into, so the events are those of judging every pair, while a large event costs one or
+  two judgements instead of one per member (``bench/events.py --scale``);
 * an article whose canonical document changed is judged again from its new features, and
-  an article absorbed by a dedup merge leaves its event; both may split an event, so the
-  components of the events they were in are computed again from the stored links.
+  an article absorbed by a dedup merge leaves its event; either may split it. The stored
+  links among the members that stay (true links still) give the pieces, and the members
+  outside each event's largest piece are judged against the other pieces, until one links
+  (every link between two pieces has an end outside the largest).
 
-Every pair of live articles is judged once both are stored, with the features of their
-current canonicals, by a symmetric rule of the two alone: the links, and so the events,
+So the stored links span each event (what ``corpus events show`` explains: the link an
+article joined by) rather than list every linked pair. Every step is exact: the events
 depend on the set of articles, not on the order they came in or the number of workers.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from models.tables import Article, Document, Event, EventKey, EventLink, EventMember, utcnow
+from models.db import read_scope, session_scope
+from models.tables import Article, Document, Event, EventKey, EventLink, EventMember, EventOutbox, utcnow
 from workers.steps import events as rule
 
 log = logging.getLogger("corpus.events")
 
 _CHUNK = 500  # ids per IN (...)
-EXPLAINED_KEYS = 8
-#: articles whose links one query of the component search reads: small, so that the search
-#: stops soon after the pieces of a densely linked event have met (bench/events.py --scale)
-_SEARCH_BATCH = 16  # shared keys kept with a link, for `corpus events show`
+EXPLAINED_KEYS = 8  # shared keys kept with a link, for `corpus events show`
+#: pg_advisory_xact_lock key of event assignment (``models.db.CLUSTER_LOCK_KEY`` is "corpus")
+EVENTS_LOCK_KEY = 0x6576656E7473  # "events"
+#: links kept per event (or piece of one) an article joins, the first that link: one would
+#: be enough to join it, but the links then form a tree, and a member that leaves or changes
+#: splits its event into as many pieces as it had links, which must be judged again
+#: (``_rejoin``); with a few, the rest of the event almost always stays in one piece
+LINKS_PER_EVENT = 3
+#: outbox rows one drain transaction takes: a few batches of the pipeline, so that the key
+#: index and the candidates' features are read once for many articles
+DRAIN_BATCH = 2000
+#: transactions one drain call runs at most before it leaves the rest to the next drainer
+DRAIN_ROUNDS = 8
+# Core tables: the ORM's bulk path costs more than the insert itself (a third of events' time).
+_outbox, _members, _keys, _links, _events = (EventOutbox.__table__, EventMember.__table__, EventKey.__table__,
+                                             EventLink.__table__, Event.__table__)
 
 
 def article_time(meta: dict | None, created_at: datetime | None) -> float:
@@ -59,13 +84,61 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[start:start + _CHUNK]
 
 
+def record_pending(session: Session, article_ids: Iterable[int]) -> None:
+    """In the link transaction: these articles need their event (``drain`` assigns it)."""
+    ids = sorted(set(article_ids))
+    if ids:
+        now = utcnow()
+        session.execute(insert(_outbox), [{"article_id": i, "created_at": now} for i in ids])
+
+
+def lock_events(session: Session, *, wait: bool = True) -> bool:
+    """Serialise event assignment across every worker: a transaction-scoped advisory lock on
+    PostgreSQL (not the cluster lock: linking goes on meanwhile), SQLite's write lock, which
+    the transaction already holds, elsewhere. ``wait=False``: False when another holds it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK_KEY})
+        return True
+    return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK_KEY}))
+
+
+def drain(engine: Engine, *, older_than_s: float | None = None, rounds: int = DRAIN_ROUNDS) -> int:
+    """Assign the events of the pending articles (``event_outbox``), ``DRAIN_BATCH`` rows a
+    transaction; returns the rows handled. Returns at once when another process drains: it
+    reads the outbox again after its commit, so it sees whatever was recorded while it held
+    the lock. ``older_than_s``: only if a row has waited that long (the janitor's safety net
+    for a worker that crashed between its link and its drain)."""
+    if older_than_s is not None:
+        cutoff = utcnow() - timedelta(seconds=older_than_s)
+        with read_scope(engine) as session:  # without taking SQLite's write lock when all is well
+            if session.scalar(select(EventOutbox.id).where(EventOutbox.created_at < cutoff).limit(1)) is None:
+                return 0
+    handled = 0
+    for _ in range(rounds):
+        with session_scope(engine) as session:
+            if not lock_events(session, wait=False):
+                return handled
+            rows = session.execute(
+                select(EventOutbox.id, EventOutbox.article_id).order_by(EventOutbox.id).limit(DRAIN_BATCH)).all()
+            if not rows:
+                return handled
+            assign(session, {r.article_id for r in rows})
+            for ids in _chunks([r.id for r in rows]):
+                session.execute(delete(_outbox).where(_outbox.c.id.in_(ids)))
+            handled += len(rows)
+    return handled
+
+
 def assign(session: Session, article_ids: Iterable[int]) -> set[int]:
     """Give each of these articles (new, changed or absorbed) its event; returns the ids of
     the events that changed. Idempotent: an article whose canonical was already judged is
-    left as it is."""
+    left as it is. Takes the events lock (``lock_events``) for its transaction."""
     article_ids = sorted(set(article_ids))
     if not article_ids:
         return set()
+    lock_events(session)
     articles, members = {}, {}
     for ids in _chunks(article_ids):
         for row in session.execute(
@@ -83,21 +156,25 @@ def assign(session: Session, article_ids: Iterable[int]) -> set[int]:
     new = [i for i in live if i not in members]
     if not (gone or stale or new):
         return set()
-
-    # Events that lose a member (or whose member changes) are recomputed from their links.
-    broken = {members[i].event_id for i in gone + stale}
+    leaving = sorted(gone + stale)
+    # Events that lose a member (or whose member changes) are taken apart and put together again.
+    broken = {members[i].event_id for i in leaving}
     # An absorbed article's event, left empty, points at the event of the article that absorbed it.
     absorbed_by = {members[i].event_id: articles[i].merged_into_id for i in gone if i in articles}
-    # Every piece an event may break into holds a former neighbour of a leaving article (or a
-    # re-placed one): the search for the new components starts there, not at every member.
-    seeds = {x for pair in _neighbours(session, sorted(gone + stale)) for x in pair} - set(gone)
-    previous = {i: members[i].event_id for i in gone + stale}
-    _forget(session, gone + stale)
+    staying: dict[int, int] = {}  # member of a broken event that stays -> that event
+    for ids in _chunks(sorted(broken)):
+        staying.update(session.execute(
+            select(EventMember.article_id, EventMember.event_id).where(EventMember.event_id.in_(ids))).all())
+    for i in leaving:
+        staying.pop(i, None)
+    _forget(session, leaving)
     placed = _place(session, {i: live[i] for i in sorted(stale + new)})
-    pairs, current = _link(session, placed)
-    if broken:
-        return _recompute(session, broken, placed, absorbed_by, seeds, current, previous, set(gone))
-    return _join(session, placed, pairs, current)
+    judge = _Judge(session, placed)
+    components = rule.Components([*staying, *placed])
+    _rejoin(session, judge, components, staying)
+    _link(session, judge, components, placed, staying)
+    return _settle_events(session, judge, components, placed, staying, broken, absorbed_by,
+                          {i: members[i].event_id for i in leaving})
 
 
 def _forget(session: Session, article_ids: list[int]) -> None:
@@ -127,60 +204,160 @@ def _place(session: Session, articles: dict) -> dict[int, rule.Features]:
                         "version": rule.VERSION, "at": features.at, "site": features.site,
                         "total": features.total, "keys": features.keys})
         keys += [{"key": key, "article_id": article_id, "at": features.at} for key in features.retrieval_keys()]
-    session.execute(insert(EventMember), members)
+    session.execute(insert(_members), members)
     if keys:
-        session.execute(insert(EventKey), keys)
+        session.execute(insert(_keys), keys)
     return placed
 
 
-def _link(session: Session, placed: dict[int, rule.Features]) -> tuple[set[tuple[int, int]], dict[int, int]]:
-    """Judge each placed article against the live articles of the window that share one of
-    its retrieval keys (the other placed ones included) and store the links; returns the
-    links and the current event of every article they touch."""
-    current = {article_id: article_id for article_id in placed}
-    if not placed:
-        return set(), current
-    window = rule.WINDOW_HOURS * 3600
-    keys = sorted({k for f in placed.values() for k in f.retrieval_keys()})
-    low = min(f.at for f in placed.values()) - window
-    high = max(f.at for f in placed.values()) + window
-    # Only articles sharing MIN_SHARED retrieval keys can be linked: the database counts them.
-    holders: dict[int, list[int]] = {}  # retrieval key -> the articles of the window holding it
-    for chunk in _chunks(keys):
-        for key, article_id in session.execute(
-            select(EventKey.key, EventKey.article_id).where(EventKey.key.in_(chunk), EventKey.at.between(low, high))
-        ):
-            holders.setdefault(key, []).append(article_id)
-    candidates: dict[int, set[int]] = {}
-    for article_id, features in placed.items():
-        shared = Counter(other for key in features.retrieval_keys() for other in holders.get(key, ()))
-        shared.pop(article_id, None)
-        found = {other for other, n in shared.items() if n >= rule.MIN_SHARED}
-        if found:
-            candidates[article_id] = found
-    others = sorted(set().union(*candidates.values()) - set(placed)) if candidates else []
-    stored = dict(placed)
-    for ids in _chunks(others):
-        for m in session.execute(select(EventMember.article_id, EventMember.event_id, EventMember.keys, EventMember.at,
-                                        EventMember.site, EventMember.total).where(EventMember.article_id.in_(ids))):
-            stored[m.article_id] = rule.Features(m.keys, {}, m.at, m.site, m.total)
-            current[m.article_id] = m.event_id
-    links: dict[tuple[int, int], rule.Similarity] = {}
-    for article_id in sorted(candidates):
-        for other in sorted(candidates[article_id]):
-            pair = (min(article_id, other), max(article_id, other))
-            if pair in links or other not in stored:
+class _Judge:
+    """The candidates and features one ``assign`` needs, read in as few queries as it can:
+    the key index once for every article to judge, features only of the candidates judged
+    (most of a large event is never judged), and the links made, to store at the end."""
+
+    def __init__(self, session: Session, placed: dict[int, rule.Features]) -> None:
+        self.session = session
+        self.features: dict[int, rule.Features] = dict(placed)
+        self.links: dict[tuple[int, int], rule.Similarity] = {}
+        self.judged = 0
+
+    def load(self, article_ids: Iterable[int]) -> None:
+        missing = sorted(set(article_ids) - set(self.features))
+        for ids in _chunks(missing):
+            for m in self.session.execute(select(EventMember.article_id, EventMember.keys, EventMember.at,
+                                                 EventMember.site, EventMember.total)
+                                          .where(EventMember.article_id.in_(ids))):
+                self.features[m.article_id] = rule.Features(m.keys, {}, m.at, m.site, m.total)
+
+    def candidates(self, article_ids: list[int]) -> dict[int, dict[int, int]]:
+        """For each article: the others of its window sharing ``MIN_SHARED`` retrieval keys
+        with it, and how many. The key index is read once for all of them (counting in the
+        database, a grouped query an article, cost more: ``bench/events.py --scale``)."""
+        self.load(article_ids)
+        chosen = [self.features[i] for i in article_ids]
+        if not chosen:
+            return {}
+        window = rule.WINDOW_HOURS * 3600
+        keys = sorted({k for f in chosen for k in f.retrieval_keys()})
+        low, high = min(f.at for f in chosen) - window, max(f.at for f in chosen) + window
+        holders: dict[int, list[int]] = {}
+        for chunk in _chunks(keys):
+            for key, other in self.session.execute(
+                select(EventKey.key, EventKey.article_id).where(EventKey.key.in_(chunk), EventKey.at.between(low, high))
+            ):
+                holders.setdefault(key, []).append(other)
+        found = {}
+        for article_id, features in zip(article_ids, chosen):
+            shared = Counter(other for key in features.retrieval_keys() for other in holders.get(key, ()))
+            shared.pop(article_id, None)
+            found[article_id] = {other: n for other, n in shared.items() if n >= rule.MIN_SHARED}
+        return found
+
+    def join(self, article_id: int, groups: dict[int, list[tuple[int, int]]], components: rule.Components) -> None:
+        """Judge the article against each group (one event or piece of one), most shared
+        keys first, until ``LINKS_PER_EVENT`` members link (one is enough to join it)."""
+        for root in sorted(groups):
+            if components.find(root) == components.find(article_id):
                 continue
-            similarity = rule.similarity(stored[pair[0]], stored[pair[1]], explain=False)
+            group = groups[root]
+            first = min(group)  # usually enough: the rest of the group is sorted only if not
+            linked = self._judge(article_id, [first])
+            if linked < LINKS_PER_EVENT and len(group) > 1:
+                near = heapq.nsmallest(4 * LINKS_PER_EVENT, group)[1:]  # the next best, without a sort
+                linked += self._judge(article_id, near, LINKS_PER_EVENT - linked)
+                if linked == 0 and len(group) > len(near) + 1:
+                    linked += self._judge(article_id, sorted(group)[len(near) + 1:], 1)
+            if linked:
+                components.union(article_id, root)
+
+    def _judge(self, article_id: int, group: list[tuple[int, int]], wanted: int = 1) -> int:
+        """Judge the article against these (-shared, id) in order until ``wanted`` link;
+        returns how many did."""
+        linked = 0
+        for n, (_, other) in enumerate(group):
+            if other not in self.features:
+                self.load(o for _, o in group[n:n + 64])  # the next ones at once
+            self.judged += 1
+            similarity = rule.similarity(self.features[article_id], self.features[other], explain=False)
             if similarity.linked:
-                links[pair] = similarity
-    if not links:
-        return set(), current
-    # Every pair has a placed article, whose links were just deleted or never existed.
-    rows = [{"a_id": a, "b_id": b, "score": round(s.score, 4), "shared": [[label, w] for label, w in s.shared[:EXPLAINED_KEYS]]}
-            for (a, b), s in sorted(links.items())]
-    session.execute(insert(EventLink), rows)
-    return set(links), current
+                self.links[(min(article_id, other), max(article_id, other))] = similarity
+                linked += 1
+                if linked >= wanted:
+                    break
+        return linked
+
+    def prefetch(self, groups: Iterable[dict[int, list[int]]]) -> None:
+        """The first candidate of every group, in one query: usually the only one judged."""
+        self.load(min(group)[1] for by_root in groups for group in by_root.values())
+
+    def store(self) -> None:
+        if self.links:
+            self.session.execute(insert(_links), [
+                {"a_id": a, "b_id": b, "score": round(s.score, 4),
+                 "shared": [[label, w] for label, w in s.shared[:EXPLAINED_KEYS]]}
+                for (a, b), s in sorted(self.links.items())])
+
+
+def _grouped(candidates: dict[int, int], node_of, components: rule.Components) -> dict[int, list[tuple[int, int]]]:
+    """Candidates by the component they are in now, as (-shared keys, id)."""
+    groups: dict[int, list[tuple[int, int]]] = {}
+    roots: dict[int, int] = {}
+    for other, n in candidates.items():
+        node = node_of(other)
+        if node is not None:
+            root = roots.get(node)
+            if root is None:
+                root = roots[node] = components.find(node)
+            groups.setdefault(root, []).append((-n, other))
+    return groups
+
+
+def _rejoin(session: Session, judge: _Judge, components: rule.Components, staying: dict[int, int]) -> None:
+    """The members of broken events that stay: their stored links (true links still) give
+    the pieces; the members outside each event's largest piece are judged against the other
+    pieces of their event (a stayer has no link outside its event: the events were the
+    components). Every link between two pieces has an end outside the largest one."""
+    if not staying:
+        return
+    for a, b in _neighbours(session, sorted(staying)):
+        if a in staying and b in staying:
+            components.union(a, b)
+    pieces: dict[int, dict[int, list[int]]] = {}  # event -> piece root -> members
+    for member in sorted(staying):
+        pieces.setdefault(staying[member], {}).setdefault(components.find(member), []).append(member)
+    scan = []
+    for by_root in pieces.values():
+        if len(by_root) > 1:
+            largest = max(by_root, key=lambda root: (len(by_root[root]), -root))
+            scan += [m for root, group in by_root.items() if root != largest for m in group]
+    found = judge.candidates(sorted(scan))
+    groups = {m: _grouped(found[m], lambda o, e=staying[m]: o if staying.get(o) == e else None, components)
+              for m in sorted(scan)}
+    judge.prefetch(groups.values())
+    for member in sorted(scan):
+        judge.join(member, groups[member], components)
+
+
+def _link(session: Session, judge: _Judge, components: rule.Components, placed: dict[int, rule.Features],
+          staying: dict[int, int]) -> None:
+    """Each placed article, in id order, against the live articles of its window: the
+    events not taken apart (as whole events), the pieces of the broken ones, and the placed
+    articles before it (each pair of placed articles is judged by the later one)."""
+    found = judge.candidates(sorted(placed))
+    others = sorted({o for c in found.values() for o in c if o not in placed and o not in staying})
+    event_of = _event_of(session, others)
+
+    def node_of(article_id: int, other: int) -> int | None:
+        if other in placed:
+            return other if other < article_id else None
+        return other if other in staying else event_of.get(other)
+
+    # Grouped once, before any link: a group stays inside one component as components merge.
+    groups = {i: _grouped(found[i], lambda o, i=i: node_of(i, o), components) for i in sorted(placed)}
+    judge.prefetch(groups.values())
+    for article_id in sorted(placed):
+        judge.join(article_id, groups[article_id], components)
+    judge.store()
 
 
 def _neighbours(session: Session, article_ids: list[int]) -> set[tuple[int, int]]:
@@ -200,129 +377,50 @@ def _event_of(session: Session, article_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
-def _join(session: Session, placed: dict[int, rule.Features], pairs: set[tuple[int, int]],
-          current: dict[int, int]) -> set[int]:
-    """The common case, only new articles: each joins the events of its links (all of them
-    made just now), which merge into the smallest id among them."""
-    components = rule.Components(placed)
-    for a, b in pairs:
-        components.union(current.get(a, a), current.get(b, b))
-    renamed: dict[int, int] = {}
-    for event_id in {current.get(x, x) for pair in pairs for x in pair} | set(placed):
-        root = components.find(event_id)
-        if root != event_id:
-            renamed[event_id] = root
+def _settle_events(session: Session, judge: _Judge, components: rule.Components, placed: dict[int, rule.Features],
+                   staying: dict[int, int], broken: set[int], absorbed_by: dict[int, int | None],
+                   previous: dict[int, int]) -> set[int]:
+    """Write what the components say: each placed or staying article's event, the events
+    a link merged into a smaller one, and the rows of every event that changed. An event
+    id no component keeps any more points at the one that took its smallest member."""
+    moving = sorted({*placed, *staying})
+    by_root: dict[int, list[int]] = {}
+    for member in moving:
+        by_root.setdefault(components.find(member), []).append(member)
+    # One executemany for the members whose event changed (a placed article was stored as an
+    # event of its own: most stay one).
+    changed = [{"aid": m, "eid": root} for root, group in sorted(by_root.items()) for m in group
+               if root != (m if m in placed else staying[m])]
+    if changed:
+        session.execute(update(_members).where(_members.c.article_id == bindparam("aid"))
+                        .values(event_id=bindparam("eid")).execution_options(synchronize_session=False), changed)
+    # Whole events joined by a link: every node that is neither placed nor staying.
+    renamed = {node: components.find(node) for node in components.parent
+               if node not in placed and node not in staying and components.find(node) != node}
     for old, new in sorted(renamed.items()):
-        session.execute(update(EventMember).where(EventMember.event_id == old).values(event_id=new))
-    touched = set(renamed.values()) | {components.find(i) for i in placed}
-    linked = {x for pair in pairs for x in pair}
-    alone = {i for i in placed if i not in linked}  # most articles: an event of one, known without a query
-    # An event is named after an article that is (or was) its member: a new article has none yet.
+        session.execute(update(_members).where(_members.c.event_id == old).values(event_id=new))
+    roots = set(by_root) | set(renamed.values())
+    merged: dict[int, int | None] = dict(renamed)
+    heirs: dict[int, int] = {}  # a broken event -> the smallest event its former members are in
+    for member, event in [*staying.items(), *previous.items()]:
+        if member in placed or member in staying:
+            root = components.find(member)
+            heirs[event] = min(heirs.get(event, root), root)
+    for old in sorted(broken - roots):
+        heir = heirs.get(old)
+        if heir is None and absorbed_by.get(old) is not None:
+            heir = next(iter(_event_of(session, [absorbed_by[old]]).values()), None)
+        merged[old] = heir
+    linked = {x for pair in judge.links for x in pair}
+    alone = {i for i in placed if i not in linked and i not in broken and by_root.get(i) == [i]
+             and i not in merged}  # most articles: a new event of one, known without a query
     if alone:
         now = utcnow()
-        session.execute(insert(Event), [
+        session.execute(insert(_events), [
             {"id": i, "merged_into_id": None, "size": 1, "sites": 1 if placed[i].site else 0, "first_at": placed[i].at,
              "last_at": placed[i].at, "created_at": now, "updated_at": now} for i in sorted(alone)])
-    _write_events(session, touched - alone, merged=renamed)
-    return touched | set(renamed)
-
-
-def _recompute(session: Session, broken: set[int], placed: dict[int, rule.Features],
-               absorbed_by: dict[int, int | None], seeds: set[int], current: dict[int, int],
-               previous: dict[int, int], gone: set[int]) -> set[int]:
-    """The components again, around what changed: an event may split, merge or lose its
-    smallest member.
-
-    A search runs from the seeds (the placed articles and the former neighbours of the
-    articles that left or changed) over the stored links, a few articles' links per query;
-    searches that meet are one piece. It stops as soon as at most one piece is still growing
-    (has articles whose links were not read yet) and every placed article's links are read: every other piece is then a whole component (explored to the end), and the one
-    still growing is everything else of the events it touched (its members read by event
-    id, not through their links). In a large, densely linked event the seeds meet after a
-    batch or two instead of every link of the event being read: on ``bench.corpus`` at 1,000
-    documents (one event of ~690 articles, ~115,000 links) recomputing went from ~18 ms to
-    ~1 ms per document (``bench/events.py --scale``). The result is the same components as a
-    full search, so the events still depend only on the set of articles."""
-    # Old event of every article the search may reach (stale and placed: as before this call).
-    start = sorted(set(placed) | seeds)
-    components = rule.Components(start)
-    # The placed articles' links first: their new links are the only way into events that
-    # did not change, so the piece still growing knows every event it reaches.
-    seen, fetched, queue = set(start), set(), deque(sorted(placed) + sorted(seeds - set(placed)))
-    open_roots: set[int] = set(start)
-    while len(open_roots) > 1 or not fetched.issuperset(placed):
-        batch = []
-        while queue and len(batch) < _SEARCH_BATCH:
-            x = queue.popleft()
-            if x not in fetched:
-                batch.append(x)
-        if not batch:
-            open_roots = set()
-            break
-        fetched.update(batch)
-        for a, b in _neighbours(session, batch):
-            components.union(a, b)
-            for x in (a, b):
-                if x not in seen:
-                    seen.add(x)
-                    queue.append(x)
-        open_roots = {components.find(x) for x in seen - fetched}  # pieces that may still grow
-    event_now = _event_of(session, seen)  # after _place: a placed article is its own event for now
-    event_before = dict(event_now)
-    event_before.update(previous)
-    event_before.update({k: v for k, v in current.items() if k not in placed})
-    groups: dict[int, set[int]] = {}
-    for member in seen:
-        groups.setdefault(components.find(member), set()).add(member)
-    growing = next(iter(open_roots)) if open_roots else None
-    closed = {root: group for root, group in groups.items() if root != growing}
-    result: dict[int, int] = {}  # old event id -> the root of the component that has its survivors
-    roots = set()
-    for root, group in closed.items():
-        roots.add(root)
-        for member in group:
-            if member in event_before:
-                result.setdefault(event_before[member], root)
-                result[event_before[member]] = min(result[event_before[member]], root)
-    swept: set[int] = set()  # events whose members the growing piece's update moves
-    if growing is not None:
-        swept = {event_now[m] for m in groups[growing] if m in event_now} | \
-                {event_before[m] for m in groups[growing] if m in event_before}
-    updates: list[tuple[int, list[int]]] = [
-        (root, sorted(m for m in group if event_now.get(m) != root or event_now.get(m) in swept))
-        for root, group in closed.items()]
-    if growing is not None:
-        # The growing piece: every member of the events it reached, but those of closed pieces.
-        reached = sorted(swept)
-        taken = set().union(*closed.values()) if closed else set()
-        everyone: set[int] = set(groups[growing])
-        for ids in _chunks(reached):
-            everyone |= set(session.scalars(select(EventMember.article_id).where(EventMember.event_id.in_(ids))))
-        everyone -= taken | gone
-        root = min(everyone)
-        roots.add(root)
-        for ids in _chunks(reached):
-            session.execute(update(EventMember).where(EventMember.event_id.in_(ids), EventMember.event_id != root)
-                            .values(event_id=root))
-        for member in groups[growing]:
-            if member in event_before:
-                old = event_before[member]
-                result[old] = min(result.get(old, root), root)
-        for old in reached:
-            result[old] = min(result.get(old, root), root)
-    for root, moved in updates:  # after the growing piece's bulk update, which may have caught them
-        for ids in _chunks(moved):
-            session.execute(update(EventMember).where(EventMember.article_id.in_(ids)).values(event_id=root))
-    old_ids = (set(result) | broken | set(event_before.values())) - roots
-    # An event id that no component keeps points at the event that took its smallest member.
-    merged: dict[int, int | None] = {}
-    for old in sorted(old_ids):
-        heir = result.get(old)
-        if heir is None and absorbed_by.get(old) is not None:
-            heir = next(iter(sorted(_event_of(session, [absorbed_by[old]]).values())), None)
-        merged[old] = heir
-    _write_events(session, roots, merged=merged)
-    return roots | old_ids
+    _write_events(session, roots - alone, merged=merged)
+    return roots | set(merged)
 
 
 def _write_events(session: Session, event_ids: set[int], *, merged: dict[int, int | None]) -> None:

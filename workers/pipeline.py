@@ -1,5 +1,5 @@
 """Documents through the pipeline: load → prepare (decode, clean, fingerprint) → store →
-index → link.
+index → link → events (assigned in batches, after the link's commit: ``workers.events``).
 
 Queue-agnostic: the dramatiq actor, the tests and the benchmarks call ``process`` with a
 runtime and a batch of document ids. The batch shares its transactions (one read, one
@@ -23,13 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.db import lock_clusters, read_scope, session_scope
 from models.documents import (INTERNAL_HINTS, cleaned_row, load, raw_bytes, row_values,
                               save_cleaned, save_failed, stored_values)
 from models.tables import FAILED, INDEXED, LINKED, RECEIVED, Document
 from workers.candidates import verify
-from workers.events import assign as assign_events
+from workers import events
 from workers.index import generation
 from workers.linking import Edge, link
 from workers.steps import cleaning, dedup
@@ -89,6 +90,8 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     if to_link:
         with outcome.stage("link"):
             _link(runtime, to_link, outcome)
+        with outcome.stage("events"):
+            drain_events(runtime)
     outgrown = runtime.site_stream.take_outgrown()
     if outgrown:
         with outcome.stage("reclean"):
@@ -112,6 +115,17 @@ def reclean_outgrown(runtime, sites: list[str]) -> None:
             reopen(runtime.engine, runtime.index, ids)
             enqueue(runtime.broker, ids, batch_size=runtime.settings.batch_size)
             log.info("site %s: lines changed materially, %d document(s) sent back for cleaning", site, len(ids))
+
+
+def drain_events(runtime) -> int:
+    """Assign the events of every pending article (this batch's and any other's), outside
+    the cluster lock (``workers.events.drain``). A failure here never fails the batch: its
+    articles are settled and stay in the outbox, for the next drain or the janitor's."""
+    try:
+        return events.drain(runtime.engine)
+    except SQLAlchemyError as exc:  # the store away for a moment: the outbox keeps them
+        log.warning("event assignment deferred: %s", exc)
+        return 0
 
 
 def _load(runtime, document_ids: list[int]) -> Batch:
@@ -294,7 +308,8 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome, rows: list[dict] = (
 def _link(runtime, to_link: list[tuple[int, list[Edge]]], outcome: Outcome) -> None:
     with session_scope(runtime.engine) as session:
         lock_clusters(session)
-        assign_events(session, link(session, to_link))  # same transaction: no article without its event
+        # Same transaction: every settled article has its event or is in the outbox for one.
+        events.record_pending(session, link(session, to_link))
         outcome.statuses.update(
             session.execute(select(Document.id, Document.status).where(Document.id.in_([d for d, _ in to_link]))).all()
         )

@@ -25,6 +25,7 @@ from workers.embedded import redis_url
 from workers.keys import broker_namespace, index_prefix, queue_names
 from workers.queue.broker import make_broker
 from workers.queue.dead_letters import DeadLetterReasons
+from workers.queue.events_drain import EventsDrain
 from workers.queue.janitor import Janitor
 from workers.queue.registry import WorkerRegistry
 from workers.queue.sampler import QueueSampler
@@ -94,12 +95,20 @@ class Runtime:
             # ... and nothing else notices a lost index, a lost queue or an outage's dead letters.
             Janitor(client, broker_namespace(settings.namespace), settings.heartbeat_timeout_ms, queue_names(),
                     heal=self.self_heal),
+            # ... nor the event outbox rows a worker that died after its link left behind.
+            EventsDrain(self.drain_events),
         ]
         if settings.dedup_window_days > 0:
             middleware.append(IndexWindow(settings.dedup_window_days, lambda: self.index))
         return make_broker(settings.namespace, client, heartbeat_timeout_ms=settings.heartbeat_timeout_ms,
                            middleware=middleware, max_retries=settings.max_retries,
                            max_backoff_ms=settings.max_backoff_ms)
+
+    def drain_events(self, **options) -> int:
+        """``workers.events.drain`` on this store (imported here: the event rule is the workers')."""
+        from workers.events import drain
+
+        return drain(self.engine, **options)
 
     @cached_property
     def self_heal(self) -> SelfHeal:

@@ -24,6 +24,7 @@ from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
 from models.db import chunked, read_scope
 from models.documents import statuses
+from models.events import events_assigned, pending_mark
 from models.tables import Document
 from workers.queue.counters import settled_total
 from workers.queue.registry import alive_workers
@@ -235,10 +236,28 @@ def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str
                     bar.update(task, completed=done + min(max(now - mark, 0), len(waiting)))
                     if now - mark >= len(waiting) or time.monotonic() - checked >= STORE_CHECK_S:
                         break
+            if not wait_for_events(rt, deadline):
+                err.print("[yellow]timed out:[/] the documents are settled, their events still being assigned")
     finally:
         if local is not None:
             stop_local_workers(local)
     return current
+
+
+def wait_for_events(rt, deadline: float | None) -> bool:
+    """After the documents: until the articles they settled have their event (the workers
+    assign events in batches just after linking, ``workers.events``), so that ``corpus
+    events`` or the export right after ``--wait`` shows them. One read of the outbox by
+    primary key a tick; False on the deadline."""
+    with read_scope(rt.engine) as session:
+        mark = pending_mark(session)
+    while True:
+        with read_scope(rt.engine) as session:
+            if events_assigned(session, mark):
+                return True
+        if deadline is not None and time.monotonic() > deadline:
+            return False
+        time.sleep(WAIT_TICK_S)
 
 
 def start_local_workers() -> subprocess.Popen:

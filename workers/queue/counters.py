@@ -35,7 +35,7 @@ from workers.queue.stats import queue_stats
 log = logging.getLogger("corpus.metrics")
 
 OUTCOMES = ("canonical", "duplicate", "failed")
-STAGES = ("read", "clean", "store", "index", "link", "total")
+STAGES = ("read", "clean", "store", "index", "link", "events", "total")
 EVENTS = ("message_errors", "dead_lettered", "requeued", "index_rebuilds", "stranded_requeued", "dead_letters_retried")
 DEPTH_FIELDS = ("ready", "delayed", "in_flight", "dead")
 # Upper bounds (seconds) of the stage-duration histogram buckets; +Inf is implied.
