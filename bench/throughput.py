@@ -418,10 +418,10 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
                     texts.append(args[0])
         return wrapper
 
-    originals = {"decode": prepare.decode, "clean": prepare.clean, "link": pipeline.link}
+    originals = {"decode": prepare.decode_text, "clean": prepare.clean, "link": pipeline.link}
     fingerprint, compare = dedup.fingerprint, dedup.compare
     try:
-        prepare.decode = timed("decode", originals["decode"])
+        prepare.decode_text = timed("decode", originals["decode"])
         prepare.clean = timed("clean", originals["clean"])
         pipeline.link = timed("link (in SQL)", originals["link"])
         dedup.fingerprint = timed("fingerprint", fingerprint)
@@ -455,7 +455,7 @@ def _in_process(corpus_dir: Path, limit: int) -> dict:
                 stage[k] += v
         total = time.perf_counter() - t
     finally:
-        prepare.decode, prepare.clean, pipeline.link = originals["decode"], originals["clean"], originals["link"]
+        prepare.decode_text, prepare.clean, pipeline.link = originals["decode"], originals["clean"], originals["link"]
         dedup.fingerprint, dedup.compare = fingerprint, compare
     n = len(ids)
     # MinHash alone, per core: CPU seconds of dedup.fingerprint on the cleaned texts, again
