@@ -173,6 +173,7 @@ def main(argv=None) -> None:
             mem = used_memory(client) - base
             per_doc = mem / ix.count()
             lat: dict[str, list] = {n: [] for n, _ in runners}
+            cpu: dict[str, list] = {n: [] for n, _ in runners}
             cands = 0
             probes = gen.batch(a.probes)
             for times in stages.values():
@@ -181,12 +182,14 @@ def main(argv=None) -> None:
                 client.config_resetstat()
             except (redis.exceptions.ResponseError, redis.exceptions.RedisClusterException):
                 pass
+            before = _cluster_counters(client) if cluster is not None else None
             for k, fp in enumerate(probes):  # the runners alternate, probe by probe (A B A B)
                 name, runner = runners[k % len(runners)]
                 lsh_module.run = runner
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.thread_time()
                 res = ix.insert_and_query(next_id, fp)
                 lat[name].append(time.perf_counter() - t)
+                cpu[name].append(time.thread_time() - c)
                 cands += len(res)
                 next_id += 1
             lsh_module.run = runners[-1][1]
@@ -197,6 +200,8 @@ def main(argv=None) -> None:
             split = ", ".join(f"{np.percentile(v, 50) * 1000:.2f}/{np.percentile(v, 99) * 1000:.2f}" for v in stages.values())
             print(f"{size:>9} {per_doc:>9.0f}{cols} {worst:>7.2f} {cands / a.probes:>10.2f} {loaded / t_load:>11.0f} "
                   f"{os.getloadavg()[0]:>8.2f}   {split}; {server}", flush=True)
+            print(f"{'':>9} {_tail(lat, cpu)}" + (f"; {_cluster_diff(before, _cluster_counters(client))}" if cluster else ""),
+                  flush=True)
         st = ix.stats()
         enc = {}
         keys = list(client.scan_iter(match=ix.prefix + "*b:*", count=10_000))
@@ -217,6 +222,39 @@ def main(argv=None) -> None:
             proc.terminate()
             proc.wait(30)
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tail(lat: dict[str, list], cpu: dict[str, list]) -> str:
+    """Where the slow probes' time went, per runner: the client's own CPU (thread time) against
+    the wall time; what is neither is waiting on the servers or for a core."""
+    out = []
+    for name in lat:
+        wall, own = np.array(lat[name]) * 1000, np.array(cpu[name]) * 1000
+        slow = wall >= np.percentile(wall, 99)
+        out.append(f"{name or 'probes'}: client CPU p50/p99 {np.percentile(own, 50):.2f}/{np.percentile(own, 99):.2f} ms, "
+                   f"slowest 1% {wall[slow].mean():.2f} ms of which {(wall - own)[slow].mean():.2f} off the client's CPU "
+                   f"(the rest {(wall - own)[~slow].mean():.2f})")
+    return "; ".join(out)
+
+
+def _cluster_counters(client) -> dict[str, int]:
+    """Summed over the masters: redirections (MOVED, ASK), slot-map reads and client connections."""
+    total = {"MOVED/ASK": 0, "slot-map reads": 0, "connections": 0}
+    for node in client.get_primaries():
+        r = client.get_redis_connection(node)
+        errors = r.info("errorstats")
+        total["MOVED/ASK"] += sum(int(errors.get(f"errorstat_{e}", {}).get("count", 0)) for e in ("MOVED", "ASK"))
+        stats = r.info("commandstats")
+        total["slot-map reads"] += sum(int(stats.get(f"cmdstat_cluster|{c}", {}).get("calls", 0))
+                                       for c in ("slots", "shards", "nodes"))
+        total["connections"] = max(total["connections"], int(r.info("clients")["connected_clients"]))
+    return total
+
+
+def _cluster_diff(before: dict[str, int], after: dict[str, int]) -> str:
+    return (f"during the probes: MOVED/ASK {after['MOVED/ASK'] - before['MOVED/ASK']}, slot-map reads "
+            f"{after['slot-map reads'] - before['slot-map reads']}, "
+            f"connections on the busiest master {after['connections']}")
 
 
 def _time_stages(ix: LshIndex) -> dict[str, list]:
