@@ -28,10 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import servers  # noqa: E402
 from tests.conftest import CorpusEnv  # noqa: E402
-from tests.test_reliability_support import Fleet, acked, ledger  # noqa: E402
-from tests.test_reliability_workers import caught_holding, slow_documents  # noqa: E402
+from tests.support import servers  # noqa: E402
+from tests.support.reliability import Fleet, acked, caught_holding, ledger, slow_documents  # noqa: E402
 
 
 def one_run(redis_url: str, heartbeat_ms: int, workdir: Path) -> dict:

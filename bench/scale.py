@@ -3,16 +3,19 @@ and (``--cluster``) the insert+query rate on one Redis and on Redis Clusters of 
 
     .venv/bin/python bench/scale.py            # 10k, 100k
     .venv/bin/python bench/scale.py --full     # 10k, 100k, 1M  (~1.2 GB of Redis memory)
+    .venv/bin/python bench/scale.py --full --masters 3   # the same on a 3-master cluster of its own
     .venv/bin/python bench/scale.py --cluster [--docs 40000] [--clients 2]
 
 Runs a private redis-server (port 0, unix socket in a temp dir) so that INFO used_memory measures
 this index alone; ``--redis-url`` uses an existing server instead (keys under a unique prefix,
 deleted at the end). Documents are synthetic fingerprints: random signatures, of which
 ``--copy-ratio`` are near copies (85% of the values) of a recent document, so buckets shared by
-several ids exist as in a real corpus. At each size: ``insert_and_query`` latency (single calls,
-one round trip each, like a worker) for 2,000 new documents, 30% of them copies, measured in the
-client and (INFO latencystats) in the server; memory =
-(used_memory - used_memory of the empty server) / documents.
+several ids exist as in a real corpus. The index is loaded up to each size by
+``--loaders`` processes (insert_many, 1,000 documents a call); then ``insert_and_query`` latency
+(lone calls, one at a time, three round trips each) for 2,000 new documents, 30% of them copies,
+measured in the client, per round trip, and (INFO latencystats, one Redis) in the server; memory =
+(used_memory - used_memory of the empty server) / documents. On a cluster the probes alternate
+between ``main``'s script runner and this tree's (``_runners``), so the two share the load.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import redis  # noqa: E402
 
 from workers.steps import dedup  # noqa: E402
 from workers.steps.dedup import Fingerprint  # noqa: E402
+from workers.index import lsh as lsh_module  # noqa: E402
 from workers.index.lsh import LshIndex  # noqa: E402
 
 
@@ -116,6 +120,8 @@ def main(argv=None) -> None:
     ap.add_argument("--probes", type=int, default=2000)
     ap.add_argument("--redis-url", default=None)
     ap.add_argument("--masters", type=int, default=0, help="the latency/memory run on a cluster of this many masters")
+    ap.add_argument("--loaders", type=int, default=2,
+                    help="processes that load the index up to each size (the probes run alone, one at a time)")
     ap.add_argument("--cluster", action="store_true", help="rate on one Redis and on 1/2/3-master clusters")
     ap.add_argument("--single", action="store_true",
                     help="--cluster on one Redis only: one round trip per batch against three, A B A B")
@@ -138,56 +144,71 @@ def main(argv=None) -> None:
         from workers.runtime import connect_index
 
         cluster = start_cluster(masters=a.masters)
+        target = ("cluster", cluster.url)
         client = connect_index(cluster.url)
     elif a.redis_url:
+        target = ("url", a.redis_url)
         client = redis.Redis.from_url(a.redis_url)
     else:
         client, proc, tmp = private_redis()
+        target = ("socket", client.connection_pool.connection_kwargs["path"])
     print(f"redis {client.info('server')['redis_version']}; record {dedup.FP_BYTES + 4} B; "
-          f"{dedup.BANDS}+{dedup.LEAD_BANDS} buckets per doc")
-    ix = LshIndex(client, f"bench-scale-{uuid.uuid4().hex[:12]}:")
+          f"{dedup.BANDS}+{dedup.LEAD_BANDS} buckets per doc; loaded by {a.loaders} processes, "
+          f"then {a.probes} lone insert_and_query calls")
+    prefix = f"bench-scale-{uuid.uuid4().hex[:12]}:"
+    ix = LshIndex(client, prefix)
+    stages = _time_stages(ix)
+    runners = _runners() if cluster else [("", lsh_module.run)]
     gen = Gen(0, a.copy_ratio)
     try:
         base = used_memory(client)
         ix.ensure_params(dedup.params())
         next_id = 0
-        t_load = 0.0
-        print(f"{'docs':>9} {'bytes/doc':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'cand/probe':>10} {'load docs/s':>11}"
-              "   server-side EVALSHA (INFO latencystats, ms)")
+        head = "".join(f" {'p50 ' + n:>10} {'p99 ' + n:>10}" for n, _ in runners)
+        print(f"{'docs':>9} {'bytes/doc':>9}{head} {'max ms':>7} {'cand/probe':>10} {'load docs/s':>11} {'load avg':>8}"
+              "   stages p50/p99 ms: records, buckets, candidates; server-side EVALSHA (INFO latencystats, ms)")
         for size in sizes:
             t0 = time.perf_counter()
-            while next_id < size:
-                k = min(1000, size - next_id)
-                fps = gen.batch(k)
-                ix.insert_many(list(zip(range(next_id, next_id + k), fps)))
-                next_id += k
+            loaded = size - next_id
+            next_id = bulk_load(target, prefix, gen, next_id, size, a.loaders)
             t_load = time.perf_counter() - t0
-            loaded = next_id
             mem = used_memory(client) - base
             per_doc = mem / ix.count()
-            lat = []
+            lat: dict[str, list] = {n: [] for n, _ in runners}
+            cpu: dict[str, list] = {n: [] for n, _ in runners}
             cands = 0
             probes = gen.batch(a.probes)
+            for times in stages.values():
+                times.clear()
             try:
                 client.config_resetstat()
             except (redis.exceptions.ResponseError, redis.exceptions.RedisClusterException):
                 pass
-            for fp in probes:
-                t = time.perf_counter()
+            before = _cluster_counters(client) if cluster is not None else None
+            for k, fp in enumerate(probes):  # the runners alternate, probe by probe (A B A B)
+                name, runner = runners[k % len(runners)]
+                lsh_module.run = runner
+                t, c = time.perf_counter(), time.thread_time()
                 res = ix.insert_and_query(next_id, fp)
-                lat.append(time.perf_counter() - t)
+                lat[name].append(time.perf_counter() - t)
+                cpu[name].append(time.thread_time() - c)
                 cands += len(res)
                 next_id += 1
-            lat_ms = np.array(lat) * 1000
+            lsh_module.run = runners[-1][1]
             server = _server_percentiles(client)
-            print(f"{size:>9} {per_doc:>9.0f} {np.percentile(lat_ms, 50):>7.2f} {np.percentile(lat_ms, 99):>7.2f} "
-                  f"{lat_ms.max():>7.2f} {cands / a.probes:>10.2f} {(loaded - (sizes[sizes.index(size) - 1] if sizes.index(size) else 0)) / t_load:>11.0f}"
-                  f"   {server}", flush=True)
+            cols = "".join(f" {np.percentile(np.array(v) * 1000, 50):>10.2f} {np.percentile(np.array(v) * 1000, 99):>10.2f}"
+                           for v in lat.values())
+            worst = max(max(v) for v in lat.values()) * 1000
+            split = ", ".join(f"{np.percentile(v, 50) * 1000:.2f}/{np.percentile(v, 99) * 1000:.2f}" for v in stages.values())
+            print(f"{size:>9} {per_doc:>9.0f}{cols} {worst:>7.2f} {cands / a.probes:>10.2f} {loaded / t_load:>11.0f} "
+                  f"{os.getloadavg()[0]:>8.2f}   {split}; {server}", flush=True)
+            print(f"{'':>9} {_tail(lat, cpu)}" + (f"; {_cluster_diff(before, _cluster_counters(client))}" if cluster else ""),
+                  flush=True)
         st = ix.stats()
         enc = {}
         keys = list(client.scan_iter(match=ix.prefix + "*b:*", count=10_000))
         for i in range(0, len(keys), 5000):
-            pipe = client.pipeline(transaction=False)
+            pipe = client.pipeline(transaction=False) if cluster is None else client.pipeline()
             for k in keys[i:i + 5000]:
                 pipe.object("encoding", k)
             for e in pipe.execute():
@@ -203,6 +224,117 @@ def main(argv=None) -> None:
             proc.terminate()
             proc.wait(30)
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tail(lat: dict[str, list], cpu: dict[str, list]) -> str:
+    """Where the slow probes' time went, per runner: the client's own CPU (thread time) against
+    the wall time; what is neither is waiting on the servers or for a core."""
+    out = []
+    for name in lat:
+        wall, own = np.array(lat[name]) * 1000, np.array(cpu[name]) * 1000
+        slow = wall >= np.percentile(wall, 99)
+        out.append(f"{name or 'probes'}: client CPU p50/p99 {np.percentile(own, 50):.2f}/{np.percentile(own, 99):.2f} ms, "
+                   f"slowest 1% {wall[slow].mean():.2f} ms of which {(wall - own)[slow].mean():.2f} off the client's CPU "
+                   f"(the rest {(wall - own)[~slow].mean():.2f})")
+    return "; ".join(out)
+
+
+def _cluster_counters(client) -> dict[str, int]:
+    """Summed over the masters: redirections (MOVED, ASK), slot-map reads and client connections."""
+    total = {"MOVED/ASK": 0, "slot-map reads": 0, "connections": 0}
+    for node in client.get_primaries():
+        r = client.get_redis_connection(node)
+        errors = r.info("errorstats")
+        total["MOVED/ASK"] += sum(int(errors.get(f"errorstat_{e}", {}).get("count", 0)) for e in ("MOVED", "ASK"))
+        stats = r.info("commandstats")
+        total["slot-map reads"] += sum(int(stats.get(f"cmdstat_cluster|{c}", {}).get("calls", 0))
+                                       for c in ("slots", "shards", "nodes"))
+        total["connections"] = max(total["connections"], int(r.info("clients")["connected_clients"]))
+    return total
+
+
+def _cluster_diff(before: dict[str, int], after: dict[str, int]) -> str:
+    return (f"during the probes: MOVED/ASK {after['MOVED/ASK'] - before['MOVED/ASK']}, slot-map reads "
+            f"{after['slot-map reads'] - before['slot-map reads']}, "
+            f"connections on the busiest master {after['connections']}")
+
+
+def _time_stages(ix: LshIndex) -> dict[str, list]:
+    """Wrap the index's three round trips (records, buckets, the candidates' records) to time
+    each; returns stage -> durations (s) of the calls since it was last cleared."""
+    times: dict[str, list] = {}
+    for stage in ("_write_records", "_buckets", "_fetch"):
+        method = getattr(ix, stage)
+        times[stage] = []
+
+        def timed(*args, _method=method, _out=times[stage], **kwargs):
+            t = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                _out.append(time.perf_counter() - t)
+
+        setattr(ix, stage, timed)
+    return times
+
+
+RUNNER_REV = "0650e48"  # main with the cluster runner that wrote and read each master in turn
+
+
+def _runners() -> list[tuple[str, object]]:
+    """On a cluster, the probes alternate between ``main``'s script runner (one master's
+    pipeline written and read, then the next: "seq") and this tree's (every master's calls
+    written before any reply is read: "ovl")."""
+    import importlib.util
+
+    try:
+        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{RUNNER_REV}:workers/index/scripts.py"],
+                             capture_output=True, check=True).stdout
+    except subprocess.CalledProcessError:
+        return [("", lsh_module.run)]
+    tmp = Path(tempfile.mkdtemp(prefix="corpus-old-runner-"))
+    (tmp / "scripts.py").write_bytes(src)
+    spec = importlib.util.spec_from_file_location("old_scripts", tmp / "scripts.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return [("seq", module.run), ("ovl", lsh_module.run)]
+
+
+def _bulk(args) -> None:
+    """One loader process: insert a slice of documents (ids, fingerprints) with insert_many."""
+    target, prefix, start, fps = args
+    ix = _LOADER.get(prefix)
+    if ix is None:
+        kind, where = target
+        if kind == "cluster":
+            from workers.runtime import connect_index
+
+            client = connect_index(where)
+        elif kind == "socket":
+            client = redis.Redis(unix_socket_path=where)
+        else:
+            client = redis.Redis.from_url(where)
+        ix = _LOADER[prefix] = LshIndex(client, prefix)
+    ix.insert_many(list(zip(range(start, start + len(fps)), fps)))
+
+
+_LOADER: dict[str, LshIndex] = {}
+
+
+def bulk_load(target, prefix: str, gen: Gen, start: int, size: int, loaders: int, chunk: int = 1000) -> int:
+    """Insert documents ``start .. size - 1`` from ``loaders`` processes at once (the fingerprints
+    drawn here, in order, so the probes' near copies are of loaded documents); returns ``size``."""
+    import multiprocessing
+
+    jobs = ((target, prefix, s, gen.batch(min(chunk, size - s))) for s in range(start, size, chunk))
+    if loaders <= 1:
+        for job in jobs:
+            _bulk(job)
+        return size
+    with multiprocessing.get_context("fork").Pool(loaders) as pool:
+        for _ in pool.imap_unordered(_bulk, jobs):
+            pass
+    return size
 
 
 # ------------------------------------------------------------------------------- --cluster

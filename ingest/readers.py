@@ -81,12 +81,22 @@ def walk(paths: Iterable[Path], *, follow_symlinks: bool = False, passed: list[P
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from _walk_folder(path, follow_symlinks, skip, (info.st_dev, info.st_ino))
-        elif not_regular(info.st_mode):
-            skip(path, not_regular(info.st_mode))
-        elif format_of(path) is None:
-            skip(path, "unsupported file type", unreadable=False)
-        else:
+        elif _is_input(path, info.st_mode, skip):
             yield path
+
+
+def _is_input(path: Path, mode: int, skip) -> bool:
+    """Whether a file (not a folder) is input: a regular file of a format corpus reads. Any
+    other is passed by ``skip``, saying why (a FIFO or device is never opened; an unknown
+    type is not unreadable, just not ours)."""
+    reason = not_regular(mode)
+    if reason:
+        skip(path, reason)
+    elif format_of(path) is None:
+        skip(path, "unsupported file type", unreadable=False)
+    else:
+        return True
+    return False
 
 
 def _walk_folder(top: Path, follow_symlinks: bool, skip, top_key: tuple[int, int]) -> Iterator[Path]:
@@ -133,11 +143,7 @@ def _walk_folder(top: Path, follow_symlinks: bool, skip, top_key: tuple[int, int
                 subfolders.append(path)
             elif is_hidden_or_temporary(path):
                 continue
-            elif not_regular(info.st_mode):
-                skip(path, not_regular(info.st_mode))
-            elif format_of(path) is None:
-                skip(path, "unsupported file type", unreadable=False)
-            else:
+            elif _is_input(path, info.st_mode, skip):
                 yield path
         stack.extend(reversed(subfolders))
 

@@ -36,25 +36,15 @@ class CorpusCollector:
         redis_up = GaugeMetricFamily("corpus_up", "Whether the monitor can reach the component (1) or not (0).",
                                      labels=["component"])
         families = []
-        try:
-            client = guarded(rt, lambda: rt.redis)
-            families.extend(guarded(rt, lambda: self._redis_families(client, ns)))
-            redis_up.add_metric(["redis"], 1)
-        except Unreachable as exc:
-            log.warning("metrics: %s", exc)
-            redis_up.add_metric(["redis"], 0)
-        try:
-            families.extend(guarded(rt, self._index_families))
-            redis_up.add_metric(["index"], 1)
-        except Unreachable as exc:
-            log.warning("metrics: %s", exc)
-            redis_up.add_metric(["index"], 0)
-        try:
-            families.extend(guarded(rt, self._store_families))
-            redis_up.add_metric(["store"], 1)
-        except Unreachable as exc:
-            log.warning("metrics: %s", exc)
-            redis_up.add_metric(["store"], 0)
+        parts = (("redis", lambda: self._redis_families(rt.redis, ns)), ("index", self._index_families),
+                 ("store", self._store_families))
+        for component, read in parts:  # one component down still exports the others
+            try:
+                families.extend(guarded(rt, read))
+                redis_up.add_metric([component], 1)
+            except Unreachable as exc:
+                log.warning("metrics: %s", exc)
+                redis_up.add_metric([component], 0)
         yield redis_up
         yield from families
 

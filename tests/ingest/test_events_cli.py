@@ -5,18 +5,14 @@ the same events as 1 worker (SQLite) fed the same documents in another order."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEEDS, CorpusEnv
-from tests.support import servers, stories
+from tests.conftest import SEEDS, CorpusEnv
+from tests.support import stories
+from tests.support.workers import ingest_with_workers, racing_and_calm
 
 
 def test_the_seeds_form_one_event_through_the_queue(corpus):
@@ -73,32 +69,14 @@ def events_of(env: CorpusEnv) -> set[frozenset[frozenset[str]]]:
 
 
 def run_with_workers(env: CorpusEnv, files: list[Path], processes: int) -> set:
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "worker", "--processes", str(processes), "--threads", "1"],
-        env=env.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        servers.wait_until(lambda: json.loads(env.run("status", "--json").stdout)["workers"]["alive"] == processes,
-                           60, interval=0.5, message=f"{processes} worker processes")
-        result = env.run("ingest", *map(str, files), "--wait", "--json", "--timeout", "600", timeout=700)
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert json.loads(result.stdout)["summary"]["failed"] == 0
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+    ingest_with_workers(env, files, processes)
     return events_of(env)
 
 
 @pytest.fixture
 def two_corpora(tmp_path, redis_server, postgres_server):
-    database = postgres_server.create_database()
-    racing = CorpusEnv(tmp_path / "racing", redis_server.url, database, f"test-{uuid.uuid4().hex[:10]}",
-                       extra={"CORPUS_BATCH_SIZE": "1"})
-    calm = CorpusEnv(tmp_path / "calm", redis_server.url, None, f"test-{uuid.uuid4().hex[:10]}")
-    yield racing, calm
-    postgres_server.drop_database(database)
-    for env in (racing, calm):
-        servers.delete_namespace(redis_server.url, env.namespace)
+    with racing_and_calm(tmp_path, redis_server, postgres_server) as corpora:
+        yield corpora
 
 
 def test_four_racing_workers_and_one_worker_in_shuffled_order_give_the_same_events(two_corpora, tmp_path):

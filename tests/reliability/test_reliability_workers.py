@@ -6,7 +6,6 @@ real Redis, the embedded SQLite store; ``corpus verify`` is the oracle."""
 from __future__ import annotations
 
 import os
-import random
 import signal
 import time
 
@@ -14,40 +13,9 @@ import redis
 
 from tests.support import servers
 from tests.conftest import SEEDS
-from tests.support.reliability import (acked, alive_pids, assert_consistent, check, children, deadline_for,  # noqa: F401
-                                            fleet, ledger, log_dir, wait_settled)
-
-#: Big enough that cleaning one takes a few seconds, so a worker is caught holding them.
-SLOW_DOC_BYTES = 400_000
-
-
-def slow_documents(folder, n: int, seed: int = 0) -> None:
-    """``n`` distinct, long plain-text articles (configuration the product has anyway:
-    documents are allowed up to CORPUS_MAX_DOCUMENT_BYTES, and big ones are slow to clean)."""
-    words = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))).split()
-    rng = random.Random(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        paragraphs, size = [], 0
-        while size < SLOW_DOC_BYTES:
-            paragraph = " ".join(rng.choice(words) for _ in range(rng.randint(40, 90))) + "."
-            paragraphs.append(paragraph)
-            size += len(paragraph) + 2
-        (folder / f"long-{i}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
-
-
-def caught_holding(env, client, n: int, timeout: float = 60) -> tuple[str, set[bytes]]:
-    """Wait until one worker holds ``n`` messages in flight; (its broker id, message ids)."""
-    held: dict = {}
-
-    def holding() -> bool:
-        held.clear()
-        held.update({k: v for k, v in acked(client, env).items() if len(v) >= n})
-        return bool(held)
-
-    servers.wait_until(holding, timeout, interval=0.05, message=f"a worker holding {n} messages")
-    (broker_id, ids), = held.items()
-    return broker_id, ids
+from tests.support.reliability import (acked, alive_pids, assert_consistent, caught_holding, check,  # noqa: F401
+                                            children, deadline_for, fleet, ledger, log_dir, slow_documents,
+                                            wait_settled)
 
 
 def test_a_sigkilled_workers_messages_are_delivered_again_within_the_deadline(sqlite_corpus, fleet, tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.support import stories
 from workers.steps import dedup
 from workers.steps.dedup import Fingerprint, Match, band_keys, compare, fingerprint, normalise, text_hash
 
@@ -127,19 +128,7 @@ def test_excerpt_with_continue_reading_is_contained():
 
 
 def test_short_items_sharing_heavy_chrome_do_not_merge():
-    chrome_top = "Breaking news alerts, live blogs and the best of our journalism, straight to your inbox every morning."
-    chrome_bottom = (
-        "Sign up for the Daily Brief newsletter. Follow us on social media for the latest updates. "
-        "Read more: Ten things to watch this week in city politics. Our journalism relies on readers like you; "
-        "support independent local reporting today by becoming a member of our community of subscribers."
-    )
-    items = [
-        "Road closure on Main Street. The northbound lane will be shut until Friday for water main repairs.",
-        "Library extends hours. The central branch will now open until nine on weekdays from next month.",
-        "Council approves budget. Members voted seven to two in favour of the revised spending plan.",
-        "Lost dog found in park. A brown terrier was reunited with its owner after three days missing.",
-    ]
-    fps = [fingerprint(f"{chrome_top}\n\n{it}\n\n{chrome_bottom}") for it in items]
+    fps = [fingerprint(page) for page in stories.short_items_under_one_chrome()]
     for a, b in itertools.combinations(fps, 2):
         assert compare(a, b) is None, dedup.jaccard(a, b)
     # a one-line item is "near" only if (almost) the whole text agrees

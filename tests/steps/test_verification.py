@@ -71,19 +71,7 @@ def test_the_estimate_alone_misses_short_copies_that_verification_finds():
 
 
 def test_short_items_under_one_chrome_stay_apart():
-    chrome_top = "Breaking news alerts, live blogs and the best of our journalism, straight to your inbox every morning."
-    chrome_bottom = (
-        "Sign up for the Daily Brief newsletter. Follow us on social media for the latest updates. "
-        "Read more: Ten things to watch this week in city politics. Our journalism relies on readers like you; "
-        "support independent local reporting today by becoming a member of our community of subscribers."
-    )
-    items = [
-        "Road closure on Main Street. The northbound lane will be shut until Friday for water main repairs.",
-        "Library extends hours. The central branch will now open until nine on weekdays from next month.",
-        "Council approves budget. Members voted seven to two in favour of the revised spending plan.",
-        "Lost dog found in park. A brown terrier was reunited with its owner after three days missing.",
-    ]
-    pages = [f"{chrome_top}\n\n{it}\n\n{chrome_bottom}" for it in items]
+    pages = stories.short_items_under_one_chrome()
     for a, b in itertools.combinations(pages, 2):
         assert decide(shingle_sequence(a), shingle_sequence(b)) is None
     # ... while a page and its copy with one word changed are one story

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import time
@@ -17,7 +18,7 @@ import redis
 from sqlalchemy import create_engine, func, select
 
 from tests.support import servers
-from tests.conftest import CorpusEnv
+from tests.conftest import SEEDS, CorpusEnv
 from tests.support.ops import Proc
 
 # ----------------------------------------------------------------------- fixtures
@@ -281,6 +282,39 @@ def deadline_for(env: CorpusEnv) -> float:
     plus the janitor's round and a worker's poll, plus slack for a loaded CI machine."""
     timeout_ms = int(env.extra.get("CORPUS_HEARTBEAT_TIMEOUT_MS", 15_000))
     return timeout_ms / 1000 + 15.0
+
+
+#: Big enough that cleaning one takes a few seconds, so a worker is caught holding them.
+SLOW_DOC_BYTES = 400_000
+
+
+def slow_documents(folder, n: int, seed: int = 0) -> None:
+    """``n`` distinct, long plain-text articles (configuration the product has anyway:
+    documents are allowed up to CORPUS_MAX_DOCUMENT_BYTES, and big ones are slow to clean)."""
+    words = " ".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))).split()
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        paragraphs, size = [], 0
+        while size < SLOW_DOC_BYTES:
+            paragraph = " ".join(rng.choice(words) for _ in range(rng.randint(40, 90))) + "."
+            paragraphs.append(paragraph)
+            size += len(paragraph) + 2
+        (folder / f"long-{i}.txt").write_text("\n\n".join(paragraphs), encoding="utf-8")
+
+
+def caught_holding(env, client, n: int, timeout: float = 60) -> tuple[str, set[bytes]]:
+    """Wait until one worker holds ``n`` messages in flight; (its broker id, message ids)."""
+    held: dict = {}
+
+    def holding() -> bool:
+        held.clear()
+        held.update({k: v for k, v in acked(client, env).items() if len(v) >= n})
+        return bool(held)
+
+    servers.wait_until(holding, timeout, interval=0.05, message=f"a worker holding {n} messages")
+    (broker_id, ids), = held.items()
+    return broker_id, ids
 
 
 def now() -> float:

@@ -44,3 +44,22 @@ def story_record(story: dict, *, site: str | None = None, wrapped: bool = True) 
         "\n\n".join([story["headline"], *story["paragraphs"]])
     return {"text": body, "url": f"https://{site}/{story['story_id'].lower()}", "site": site,
             "published": story["published"], "title": story["headline"]}
+
+
+def short_items_under_one_chrome() -> list[str]:
+    """Four different one-sentence items, each under the same heavy site chrome (a newsletter
+    prompt above, a sign-up and "read more" block below, longer than the item): pages that
+    share most of their text and still are different stories."""
+    chrome_top = "Breaking news alerts, live blogs and the best of our journalism, straight to your inbox every morning."
+    chrome_bottom = (
+        "Sign up for the Daily Brief newsletter. Follow us on social media for the latest updates. "
+        "Read more: Ten things to watch this week in city politics. Our journalism relies on readers like you; "
+        "support independent local reporting today by becoming a member of our community of subscribers."
+    )
+    items = [
+        "Road closure on Main Street. The northbound lane will be shut until Friday for water main repairs.",
+        "Library extends hours. The central branch will now open until nine on weekdays from next month.",
+        "Council approves budget. Members voted seven to two in favour of the revised spending plan.",
+        "Lost dog found in park. A brown terrier was reunited with its owner after three days missing.",
+    ]
+    return [f"{chrome_top}\n\n{it}\n\n{chrome_bottom}" for it in items]

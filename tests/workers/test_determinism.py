@@ -5,20 +5,15 @@ PostgreSQL, against 1 process over batches on SQLite, fed in opposite orders."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
 
 from bench.corpus import generate
 from bench.dedup_corpus import load as load_labelled
-from tests.support import servers
-from tests.conftest import ROOT, CorpusEnv
+from tests.conftest import CorpusEnv
+from tests.support.workers import ingest_with_workers, racing_and_calm
 
 DOCUMENTS = 360
 
@@ -58,35 +53,14 @@ def clusters(env: CorpusEnv, files: list[Path]) -> set[tuple[bytes, frozenset[st
 
 def run_with_workers(env: CorpusEnv, files: list[Path], processes: int, documents: int = DOCUMENTS) -> set:
     """Ingest ``files`` in the order given (the arrival order) with ``processes`` workers."""
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "ingest.cli", "worker", "--processes", str(processes), "--threads", "1"],
-        env=env.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        servers.wait_until(lambda: json.loads(env.run("status", "--json").stdout)["workers"]["alive"] == processes,
-                           60, interval=0.5, message=f"{processes} worker processes")
-        result = env.run("ingest", *map(str, files), "--wait", "--json", "--timeout", "600", timeout=700)
-        failed = [d for d in json.loads(result.stdout or '{"documents": []}')["documents"] if d["status"] != "canonical" and d["status"] != "duplicate"]
-        assert result.returncode == 0, (result.stderr[-2000:], failed[:5])
-        assert "starting" not in result.stderr  # our workers did the work
-        summary = json.loads(result.stdout)["summary"]
-        assert summary["documents"] == documents and summary["failed"] == 0
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
+    ingest_with_workers(env, files, processes, documents)
     return clusters(env, files)
 
 
 @pytest.fixture
 def two_corpora(tmp_path, redis_server, postgres_server):
-    database = postgres_server.create_database()
-    racing = CorpusEnv(tmp_path / "racing", redis_server.url, database, f"test-{uuid.uuid4().hex[:10]}",
-                       extra={"CORPUS_BATCH_SIZE": "1"})
-    calm = CorpusEnv(tmp_path / "calm", redis_server.url, None, f"test-{uuid.uuid4().hex[:10]}")
-    yield racing, calm
-    postgres_server.drop_database(database)
-    for env in (racing, calm):
-        servers.delete_namespace(redis_server.url, env.namespace)
+    with racing_and_calm(tmp_path, redis_server, postgres_server) as corpora:
+        yield corpora
 
 
 def test_four_racing_workers_and_one_calm_worker_agree(two_corpora, tmp_path):

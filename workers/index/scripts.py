@@ -97,9 +97,9 @@ def run(client, calls: list[tuple[Script, list, list]], *, wait: bool = False) -
     return out
 
 def _run_cluster(client, calls: list[tuple[Script, list, list]], *, wait: bool = False) -> list:
-    """The calls grouped by the master of their slot, each group a plain pipeline on that
-    master's connection (redis-py's ClusterPipeline spends ~3x the client CPU per command,
-    bench/scale.py --cluster). A master that moved a slot, died or is being failed over
+    """The calls grouped by the master of their slot, each group written to that master's
+    connection as one pipeline, all written before any is read (redis-py's ClusterPipeline
+    spends ~3x the client CPU per command, bench/scale.py --cluster). A master that moved a slot, died or is being failed over
     (MOVED, CLUSTERDOWN, a connection error) gets its calls again after the slot map is
     read afresh, for about 20 s: a replica's promotion takes the cluster-node-timeout."""
     from redis.exceptions import AskError, ClusterDownError, MovedError, NoScriptError, TryAgainError
@@ -114,6 +114,7 @@ def _run_cluster(client, calls: list[tuple[Script, list, list]], *, wait: bool =
         by_node: dict[str, list] = defaultdict(list)
         nodes = {}
         again: list[int] = []
+        last_error: Exception | None = None
         for i in todo:
             try:
                 node = manager.get_node_from_slot(client.keyslot(calls[i][1][0]))
@@ -124,22 +125,30 @@ def _run_cluster(client, calls: list[tuple[Script, list, list]], *, wait: bool =
             by_node[node.name].append(i)
         sent = []
         for name, indices in by_node.items():
-            pipe = client.get_redis_connection(nodes[name]).pipeline(transaction=False)
-            for i in indices:
-                script, keys, args = calls[i]
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            commands = [("EVALSHA", calls[i][0].sha, len(calls[i][1]), *calls[i][1], *calls[i][2]) for i in indices]
             replicated = wait and len(manager.slots_cache.get(client.keyslot(calls[indices[0]][1][0])) or ()) > 1
             if replicated:
-                pipe.execute_command("WAIT", 1, REPLICA_WAIT_MS)
-            sent.append((name, indices, pipe, replicated))
-        last_error: Exception | None = None
-        for name, indices, pipe, replicated in sent:
+                commands.append(("WAIT", 1, REPLICA_WAIT_MS))
             try:
-                replies = pipe.execute(raise_on_error=False)
+                conn = _send(client.get_redis_connection(nodes[name]), commands)
             except transient as exc:
                 last_error = exc
                 again += indices
                 continue
+            sent.append((name, indices, conn, len(commands), replicated))
+        received = []
+        for name, indices, conn, count, replicated in sent:  # every connection read and released
+            try:
+                received.append((name, indices, replicated, _receive(client.get_redis_connection(nodes[name]), conn, count)))
+            except Exception as exc:
+                received.append((name, indices, replicated, exc))
+        for name, indices, replicated, replies in received:
+            if isinstance(replies, transient):
+                last_error = replies
+                again += indices
+                continue
+            if isinstance(replies, Exception):
+                raise replies
             if replicated:
                 acked = replies.pop()
                 if not isinstance(acked, int) or acked < 1:
@@ -167,3 +176,37 @@ def _run_cluster(client, calls: list[tuple[Script, list, list]], *, wait: bool =
         todo = again
     raise redis.exceptions.ConnectionError(f"the index cluster did not answer for its slots: {last_error}")
 
+
+
+def _send(node_client, commands: list[tuple]):
+    """Write ``commands`` to a connection of the node's pool without reading the replies, so
+    that every master works on its calls at once (redis-py's pipeline writes and then reads,
+    one master after the other: a lone document's ~30 calls then waited on each master in
+    turn, bench/scale.py --masters 3). Returns the connection, still taken from the pool."""
+    pool = node_client.connection_pool
+    conn = pool.get_connection()
+    try:
+        conn.send_packed_command(conn.pack_commands(commands))
+    except BaseException:
+        conn.disconnect()
+        pool.release(conn)
+        raise
+    return conn
+
+
+def _receive(node_client, conn, count: int) -> list:
+    """The ``count`` replies to :func:`_send`, an error reply in place of its reply (as a
+    pipeline's ``raise_on_error=False``); the connection goes back to the pool."""
+    replies: list = []
+    try:
+        for _ in range(count):
+            try:
+                replies.append(conn.read_response())
+            except redis.exceptions.ResponseError as exc:
+                replies.append(exc)
+    except BaseException:
+        conn.disconnect()
+        raise
+    finally:
+        node_client.connection_pool.release(conn)
+    return replies
