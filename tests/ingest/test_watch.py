@@ -85,6 +85,9 @@ def test_every_format_ends_in_done_or_failed_and_in_the_store(corpus, procs, tmp
     assert (inbox / "notes.txt.part").exists() and (inbox / ".hidden.txt").exists()
     assert files_under(inbox / "processing") == set()
 
+    # The store renames a finished file's documents just after the file moves.
+    wait_for(lambda: f"{inbox}/done/batch.jsonl#L2" in {d["source"] for d in documents(corpus)}, 30,
+             "the store to name the finished files where they now are")
     rows = {d["source"]: d for d in documents(corpus)}
     by_name = {source.rsplit("/", 1)[-1]: row for source, row in rows.items()}
     assert len(rows) == 11  # 5 single files, 4 JSONL lines, 1 WARC response, 1 JSON record

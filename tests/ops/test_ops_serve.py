@@ -38,6 +38,15 @@ def running(redis_server, tmp_path_factory):
         assert result.returncode == 0, result.stderr
         servers.wait_until(lambda: get_json(base + "/api/status")[1]["documents"]["pending"] == 0, 120,
                            interval=0.3, message="the worker to settle every document")
+        # The worker counts a batch's outcomes once the batch is done, events assigned.
+        import redis
+
+        from workers.queue.counters import settled_total
+
+        client = redis.Redis.from_url(redis_server.url)
+        servers.wait_until(lambda: settled_total(client, env.namespace) >= 6, 60, interval=0.3,
+                           message="the worker to count every outcome")
+        client.close()
         yield env, base
     finally:
         for proc in reversed(procs):
