@@ -205,12 +205,18 @@ def settled(engine: Engine, site: str, *where) -> list[int]:
 def reopen(engine: Engine, index, document_ids: list[int]) -> None:
     """Send documents back through cleaning: they keep their article and status until
     re-linked (clusters merge, never split), and their old index entry goes."""
+    reopened = []
     with session_scope(engine) as session:
         for chunk in chunked(document_ids):  # one transaction, statements of bounded size
             for document in session.scalars(select(Document).where(Document.id.in_(chunk))):
                 if document.stage in (INDEXED, LINKED):
-                    index.remove(document.id)
                     document.stage = RECEIVED
+                    reopened.append(document.id)
+    # Only after the commit: if Redis fails here, the documents the store already sends back keep
+    # an old entry that their next pass replaces (the janitor re-sends a document no message
+    # carries). Removed before the commit, a Redis failure left settled documents without one.
+    for document_id in reopened:
+        index.remove(document_id)
 
 
 class SiteStream:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from models.articles import counts
 from models.db import chunked, read_scope, session_scope
-from models.tables import CANONICAL, DUPLICATE, FAILED, LINKED, PENDING, Article, Document
+from models.tables import CANONICAL, DUPLICATE, FAILED, LINKED, PENDING, RECEIVED, Article, Document
 from workers.keys import QUEUE, broker_namespace, queue_names
 from workers.ops.dlq import DeadLetters
 from workers.queue.janitor import requeue_dead_workers
@@ -171,13 +171,15 @@ def _check_index(runtime, report: Report) -> None:
     fingerprinted = set()
     with read_scope(runtime.engine) as session:
         stored = session.execute(
-            select(Document.id, Document.fingerprint, Document.processed_at).where(Document.fingerprint.is_not(None))
-            .execution_options(yield_per=1000)
+            select(Document.id, Document.fingerprint, Document.processed_at, Document.stage)
+            .where(Document.fingerprint.is_not(None)).execution_options(yield_per=1000)
         )
-        for doc_id, fingerprint, processed_at in stored:
+        for doc_id, fingerprint, processed_at, stage in stored:
             fingerprinted.add(doc_id)
             have = records.get(doc_id)
             if have is None:
+                if stage == RECEIVED:  # sent back for cleaning (a re-clean): its next pass indexes it again
+                    continue
                 if expired_before is not None and processed_at is not None and _aware(processed_at) < expired_before:
                     continue
                 missing.append(doc_id)
