@@ -445,6 +445,15 @@ class LshIndex:
                     found[shard * SLOTS + slot] = raw[off : off + dedup.FP_BYTES]
         return found
 
+    def records_of(self, doc_ids) -> dict[int, bytes]:
+        """The records of ``doc_ids`` that exist: doc id -> fingerprint bytes, as :meth:`records`."""
+        found: dict[int, bytes] = {}
+        for doc_id in doc_ids:
+            raw = self._get_raw(self._check_id(doc_id))
+            if raw is not None:
+                found[doc_id] = raw[: dedup.FP_BYTES]
+        return found
+
     def unbucketed(self, records: dict[int, bytes]) -> list[int]:
         """Ids of ``records`` missing from one of their buckets (a write lost in a failover
         between the record and its buckets): reinserting them mends it. A full bucket

@@ -83,7 +83,7 @@ def check(runtime, *, settle_s: float = 1.0) -> Report:
     report = Report()
     unsettled, settled_members = _check_store(runtime.engine, report)
     _check_queue(runtime, report, unsettled, settled_members, settle_s)
-    _check_index(runtime, report)
+    _check_index(runtime, report, settle_s)
     return report
 
 
@@ -160,38 +160,69 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def _check_index(runtime, report: Report) -> None:
+def _check_index(runtime, report: Report, settle_s: float) -> None:
+    """The index against the store. The two are read one after the other, not in one
+    snapshot, so a document re-cleaned meanwhile (sent back, its entry removed, indexed
+    again with a new fingerprint) can look missing or mismatched for a moment: whatever the
+    first look finds is looked at again a moment later, and only what is still wrong then
+    is reported (a real fault stays put)."""
     records = runtime.index.records()
+    missing, mismatch = _compare_index(runtime, records)
+    report.info["index_records"] = len(records)
+    stray = set(records) - _fingerprinted(runtime.engine, set(records))
+    suspects = set(missing) | set(mismatch) | stray
+    if suspects:
+        time.sleep(settle_s)
+        again = runtime.index.records_of(sorted(suspects))
+        missing_again, mismatch_again = _compare_index(runtime, again, only=suspects)
+        missing = sorted(set(missing) & set(missing_again))
+        mismatch = sorted(set(mismatch) & set(mismatch_again))
+        stray &= set(again) - _fingerprinted(runtime.engine, set(again))
+    wrong = set(mismatch)
+    report.add("index_unbucketed", runtime.index.unbucketed(
+        {doc_id: fp for doc_id, fp in records.items() if doc_id not in stray and doc_id not in wrong}))
+    report.add("index_missing", missing)
+    report.add("index_mismatch", mismatch)
+    report.add("index_stray", stray)
+
+
+def _fingerprinted(engine, ids: set[int]) -> set[int]:
+    """Those of ``ids`` whose document is stored with a fingerprint."""
+    found: set[int] = set()
+    with read_scope(engine) as session:
+        for chunk in chunked(sorted(ids)):
+            found.update(session.scalars(select(Document.id).where(
+                Document.id.in_(chunk), Document.fingerprint.is_not(None))))
+    return found
+
+
+def _compare_index(runtime, records: dict[int, bytes], *, only: set[int] | None = None) -> tuple[list[int], list[int]]:
+    """(fingerprinted documents without an index record, those whose record differs), over
+    every stored document or ``only`` those."""
     missing, mismatch = [], []
     window_days = runtime.settings.dedup_window_days
     # With a dedup window, entries of documents settled before it have expired on purpose
     # (a minute's margin: an entry's time is its insert, a little before the document settled).
     expired_before = (datetime.fromtimestamp(time.time() - window_days * 86400 + 60, timezone.utc)
                       if window_days > 0 else None)
-    fingerprinted = set()
+    query = (select(Document.id, Document.fingerprint, Document.processed_at, Document.stage)
+             .where(Document.fingerprint.is_not(None)))
+    chunks = [None] if only is None else list(chunked(sorted(only)))
     with read_scope(runtime.engine) as session:
-        stored = session.execute(
-            select(Document.id, Document.fingerprint, Document.processed_at, Document.stage)
-            .where(Document.fingerprint.is_not(None)).execution_options(yield_per=1000)
-        )
-        for doc_id, fingerprint, processed_at, stage in stored:
-            fingerprinted.add(doc_id)
-            have = records.get(doc_id)
-            if have is None:
-                if stage == RECEIVED:  # sent back for cleaning (a re-clean): its next pass indexes it again
-                    continue
-                if expired_before is not None and processed_at is not None and _aware(processed_at) < expired_before:
-                    continue
-                missing.append(doc_id)
-            elif have != bytes(fingerprint):
-                mismatch.append(doc_id)
-    report.info["index_records"] = len(records)
-    wrong = set(mismatch)
-    report.add("index_unbucketed", runtime.index.unbucketed(
-        {doc_id: fp for doc_id, fp in records.items() if doc_id in fingerprinted and doc_id not in wrong}))
-    report.add("index_missing", missing)
-    report.add("index_mismatch", mismatch)
-    report.add("index_stray", set(records) - fingerprinted)
+        for chunk in chunks:
+            rows = session.execute((query if chunk is None else query.where(Document.id.in_(chunk)))
+                                   .execution_options(yield_per=1000))
+            for doc_id, fingerprint, processed_at, stage in rows:
+                have = records.get(doc_id)
+                if have is None:
+                    if stage == RECEIVED:  # sent back for cleaning (a re-clean): its next pass indexes it again
+                        continue
+                    if expired_before is not None and processed_at is not None and _aware(processed_at) < expired_before:
+                        continue
+                    missing.append(doc_id)
+                elif have != bytes(fingerprint):
+                    mismatch.append(doc_id)
+    return missing, mismatch
 
 
 def repair(runtime, report: Report) -> dict[str, int]:
