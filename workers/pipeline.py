@@ -112,7 +112,7 @@ def reclean_outgrown(runtime, sites: list[str]) -> None:
     for site in sites:
         ids = settled(runtime.engine, site)
         if ids:
-            reopen(runtime.engine, runtime.index, ids)
+            reopen(runtime.engine, ids)
             enqueue(runtime.broker, ids, batch_size=runtime.settings.batch_size)
             log.info("site %s: lines changed materially, %d document(s) sent back for cleaning", site, len(ids))
 

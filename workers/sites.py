@@ -202,21 +202,17 @@ def settled(engine: Engine, site: str, *where) -> list[int]:
         ))
 
 
-def reopen(engine: Engine, index, document_ids: list[int]) -> None:
+def reopen(engine: Engine, document_ids: list[int]) -> None:
     """Send documents back through cleaning: they keep their article and status until
-    re-linked (clusters merge, never split), and their old index entry goes."""
-    reopened = []
+    re-linked (clusters merge, never split), and their index entry until their next pass
+    replaces it (the index insert replaces a different fingerprint under the same id). Not
+    removed here: another batch may clean a reopened original again (an exact copy adopts
+    it) between this commit and a removal, which then took the entry it had just written."""
     with session_scope(engine) as session:
         for chunk in chunked(document_ids):  # one transaction, statements of bounded size
             for document in session.scalars(select(Document).where(Document.id.in_(chunk))):
                 if document.stage in (INDEXED, LINKED):
                     document.stage = RECEIVED
-                    reopened.append(document.id)
-    # Only after the commit: if Redis fails here, the documents the store already sends back keep
-    # an old entry that their next pass replaces (the janitor re-sends a document no message
-    # carries). Removed before the commit, a Redis failure left settled documents without one.
-    for document_id in reopened:
-        index.remove(document_id)
 
 
 class SiteStream:

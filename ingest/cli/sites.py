@@ -71,7 +71,7 @@ def reclean(
         latest = load_latest(rt.engine).get(site)
         ids = outdated(rt.engine, site)
         if ids:
-            reopen(rt.engine, rt.index, ids)
+            reopen(rt.engine, ids)
             enqueue(rt.broker, ids, batch_size=rt.settings.batch_size)
     summary = {"site": site, "version": latest[0] if latest else None, "reopened": len(ids)}
     if as_json:
