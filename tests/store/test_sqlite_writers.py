@@ -7,7 +7,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -30,47 +29,56 @@ def _doc(i: int) -> NewDocument:
     return NewDocument(source=f"/in/{i}.txt", data=f"story number {i}".encode(), format="text")
 
 
-def _hold_write_lock(engine, seconds: float, held: threading.Event) -> threading.Thread:
+def _hold_write_lock(engine, held: threading.Event, release: threading.Event, *, hold_s: float = 30.0) -> threading.Thread:
+    """A writer that takes the write lock, says so, and commits once released (or after ``hold_s``)."""
     def hold() -> None:
         with session_scope(engine) as session:
             record(session, [_doc(0)])
             held.set()
-            time.sleep(seconds)
+            release.wait(hold_s)
 
     thread = threading.Thread(target=hold)
     thread.start()
-    held.wait(10)
+    assert held.wait(30), "the holder never took the write lock"
     return thread
 
 
 def test_a_writer_waits_for_the_lock_and_then_writes(engine):
-    held = threading.Event()
-    holder = _hold_write_lock(engine, 0.5, held)
-    try:
-        with read_scope(engine) as session:  # a reader does not wait for the writer
-            started = time.monotonic()
-            assert session.scalar(select(func.count()).select_from(Document)) == 0
-            assert time.monotonic() - started < 0.4
-        started = time.monotonic()
+    held, release, wrote = threading.Event(), threading.Event(), threading.Event()
+    holder = _hold_write_lock(engine, held, release)
+
+    def write() -> None:
         with session_scope(engine) as session:
             record(session, [_doc(1)])
-        waited = time.monotonic() - started
+        wrote.set()
+
+    writer = threading.Thread(target=write)
+    try:
+        # A reader does not wait for the writer: it sees the last commit (no document yet)
+        # while the holder still holds the lock. Had it waited, it would count the holder's.
+        with read_scope(engine) as session:
+            assert session.scalar(select(func.count()).select_from(Document)) == 0
+        writer.start()
+        assert not wrote.wait(0.5)  # it cannot have written while the lock is held ...
     finally:
+        release.set()
         holder.join()
-    assert waited >= 0.3  # it did wait for the holder's commit ...
-    with read_scope(engine) as session:  # ... and both units of work are stored
+        writer.join(60)
+    assert wrote.is_set()  # ... and wrote once it was free: both units of work are stored
+    with read_scope(engine) as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 2
 
 
 def test_a_writer_gives_up_after_the_lock_timeout(engine, monkeypatch):
     monkeypatch.setattr(db, "SQLITE_LOCK_TIMEOUT_S", 0.2)
-    held = threading.Event()
-    holder = _hold_write_lock(engine, 1.0, held)
+    held, release = threading.Event(), threading.Event()
+    holder = _hold_write_lock(engine, held, release)
     try:
         with pytest.raises(OperationalError, match="locked"):
             with session_scope(engine) as session:
                 record(session, [_doc(1)])
     finally:
+        release.set()
         holder.join()
     with session_scope(engine) as session:  # the connection is usable again afterwards
         record(session, [_doc(2)])
