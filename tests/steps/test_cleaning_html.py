@@ -170,13 +170,13 @@ def test_a_default_pass_past_the_time_limit_leaves_the_precision_text(monkeypatc
 
     def slow_default(tree, **kwargs):
         if not kwargs.get("favor_precision"):
-            time.sleep(5)
+            time.sleep(30)
         return real(tree, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", slow_default)
     t0 = time.perf_counter()
     cleaned = clean_html(PAGE, timeout_s=2.0)
-    assert time.perf_counter() - t0 < 4.0
+    assert time.perf_counter() - t0 < 20  # it did not wait for the slow pass (a deadline, with room for a loaded machine)
     for frag in BODY:
         assert frag in cleaned.text, frag
 
