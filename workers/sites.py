@@ -204,7 +204,9 @@ def settled(engine: Engine, site: str, *where) -> list[int]:
 
 def reopen(engine: Engine, index, document_ids: list[int]) -> None:
     """Send documents back through cleaning: they keep their article and status until
-    re-linked (clusters merge, never split), and their old index entry goes."""
+    re-linked (clusters merge, never split), and their old index entry goes. Their stage says
+    they are in progress meanwhile: ``corpus status`` counts them as ``recleaning`` and
+    ``corpus ingest --wait`` waits for them."""
     reopened = []
     with session_scope(engine) as session:
         for chunk in chunked(document_ids):  # one transaction, statements of bounded size

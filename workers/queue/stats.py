@@ -5,7 +5,9 @@ Read straight from dramatiq's Redis layout: ``<ns>:<queue>`` (list of ready ids)
 (dead letters, a sorted set by time), ``<ns>:__acks__.<worker>.<queue>`` (in flight).
 
 :func:`queue_stats` counts them for ``corpus status`` and the metrics; :func:`queue_snapshot`
-reads, in one script, which documents the messages carry (``corpus verify``).
+reads, in one script, which documents the messages carry (``corpus verify``);
+:func:`held_document_ids` which documents the messages workers hold carry (``corpus ingest
+--wait``: a batch between its link and its ack may still send a site back for cleaning).
 """
 
 from __future__ import annotations
@@ -103,3 +105,27 @@ def queue_snapshot(client, broker_namespace: str, queue: str) -> QueueSnapshot:
         snap.dead_letters += 1
         snap.dead_lettered.update(encoded_document_ids(raw))
     return snap
+
+
+# ARGV: 1 broker namespace, 2 queue. The messages held by the workers of dramatiq's heartbeat
+# set (the ack sets' registry, as in _SNAPSHOT), in flight or prefetched: a few per thread.
+_HELD = """
+local ns = ARGV[1]
+local out = {}
+for _, worker in ipairs(redis.call("zrange", ns .. ":__heartbeats__", 0, -1)) do
+  local ids = redis.call("smembers", ns .. ":__acks__." .. worker .. "." .. ARGV[2])
+  for i = 1, #ids, 500 do
+    local raws = redis.call("hmget", ns .. ":" .. ARGV[2] .. ".msgs", unpack(ids, i, math.min(i + 499, #ids)))
+    for _, raw in ipairs(raws) do
+      if raw then out[#out + 1] = raw end
+    end
+  end
+end
+return out
+"""
+
+
+def held_document_ids(client, broker_namespace: str, queue: str) -> set[int]:
+    """The documents carried by the messages the workers hold (fetched, not yet acked)."""
+    raws = client.register_script(_HELD)(args=[broker_namespace, queue])
+    return {doc_id for raw in raws for doc_id in encoded_document_ids(raw)}
