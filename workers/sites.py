@@ -207,7 +207,9 @@ def reopen(engine: Engine, document_ids: list[int]) -> None:
     re-linked (clusters merge, never split), and their index entry until their next pass
     replaces it (the index insert replaces a different fingerprint under the same id). Not
     removed here: another batch may clean a reopened original again (an exact copy adopts
-    it) between this commit and a removal, which then took the entry it had just written."""
+    it) between this commit and a removal, which then took the entry it had just written.
+    Their stage says they are in progress meanwhile: ``corpus status`` counts them as
+    ``recleaning`` and ``corpus ingest --wait`` waits for them."""
     with session_scope(engine) as session:
         for chunk in chunked(document_ids):  # one transaction, statements of bounded size
             for document in session.scalars(select(Document).where(Document.id.in_(chunk))):

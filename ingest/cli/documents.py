@@ -23,10 +23,11 @@ from ingest.formats import Columns
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
 from models.db import chunked, read_scope
-from models.documents import statuses
 from models.events import events_assigned, pending_mark
-from models.tables import Document
+from models.tables import CANONICAL, DUPLICATE, LINKED, Document
+from workers.keys import QUEUE, broker_namespace
 from workers.queue.counters import settled_total
+from workers.queue.stats import held_document_ids
 from workers.queue.registry import alive_workers
 from workers.settings import Settings
 
@@ -38,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders; folders are read recursively.", show_default=False)],
-    wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed; starts local workers if none is alive.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Block until every document is processed (a re-clean of their sites it sets off included); starts local workers if none is alive.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON instead of a table.")] = False,
     timeout: Annotated[Optional[float], typer.Option(help="With --wait: give up after this many seconds (exit 1).")] = None,
     text_column: Annotated[str, typer.Option("--text-column", help="Parquet/CSV: the column of the text (an 'html' column is used when there is no 'text').", rich_help_panel="Tables (Parquet, CSV)")] = "text",
@@ -167,6 +168,11 @@ def ingest(
 # metrics write must not leave the command waiting forever).
 WAIT_TICK_S = 0.2
 STORE_CHECK_S = 5.0
+# How often ``--wait``, its documents settled, looks again: at a message a worker still holds
+# (acked milliseconds after the counter moves: one Redis script a look), at a site still being
+# re-cleaned (one query of the store a look).
+HELD_TICK_S = 0.02
+RECLEAN_TICK_S = 0.5
 
 
 def ingest_line(totals: dict) -> str:
@@ -185,24 +191,67 @@ def ingest_line(totals: dict) -> str:
     return ", ".join(parts)
 
 
+def progress_of(session, ids) -> dict[int, str]:
+    """Each document's status, ``pending`` for one still on its way: not settled yet, or
+    settled and sent back for cleaning (an automatic re-clean, ``workers.sites.reopen``: it
+    keeps its status until re-linked, and its stage says it is not linked)."""
+    found: dict[int, str] = {}
+    for chunk in chunked(ids):
+        rows = session.execute(select(Document.id, Document.status, Document.stage).where(Document.id.in_(chunk)))
+        found.update((i, "pending" if status in (CANONICAL, DUPLICATE) and stage != LINKED else status)
+                     for i, status, stage in rows)
+    return found
+
+
+def sites_of(session, ids) -> set[str]:
+    return {site for chunk in chunked(ids)
+            for site in session.scalars(select(Document.site).where(Document.id.in_(chunk)).distinct()) if site}
+
+
+def recleaning(rt, ids, sites: set[str]) -> str | None:
+    """Whether a re-clean these documents may have set off is still under way: a message a
+    worker holds carries one of them (its batch, between its link and its ack, may yet send
+    its site back for cleaning: ``workers.pipeline.reclean_outgrown``), or a document of
+    their ``sites`` is settled but sent back for cleaning. The held messages are read first:
+    a batch acked after that read committed its re-clean before, and the store read sees it.
+    Returns which (``held``, ``sites``), None when neither."""
+    try:
+        held = held_document_ids(rt.redis, broker_namespace(rt.settings.namespace), QUEUE)
+    except RedisError:  # Redis away for a moment: the store still tells the re-clean
+        held = set()
+    if not held.isdisjoint(ids):
+        return "held"
+    if not sites:
+        return None
+    with read_scope(rt.engine) as session:
+        sent_back = session.scalar(select(Document.id).where(
+            Document.site.in_(sorted(sites)), Document.status.in_((CANONICAL, DUPLICATE)), Document.stage != LINKED,
+        ).limit(1))
+    return "sites" if sent_back is not None else None
+
+
 def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str]:
-    """Wait until every id is canonical, duplicate or failed; run local workers meanwhile
-    if no worker is alive.
+    """Wait until every id is canonical, duplicate or failed, and any re-clean of their sites
+    is done (``recleaning``: a site's chrome learned meanwhile sends its earlier pages back for
+    cleaning); run local workers meanwhile if no worker is alive.
 
     The store is read once, then only when the workers' settled counter (Redis,
     ``workers.queue.counters.settled_total``) has grown by as many documents as were still
     pending at the last read -- or every ``STORE_CHECK_S`` -- instead of re-reading the
     status of every unsettled id every tick (which cost the command 39 % of its CPU). The
     counter is read just before each store read, so a document settled in between is
-    counted and also seen settled: the next read may come early, never late."""
+    counted and also seen settled: the next read may come early, never late. A document
+    still being re-cleaned when the time is up is ``pending`` in the outcome."""
     local = None
     with read_scope(rt.engine) as session:
-        pending = any(status == "pending" for status in statuses(session, ids).values())
-    if pending and not alive_workers(rt.redis, rt.settings.namespace):
+        pending = any(status == "pending" for status in progress_of(session, ids).values())
+        sites = sites_of(session, ids) if not pending else None  # known once they are cleaned
+    if (pending or recleaning(rt, ids, sites or set()) is not None) and not alive_workers(rt.redis, rt.settings.namespace):
         local = start_local_workers()  # not for files already stored and settled: nothing to do
     deadline = None if timeout is None else time.monotonic() + timeout
     current: dict[int, str] = {}
-    waiting = list(ids)  # settled documents stay settled: ask only about the others
+    waiting = list(ids)  # settled documents stay settled (a re-clean aside): ask only about the others
+    looked_again = False
 
     def counter() -> int | None:
         try:
@@ -216,12 +265,29 @@ def wait_for(rt, ids: dict[int, str], *, timeout: float | None) -> dict[int, str
             while True:
                 mark = counter()
                 with read_scope(rt.engine) as session:  # without taking the workers' write lock
-                    current.update(statuses(session, waiting))
-                waiting = [i for i in waiting if current.get(i, "pending") == "pending"]
+                    current.update(progress_of(session, waiting))
+                    waiting = [i for i in waiting if current.get(i, "pending") == "pending"]
+                    if not waiting and sites is None:  # cleaned by now: their sites are known
+                        sites = sites_of(session, ids)
                 done = len(ids) - len(waiting)
                 bar.update(task, completed=done)
                 if not waiting:
-                    break
+                    under_way = recleaning(rt, ids, sites or set())
+                    if under_way is None:
+                        if looked_again:  # re-linked meanwhile? a copy may now be the canonical, or the other way
+                            with read_scope(rt.engine) as session:
+                                current.update(progress_of(session, ids))
+                        break
+                    looked_again = True
+                    if local is not None and local.poll() is not None:
+                        raise fail(f"the local workers exited with code {local.returncode}")
+                    if deadline is not None and time.monotonic() > deadline:
+                        err.print("[yellow]timed out:[/] the documents are settled, their sites still being re-cleaned")
+                        with read_scope(rt.engine) as session:
+                            current.update(progress_of(session, ids))
+                        return current
+                    time.sleep(HELD_TICK_S if under_way == "held" else RECLEAN_TICK_S)
+                    continue
                 checked = time.monotonic()
                 while True:
                     if local is not None and local.poll() is not None:

@@ -280,6 +280,7 @@ def render(report: dict):
     parts.append(Text.from_markup(
         f"[bold]store:[/] documents {docs['total']}  canonical {docs['canonical']}  duplicate {docs['duplicate']} "
         f"({duplicates})  failed {docs['failed']}  pending {docs['pending']}  articles {report.get('articles', 0)}"
+        + (f"  re-cleaning {docs['recleaning']} (settled, sent back for cleaning)" if docs.get("recleaning") else "")
     ))
     where = report.get("store")
     if where:

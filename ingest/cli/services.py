@@ -74,7 +74,25 @@ def serve(
     allow_host: Annotated[Optional[list[str]], typer.Option("--allow-host", envvar="CORPUS_ALLOWED_HOSTS", help="A Host name trusted like localhost from loopback (repeat, or comma-separated in the variable).", show_default=False)] = None,
     loopback_without_token: Annotated[bool, typer.Option("--loopback-without-token", help="A public --host without CORPUS_API_TOKEN binds to 127.0.0.1 (with a warning) instead of refusing.")] = False,
 ) -> None:
-    """The monitor: /metrics for Prometheus, /healthz, /readyz, /api/* and a dashboard at /.
+    """The monitor: /metrics for Prometheus, probes, a JSON API and a dashboard with its article pages.
+
+    Routes (GET, but the requeue):
+
+      /                               the dashboard (open /?token=... once)
+      /article?ref=ID                 an article's page: its copies, the evidence
+      /metrics                        Prometheus text (names prefixed corpus_)
+      /healthz, /readyz               liveness; readiness (Redis, store, workers)
+      /api/status                     as corpus status --json
+      /api/history?minutes=           per minute: queue depth, documents finished
+      /api/failures?limit=            recent failed documents, with the reasons
+      /api/articles?q=&limit=         recent canonical articles (q: in titles)
+      /api/article?ref=ID|URL|SOURCE  as corpus show --json (404 if none)
+      /api/events?hours=&min_size=&limit=
+                                      the largest events with an article in the
+                                      last hours (72; 0: any time), as corpus
+                                      events --json lists them
+      /api/dlq?limit=                 dead letters
+      POST /api/dlq/ID/requeue        requeue one (ID all: every one)
 
     GETs from loopback need no token when they name a loopback host (localhost,
     127.0.0.1; --allow-host adds names), unless --behind-proxy; from elsewhere, and every
@@ -87,6 +105,8 @@ def serve(
       CORPUS_API_TOKEN=s3cret corpus serve --host 0.0.0.0 --port 8000
 
       curl -s localhost:8000/metrics | grep corpus_workers_alive
+
+      curl -s 'localhost:8000/api/events?hours=24&min_size=3&limit=5'
     """
     allowed = frozenset(name.strip().lower() for value in (allow_host or []) for name in value.split(",")
                         if name.strip())

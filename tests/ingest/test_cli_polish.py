@@ -42,6 +42,25 @@ def test_every_help_page_has_examples_and_no_bool_labels(capsys):
     assert "--version" in root and "--install-completion" in root
 
 
+def test_serve_help_lists_every_route_the_monitor_serves_with_its_parameters(capsys):
+    """A user learns the dashboard's pages and the API from `corpus serve --help`: every
+    route of the app is there, with the query parameters the monitor's docstring gives it."""
+    import re
+
+    from ingest.monitor import app as monitor
+
+    page = help_page(["serve"], capsys)
+    static_files = {"/index.html", "/favicon.svg", "/static"}  # the dashboard's own assets
+    for route in monitor.make_app(None, token="unused").routes:
+        if route.path not in static_files:
+            assert route.path.replace("{message_id}", "ID") in page, route.path
+    documented = re.findall(r"^\s+(?:GET|POST)\s+(.+?)(?:\s{2,}|$)", monitor.__doc__, re.M)
+    assert len(documented) >= 12
+    for entry in documented:
+        for path in entry.split(", "):
+            assert path.replace("<id>", "ID") in page, path
+
+
 def test_version(sqlite_corpus):
     result = sqlite_corpus.run("--version")
     assert result.returncode == 0 and result.stdout.startswith("corpus 0.")

@@ -71,7 +71,8 @@ def test_seeds_and_a_syndicated_copy_give_five_articles(corpus, inbox):
     status = corpus.run("status", "--json")
     assert status.returncode == 0, status.stdout + status.stderr
     report = json.loads(status.stdout)
-    assert report["documents"] == {"total": 6, "canonical": 5, "duplicate": 1, "failed": 0, "pending": 0}
+    assert report["documents"] == {"total": 6, "canonical": 5, "duplicate": 1, "failed": 0, "pending": 0,
+                                   "recleaning": 0}
     assert set(report["queues"]["documents"]) >= {"ready", "delayed", "in_flight", "dead", "oldest_age_s"}
 
 

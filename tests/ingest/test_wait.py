@@ -41,14 +41,14 @@ def recorded(rt, texts) -> dict[int, str]:
 
 def counting_store_reads(monkeypatch) -> list[int]:
     reads: list[int] = []
-    real = cli_documents.statuses
+    real = cli_documents.progress_of
 
     def spy(session, ids):
         ids = list(ids)
         reads.append(len(ids))
         return real(session, ids)
 
-    monkeypatch.setattr(cli_documents, "statuses", spy)
+    monkeypatch.setattr(cli_documents, "progress_of", spy)
     return reads
 
 

@@ -205,3 +205,61 @@ def test_workers_starting_together_on_a_new_corpus_do_not_rebuild(sqlite_corpus,
     pipeline.process(rt, [ids["full"]])  # the first worker goes on: it meets the copy
     with session_scope(rt.engine) as session:
         assert session.get(Document, ids["full"]).article_id == session.get(Document, ids["trimmed"]).article_id
+
+
+def test_a_round_with_nothing_to_retry_reads_no_dead_letter_and_status_scans_no_keyspace(tmp_path, monkeypatch):
+    """Hundreds of dead letters of bad input (kept for a person) and a large keyspace (the
+    index's keys) cost the janitor's round and `corpus status` nothing per letter or key: on a
+    Redis of its own, the server's command counts show no dead letter read and no SCAN, and the
+    figures are still right (the workers' held messages; an outage's letter still retried)."""
+    import shutil
+    import uuid
+
+    from tests.conftest import CorpusEnv
+    from tests.support import servers
+    from workers.queue.stats import queue_stats
+
+    server = servers.start_redis(persist=False)
+    try:
+        env = CorpusEnv(data_dir=tmp_path / "data", redis_url=server.url, database_url=None, namespace="own")
+        rt = runtime_for(env, monkeypatch)
+        client, bns = rt.redis, rt.broker.namespace
+        pipe = client.pipeline(transaction=False)
+        for i in range(20_000):
+            pipe.set(f"own:index:filler:{i}", i)
+        now = time.time()
+        bugs = [str(uuid.uuid4()) for _ in range(600)]
+        for n, rid in enumerate(bugs):
+            pipe.zadd(f"{bns}:{QUEUE}.XQ", {rid: now})
+            pipe.hset(f"{bns}:{QUEUE}.XQ.msgs", rid, json.dumps(
+                {"queue_name": QUEUE, "actor_name": "process_documents", "args": [[n + 1]], "kwargs": {},
+                 "options": {"redis_message_id": rid}, "message_id": rid, "message_timestamp": int(now * 1000)}))
+        for worker, held in (("w1", 2), ("w2", 1)):  # two workers holding three messages
+            pipe.zadd(f"{bns}:__heartbeats__", {worker: now * 1000})
+            pipe.sadd(f"{bns}:__acks__.{worker}.{QUEUE}", *[f"{worker}-{i}" for i in range(held)])
+        pipe.execute()
+        for rid in bugs:
+            record_reason(client, env.namespace, rid, BUG, None)
+
+        def calls() -> dict[str, int]:
+            return {k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in client.info("commandstats").items()}
+
+        client.config_resetstat()
+        done: dict[str, int] = {}
+        rt.self_heal.retry_dead_letters(done)
+        stats = queue_stats(client, bns, QUEUE)
+        made = calls()
+        assert done == {} and stats["in_flight"] == 3 and stats["dead"] == 600
+        assert not {"hmget", "hgetall", "scan", "keys"} & set(made), made  # no dead letter read, no key walked
+        assert sum(made.values()) < 20, made  # a few counts (in the scripts too: Redis counts their calls)
+
+        outage = dead_letter_without_worker(env, monkeypatch, ([7],), traceback=OUTAGE)
+        rt.self_heal.retry_dead_letters(done)
+        assert done == {"dead_letters_retried": 1}
+        assert not client.zscore(f"{bns}:{QUEUE}.XQ", outage) and client.zcard(f"{bns}:{QUEUE}.XQ") == 600
+    finally:
+        from workers import runtime
+
+        runtime.reset()
+        server.kill()
+        shutil.rmtree(server.directory, ignore_errors=True)

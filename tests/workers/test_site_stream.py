@@ -200,3 +200,40 @@ def test_a_site_costs_two_generations_of_memory_and_still_learns_after_turning_o
         assert 0 < client.ttl(keys[3]) <= 90 * 24 * 3600
     finally:
         servers.delete_namespace(redis_server.url, namespace)
+
+
+
+def test_a_site_sent_back_for_cleaning_is_in_progress_for_status_and_ingest_wait(sqlite_corpus, tmp_path,
+                                                                                 monkeypatch):
+    """A re-clean (what a worker does when a site's learned lines change materially) sends
+    the site's settled pages back through the real queue; they keep their status until
+    re-linked. Meanwhile `corpus status` counts them as being re-cleaned, and `corpus ingest
+    --wait` of those pages returns only once they are linked again (it starts local workers
+    for them: none is alive)."""
+    from tests.support.ops import start_worker
+
+    write(tmp_path / "pages.jsonl", list(enumerate(stories(12))))
+    worker = start_worker(sqlite_corpus, tmp_path)
+    try:
+        result = sqlite_corpus.run("ingest", str(tmp_path / "pages.jsonl"), "--wait", "--json")
+        assert result.returncode == 0, result.stderr
+    finally:
+        worker.stop()
+    sqlite_corpus.activate(monkeypatch)
+    from workers.pipeline import reclean_outgrown
+    from workers.runtime import runtime
+
+    rt = runtime()
+    assert all(stage == "linked" for _, _, stage in _pages(rt.engine).values())
+    reclean_outgrown(rt, [SITE])  # onto the queue; no worker runs
+
+    status = json.loads(sqlite_corpus.run("status", "--json").stdout)
+    assert status["documents"]["recleaning"] == 12
+    assert status["documents"]["canonical"] + status["documents"]["duplicate"] == 12  # their status kept
+    assert any("12 being re-cleaned" in p for p in status["problems"])  # and no worker to do it
+
+    result = sqlite_corpus.run("ingest", str(tmp_path / "pages.jsonl"), "--wait", "--json")
+    assert result.returncode == 0, result.stderr
+    assert all(stage == "linked" for _, _, stage in _pages(rt.engine).values())
+    assert {d["status"] for d in json.loads(result.stdout)["documents"]} <= {"canonical", "duplicate"}
+    assert json.loads(sqlite_corpus.run("status", "--json").stdout)["documents"]["recleaning"] == 0

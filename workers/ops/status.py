@@ -6,7 +6,7 @@ Its JSON shape is a contract other tools read; add to it, never rename:
     {"queues": {NAME: {"ready", "delayed", "in_flight", "dead", "oldest_age_s"}},
      "workers": {"alive", "processes": [{"host", "pid", "id", "threads", "age_s"}], "stale": [...]},
      "throughput": {"1m"|"5m"|"15m": {"per_minute", "canonical", "duplicate", "failed"}},
-     "documents": {"total", "canonical", "duplicate", "failed", "pending"},
+     "documents": {"total", "canonical", "duplicate", "failed", "pending", "recleaning"},
      "duplicates": {KIND: n}, "articles": n,
      "inbox": {"path", "backlog", "processing", "skipped", "updated", "age_s"} or null,
      "store": {"database", "data_dir", "data_dir_found_by"},
@@ -15,6 +15,10 @@ Its JSON shape is a contract other tools read; add to it, never rename:
      "repairs": {"index_rebuilds", "stranded_requeued", "dead_letters_retried",
                  "dead_letters_outage", "last": {"kind", "count", "at"} or null},
      "health": "healthy"|"degraded", "problems": [str], "checked_at": unix seconds}
+
+``recleaning`` counts the canonical and duplicate documents sent back for cleaning (a site's
+chrome learned meanwhile, or ``corpus reclean``): they keep their status until re-linked, so
+they are among the canonical and duplicate counts too, and still in progress.
 
 When Redis or the database cannot be reached: ``{"health": "unreachable", "problems": [one
 line naming CORPUS_REDIS_URL or CORPUS_DATABASE_URL]}``.
@@ -25,11 +29,13 @@ from __future__ import annotations
 import time
 
 import redis
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
 from models.db import StoreUnavailable, mask_url, read_scope, redact
 from models.meta import get_meta
+from models.tables import CANONICAL, DUPLICATE, LINKED, Document
 from workers.index import generation
 from workers.keys import QUEUE, broker_namespace, inbox_key
 from workers.ops.dlq import DeadLetters
@@ -135,6 +141,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
     index = index_report(runtime)
     with read_scope(runtime.engine) as session:
         documents = counts(session)
+        documents["recleaning"] = recleaning_count(session)
         duplicates = duplicates_by_kind(session)
         articles = live_article_count(session)
         store_mark = get_meta(session, generation.STORE_KEY)
@@ -154,6 +161,12 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
     }
     report["health"], report["problems"] = assess(report)
     return report
+
+
+def recleaning_count(session) -> int:
+    """Settled documents sent back for cleaning and not yet re-linked (``workers.sites.reopen``)."""
+    return session.scalar(select(func.count()).select_from(Document).where(
+        Document.status.in_((CANONICAL, DUPLICATE)), Document.stage != LINKED)) or 0
 
 
 def store_location(settings) -> dict:
@@ -211,8 +224,10 @@ def assess(report: dict) -> tuple[str, list[str]]:
     if not report["workers"]["alive"]:
         queued = sum(q["ready"] + q["delayed"] + q["in_flight"] for q in report["queues"].values())
         pending = report["documents"]["pending"]
+        recleaning = report["documents"].get("recleaning", 0)
         inbox = (report.get("inbox") or {}).get("backlog", 0)
         waiting = [text for n, text in ((pending, f"{pending} document(s) pending"),
+                                        (recleaning, f"{recleaning} being re-cleaned"),
                                         (queued, f"{queued} queued message(s)"),
                                         (inbox, f"{inbox} file(s) in the inbox")) if n]
         if waiting:

@@ -30,8 +30,10 @@ messages of that time. The store still knows everything, so every worker process
 - **dead letters of an outage** (``workers.queue.dead_letters.is_outage``: the database or
   Redis unreachable, the index lost) go back on the queue once the store answers and the
   index is whole; at most ``MAX_AUTO_RETRIES`` times each, so a fault that only looks like
-  an outage is left to a person (``corpus dlq``). Bad input is never dead-lettered: it is
-  failed with its reason by the pipeline.
+  an outage is left to a person (``corpus dlq``). A round reads only those (the set of outage
+  letters ``record_reason`` keeps) and letters with no reason recorded: a queue of dead letters
+  kept for a person costs it three counts, however long. Bad input is never dead-lettered: it
+  is failed with its reason by the pipeline.
 
 Each repair is counted (``<ns>:metrics:events``: ``index_rebuilds``, ``stranded_requeued``,
 ``dead_letters_retried``; ``corpus_repairs_total{kind}`` in ``/metrics``) and the last one
@@ -53,8 +55,8 @@ from sqlalchemy import Engine, select, text
 from models.db import read_scope
 from models.tables import FAILED, LINKED, Document
 from workers.index import generation
-from workers.keys import (QUEUE, broker_namespace, last_repair_key, reasons_key, repair_lock_key, stranded_scan_key,
-                          stranded_timer_key)
+from workers.keys import (QUEUE, broker_namespace, last_repair_key, outage_letters_key, reasons_key, repair_lock_key,
+                          stranded_scan_key, stranded_timer_key)
 from workers.queue.counters import count_event
 from workers.queue.dead_letters import outage_error, requeue
 from workers.queue.messages import encoded_document_ids, enqueue
@@ -68,7 +70,7 @@ LOCK_LEASE_MS = 60_000
 #: Automatic retries per dead letter: an outage long enough to exhaust the retry budget
 #: twice in a row is rare; three more passes, then a person decides.
 MAX_AUTO_RETRIES = 3
-#: Dead letters looked at per round (the rest next round).
+#: Dead letters of an outage looked at per round (the rest next round).
 DEAD_LETTER_BATCH = 500
 #: Queued messages the stranded check reads per period: at the default batch of 256, 128k
 #: queued documents per pass of one period (a few MB read every 15 s at most).
@@ -218,15 +220,32 @@ class SelfHeal:
     # ---------------------------------------------------------------------- dead letters
 
     def retry_dead_letters(self, done: dict[str, int]) -> None:
+        """Reads only what may be retried: the dead letters of an outage (their set, kept by
+        ``dead_letters.record_reason``), and, when some dead letters have no reason recorded
+        (more dead letters than reasons: the reason's write failed), the oldest ones, whose
+        previous attempt's traceback tells. With nothing of the kind: three counts a round."""
         bns = broker_namespace(self.namespace)
         xq = f"{bns}:{QUEUE}.XQ"
-        ids = [i.decode() for i in self.client.zrange(xq, 0, DEAD_LETTER_BATCH - 1)]
+        outage = outage_letters_key(self.namespace)
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zcard(xq)
+        pipe.scard(outage)
+        pipe.hlen(reasons_key(self.namespace))
+        dead, outages, reasons_kept = pipe.execute()
+        if not dead:
+            return
+        ids = [i.decode() for i in self.client.srandmember(outage, DEAD_LETTER_BATCH)] if outages else []
+        if dead > reasons_kept:
+            ids = list(dict.fromkeys(ids + [i.decode() for i in self.client.zrange(xq, 0, DEAD_LETTER_BATCH - 1)]))
         if not ids or not store_answers(self.engine()):
             return
         pipe = self.client.pipeline(transaction=False)
         pipe.hmget(f"{xq}.msgs", ids)
         pipe.hmget(reasons_key(self.namespace), ids)
         raws, reasons = pipe.execute()
+        gone = [rid for rid, raw in zip(ids, raws) if raw is None]
+        if gone:  # expired from the dead letters (dramatiq's ttl): nothing left to retry
+            self.client.srem(outage, *gone)
         retried = 0
         for rid, raw, reason in zip(ids, raws, reasons):
             if raw is None or not _died_of_outage(raw, reason):

@@ -2,10 +2,13 @@
 
 Read straight from dramatiq's Redis layout: ``<ns>:<queue>`` (list of ready ids),
 ``<ns>:<queue>.msgs`` (the messages), ``<ns>:<queue>.DQ`` (delayed), ``<ns>:<queue>.XQ``
-(dead letters, a sorted set by time), ``<ns>:__acks__.<worker>.<queue>`` (in flight).
+(dead letters, a sorted set by time), ``<ns>:__acks__.<worker>.<queue>`` (in flight), found
+from ``<ns>:__heartbeats__`` (the workers), never by a scan of the keyspace.
 
 :func:`queue_stats` counts them for ``corpus status`` and the metrics; :func:`queue_snapshot`
-reads, in one script, which documents the messages carry (``corpus verify``).
+reads, in one script, which documents the messages carry (``corpus verify``);
+:func:`held_document_ids` which documents the messages workers hold carry (``corpus ingest
+--wait``: a batch between its link and its ack may still send a site back for cleaning).
 """
 
 from __future__ import annotations
@@ -21,12 +24,27 @@ from redis import Redis
 from workers.queue.messages import encoded_document_ids
 
 
+# ARGV: 1 broker namespace, 2 queue. In flight, and delayed messages a worker holds: the ack
+# sets of the workers in dramatiq's heartbeat set, which a worker leaves only once its ack sets
+# are given back (dramatiq's maintenance, ``workers.queue.janitor``). Proportional to the
+# workers, where a SCAN for ``__acks__.*`` walked the whole keyspace (the index's keys too).
+_HELD_COUNTS = """
+local ns = ARGV[1]
+local in_flight, held = 0, 0
+for _, worker in ipairs(redis.call("zrange", ns .. ":__heartbeats__", 0, -1)) do
+  local acks = ns .. ":__acks__." .. worker .. "." .. ARGV[2]
+  in_flight = in_flight + redis.call("scard", acks)
+  held = held + redis.call("scard", acks .. ".DQ")
+end
+return {in_flight, held}
+"""
+
+
 def queue_stats(client: Redis, namespace: str, queue: str, *, now: float | None = None) -> dict:
     now = time.time() if now is None else now
     base = f"{namespace}:{queue}"
-    in_flight = sum(client.scard(k) for k in client.scan_iter(match=f"{namespace}:__acks__.*.{queue}", count=1000))
     # Workers hold fetched delayed messages in memory until their time comes: still delayed.
-    held = sum(client.scard(k) for k in client.scan_iter(match=f"{namespace}:__acks__.*.{queue}.DQ", count=1000))
+    in_flight, held = client.register_script(_HELD_COUNTS)(args=[namespace, queue])
     oldest_age = 0.0
     first = client.lindex(base, 0)
     if first is not None:
@@ -103,3 +121,27 @@ def queue_snapshot(client, broker_namespace: str, queue: str) -> QueueSnapshot:
         snap.dead_letters += 1
         snap.dead_lettered.update(encoded_document_ids(raw))
     return snap
+
+
+# ARGV: 1 broker namespace, 2 queue. The messages held by the workers of dramatiq's heartbeat
+# set (the ack sets' registry, as in _SNAPSHOT), in flight or prefetched: a few per thread.
+_HELD = """
+local ns = ARGV[1]
+local out = {}
+for _, worker in ipairs(redis.call("zrange", ns .. ":__heartbeats__", 0, -1)) do
+  local ids = redis.call("smembers", ns .. ":__acks__." .. worker .. "." .. ARGV[2])
+  for i = 1, #ids, 500 do
+    local raws = redis.call("hmget", ns .. ":" .. ARGV[2] .. ".msgs", unpack(ids, i, math.min(i + 499, #ids)))
+    for _, raw in ipairs(raws) do
+      if raw then out[#out + 1] = raw end
+    end
+  end
+end
+return out
+"""
+
+
+def held_document_ids(client, broker_namespace: str, queue: str) -> set[int]:
+    """The documents carried by the messages the workers hold (fetched, not yet acked)."""
+    raws = client.register_script(_HELD)(args=[broker_namespace, queue])
+    return {doc_id for raw in raws for doc_id in encoded_document_ids(raw)}
