@@ -6,8 +6,8 @@ and recall of events, per split, and what events cost per document.
     .venv/bin/python bench/events.py --only step     # the pure rule alone (seconds)
     .venv/bin/python bench/events.py --scale 500,2000,5000   # cost per document as the corpus grows
 
-Two measurements, each on splits A and D (development), B and C (held out: looked at only to
-measure; C and D have the sites their stories name) and pooled (A+D, B+C):
+Two measurements, each on splits A, D and F (development), B, C and E (held out: looked at
+only to measure; C, D, E and F have the sites their stories name) and pooled (A+D+F, B+C):
 
 * ``step``: ``workers.steps.events`` over the stories as they are (headline + paragraphs,
   published date, a site per story from a pool of 7, so that some stories of one event share
@@ -48,8 +48,8 @@ SITES = [f"site{n}.example" for n in range(7)]
 LOCAL = "ashbury-gazette.example"
 
 
-SPLITS = ("A", "D", "B", "C", "E")  # A, D: development; B, C, E: held out (see bench/data/stories/README.md)
-DEV = ("A", "D")
+SPLITS = ("A", "D", "F", "B", "C", "E")  # A, D, F: development; B, C, E: held out (see bench/data/stories/README.md)
+DEV = ("A", "D", "F")
 
 
 def load(split: str) -> tuple[list[dict], list[dict]]:
@@ -386,8 +386,8 @@ def run_scale(n: int, redis_url: str) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=[*SPLITS, "A+D", "B+C", "all"], default="all",
-                        help="all: each split, the development A+D and the held-out B+C pooled")
+    parser.add_argument("--split", choices=[*SPLITS, "A+D", "A+D+F", "B+C", "all"], default="all",
+                        help="all: each split, the development A+D+F and the held-out B+C pooled")
     parser.add_argument("--errors", action="store_true", help="list the development splits' wrong pairs")
     parser.add_argument("--only", choices=["step", "pipeline"], default=None)
     parser.add_argument("--scale", metavar="N,N,...", help="only the cost at these corpus sizes (bench.corpus)")
@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     args = parser.parse_args(argv)
     terminate_on_sigterm()
-    splits = [*SPLITS, "A+D", "B+C"] if args.split == "all" else [args.split]
+    splits = [*SPLITS, "A+D+F", "B+C"] if args.split == "all" else [args.split]
     print(machine_info(), flush=True)
     results: dict = {}
     if args.scale:
