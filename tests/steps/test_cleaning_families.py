@@ -87,3 +87,23 @@ def test_short_body_lines_stay_unless_a_rule_names_them():
     cleaned = clean_text(page)
     assert cleaned.paragraphs == ["PORTREE, Scotland", *STORY]  # dateline, subhead, quote, signature kept
     assert cleaned.title == "Breakwater repairs finish early"
+
+
+ENDS_ON_A_QUESTION = STORY[:-2] + ["Will the harbour be ready for the summer crowds this time?"]
+
+
+def test_a_question_heading_unlabelled_headlines_is_one_of_them():
+    body = STORY[:-2]  # the last line a sentence: the question has body on one side
+    page = "\n\n".join(["Harbour Times", "Breakwater repairs finish early", *body,
+                        "Fact check: will the old lighthouse really close to visitors next year?",
+                        "Ferry strike talks resume", "Tide tables for the week",
+                        "© 2026 Harbour Times. No part of this site may be reproduced without permission."]) + "\n"
+    assert clean_text(page).paragraphs == body
+
+
+def test_a_story_that_ends_on_a_question_keeps_it():
+    for footer in (["Notice an error in this story? Please tell us at fixes@example.com",
+                    "© 2026 Harbour Times. No part of this site may be reproduced without permission."],
+                   ["Related stories", "Ferry strike talks resume", "Tide tables for the week"]):
+        page = "\n\n".join(["Harbour Times", "Breakwater repairs finish early", *ENDS_ON_A_QUESTION, *footer]) + "\n"
+        assert clean_text(page).paragraphs == ENDS_ON_A_QUESTION, footer

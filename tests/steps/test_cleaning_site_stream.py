@@ -117,3 +117,17 @@ def test_material_changes_come_at_a_half_again_as_many_lines() -> None:
             at = lines
     assert steps == [1, 2, 3, 5, 8, 12, 18, 27]
     assert not material(0, 0)
+
+
+def test_the_learned_lines_never_make_a_page_keep_what_the_rules_took():
+    # Under each story, a list of other headlines; once the site has learned the list, a question
+    # heading it (one more headline) goes as it does when the page is cleaned on its own.
+    headlines = ["Ferry strike talks resume at the harbour office", "Tide tables for the week ahead"]
+    question = "Fact check: will the old lighthouse really close to visitors next year?"
+    found = stories(8)
+    pages = ["\n\n".join([s["headline"], *s["paragraphs"][:4], *headlines]) + "\n" for s in found[:-1]]
+    last = "\n\n".join([found[-1]["headline"], *found[-1]["paragraphs"][:4], question, *headlines]) + "\n"
+    _, out = stream([*pages, last])
+    assert any(r.rule == "site-repeated" for r in out[-1].removed)  # the list was learned
+    assert question not in out[-1].text
+    assert question not in clean_text(last, site=SITE).text

@@ -34,7 +34,7 @@ from .result import Cleaned, Removed
 from .site_model import SITE_MODEL_FORMAT, SiteModel, learn_site_model
 from .site_stream import Evidence, LearnedLines, SiteLearner
 
-CLEANER_VERSION = "2026.12.07-2"
+CLEANER_VERSION = "2026.12.07-3"
 
 __all__ = [
     "CLEANER_VERSION",
@@ -57,7 +57,7 @@ def forget() -> None:
     """Empty the process's memory of lines already classified and hashed, as in a fresh process
     (what a benchmark that cleans the same documents in several rounds calls between them)."""
     _rules.forget()
-    _site_stream.line_hash.cache_clear()
+    _site_stream.edge_hash.cache_clear()
     _shape.cache_clear()
 
 

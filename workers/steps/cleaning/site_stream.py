@@ -26,7 +26,8 @@ What keeps the story's own text out (each guard has a test in ``tests/steps``):
 
 Lines are compared by :func:`.normalise.line_key` (case, digits, punctuation folded: "Updated
 09:05, 3 March" and "Updated 14:40, 9 March" meet) and stored as short hashes, so learned lines
-are a set lookup when cleaning.
+are a set lookup when cleaning; lines over :data:`MAX_CHARS` characters are the story's, never
+hashed (see there).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
 
-from .normalise import KEY_HEAD, KEY_TAIL, fold, head_words, line_key, tail_words
+from .normalise import line_key
 
 RULE = "site-repeated"
 
@@ -55,8 +56,13 @@ STORY_KEYS = 8
 #: Paragraphs sent from each end of a page: chrome stands at the edges, and a long story's middle
 #: costs the store nothing this way.
 EDGE_PARAGRAPHS = 15
-#: Lines longer than this are never learned (nor looked up): chrome is short; this bounds the work.
+#: Lines longer than this (in words, or in characters) are never learned (nor looked up): chrome
+#: is short (no chrome line of ``bench/data/sites`` and 3 of 936 in the labelled corpus, all
+#: captions or run-together teasers the rules take, pass 160 characters), and a story's long
+#: sentences are most of a page's lines new to the process, whose hashing was most of what the
+#: stream costs (``bench/clean.py``: 9 of the 11 lines a page hashes on ``bench/corpus.py``).
 MAX_WORDS = 60
+MAX_CHARS = 160
 #: The most of a page's remaining words the learned lines may take, edges apart.
 MAX_SHARE = 0.5
 
@@ -70,16 +76,6 @@ GAP = "g"        # stands for the page's middle, not sent: story sentences, neve
 def key_hash(key: str) -> str:
     """A line key as 16 hex digits: what the learner stores and the cleaner looks up."""
     return hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
-
-
-@lru_cache(maxsize=1 << 15)
-def line_hash(text: str) -> str:
-    """:func:`key_hash` of the line's :func:`.normalise.line_key`, folding only the line's two
-    ends when it is long (the key keeps only its first and last tokens anyway): hashing is most
-    of what observing a page costs. Cached: a site's chrome lines come back on every page."""
-    if len(text) > 160:
-        return key_hash(head_words(fold(text[:120]), KEY_HEAD) + " … " + tail_words(fold(text[-60:]), KEY_TAIL))
-    return key_hash(line_key(text))
 
 
 @dataclass(frozen=True)
@@ -105,7 +101,7 @@ class LearnedLines:
         return len(self.lines)
 
     def support(self, text: str) -> int | None:
-        return self.lines.get(line_hash(text)) if self.lines else None
+        return self.lines.get(edge_hash(text)) if self.lines else None
 
     def note(self, count: int) -> str:
         return f"on {count} of {self.pages} pages of this site"
@@ -233,6 +229,25 @@ class SiteLearner:
         return state.snapshot
 
 
+@lru_cache(maxsize=1 << 15)
+def edge_hash(text: str) -> str | None:
+    """:func:`key_hash` of the :func:`.normalise.line_key` of a line short enough to be learned
+    (:data:`MAX_CHARS`, :data:`MAX_WORDS`), else ``None``: what a page's lines are looked up and
+    sent by. Cached: a site's chrome lines come back on every page, and a long line costs its
+    length test only."""
+    if len(text) > MAX_CHARS or text.count(" ") >= MAX_WORDS:
+        return None
+    return key_hash(line_key(text))
+
+
+def story_hash(text: str) -> str:
+    """A story sentence's key (what tells a new story from a copy): the hash of the sentence as
+    it stands, case folded. Only ever compared with other story keys, so it needs no line key:
+    a copy of a story repeats its sentences, and one sentence edited between two copies leaves
+    the others (:data:`NOVEL_BELOW`)."""
+    return hashlib.blake2b(text.lower().encode(), digest_size=8).hexdigest()
+
+
 def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | None, observe: bool,
                       sentence: list[bool], short: list[bool]) -> tuple[dict[int, str], Evidence | None]:
     """Remove ``learned`` lines from one page (into ``rules``) and gather its :class:`Evidence`.
@@ -244,25 +259,30 @@ def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | Non
     """
     n = len(texts)
     known = learned.lines if learned is not None else {}
+    if not known and not observe:
+        return {}, None
     # Only unclaimed lines are looked up, and only a page that teaches hashes the lines the rules
     # took (its evidence sends them): a hash is a fold of the line, the dearest step here.
-    limit = 8 * MAX_WORDS
-    hashes: list[str | None] = [line_hash(t) if (observe or r is None) and len(t) < limit and t.count(" ") < MAX_WORDS
-                                else None for t, r in zip(texts, rules)]
+    if observe:
+        hashes: list[str | None] = [edge_hash(t) for t in texts]
+    else:
+        hashes = [None if r is not None else edge_hash(t) for t, r in zip(texts, rules)]
     # Story sentences: unclaimed, sentence-shaped, not learned chrome.
-    is_sentence = [r is None and s and h not in known for r, s, h in zip(rules, sentence, hashes)] if known else \
-        [r is None and s for r, s in zip(rules, sentence)]
-    first = next((i for i in range(n) if is_sentence[i]), n)
-    last = next((i for i in range(n - 1, -1, -1) if is_sentence[i]), -1)
+    if known:
+        is_sentence = [r is None and s and h not in known for r, s, h in zip(rules, sentence, hashes)]
+    else:
+        is_sentence = [r is None and s for r, s in zip(rules, sentence)]
+    first = is_sentence.index(True) if True in is_sentence else n
+    last = n - 1 - is_sentence[::-1].index(True) if first < n else -1
     notes: dict[int, str] = {}
     # Runs as the rules left them (before the learned lines are taken): needed for the evidence,
     # and for the cap.
     in_run = _runs(rules, short) if observe else None
     if known:
-        hits = [i for i in range(n) if rules[i] is None and hashes[i] in known]
+        hits = [i for i, (r, h) in enumerate(zip(rules, hashes)) if r is None and h in known]
         if hits:
-            left = sum(texts[i].count(" ") + 1 for i in range(n) if rules[i] is None)
-            if sum(texts[i].count(" ") + 1 for i in hits) > MAX_SHARE * left:
+            taken = sum(texts[i].count(" ") + 1 for i in hits)
+            if taken > MAX_SHARE * sum(t.count(" ") + 1 for t, r in zip(texts, rules) if r is None):
                 in_run = in_run or _runs(rules, short)
                 hits = [i for i in hits if i < first or i > last or in_run[i]]
             for i in hits:
@@ -270,20 +290,26 @@ def apply_and_observe(texts: list[str], rules: list, learned: LearnedLines | Non
                 notes[i] = learned.note(known[hashes[i]])
     if not observe:
         return notes, None
-    story = tuple(islice((hashes[i] or line_hash(texts[i]) for i in range(n) if is_sentence[i]), STORY_KEYS))
+    story = tuple(islice((story_hash(texts[i]) for i in range(n) if is_sentence[i]), STORY_KEYS))
     dateline = first - 1 if 0 < first < n and texts[first - 1].count(" ") < 8 else -1
     lines: list[tuple[str, str]] = []
+    gap = ("", GAP)
     for i in range(n):
         if EDGE_PARAGRAPHS <= i < n - EDGE_PARAGRAPHS:
             if i == EDGE_PARAGRAPHS:
-                lines.append(("", GAP))
+                lines.append(gap)
             continue
         h = hashes[i]
         if h is None:
             if is_sentence[i]:
-                lines.append(("", GAP))  # a long story sentence: the story, not a line to learn
+                lines.append(gap)  # a long story sentence: the story, not a line to learn
             continue
-        flags = (SENTENCE if is_sentence[i] else "") + (RUN if in_run[i] else "") + (DATELINE if i == dateline else "")
+        if is_sentence[i]:
+            flags = SENTENCE + RUN if in_run[i] else SENTENCE
+        else:
+            flags = RUN if in_run[i] else ""
+        if i == dateline:
+            flags += DATELINE
         lines.append((h, flags))
     return notes, Evidence(story=story, lines=tuple(lines))
 

@@ -126,12 +126,23 @@ def _page_edges(texts: list[str], rules: list[str | None]) -> None:
 
 def _question_in_list(texts: list[str], rules: list[str | None], i: int) -> bool:
     """A headline that asks a question ("Fact check: did the city plant 10,000 trees?") with
-    furniture or removed chrome on both sides: one more item of a list of headlines."""
+    furniture or removed chrome on both sides, or heading two more headlines that no rule took
+    (:func:`_opens_headlines`): one more item of a list of headlines."""
     t = texts[i]
     if not (t.endswith("?") and headline_shaped(t)) or quoted(t):
         return False
     near = [j for j in (i - 1, i + 1) if 0 <= j < len(texts)]
-    return all(rules[j] is not None or _furniture(texts[j]) or _headline_question(texts[j]) for j in near)
+    return all(rules[j] is not None or _furniture(texts[j]) or _headline_question(texts[j]) for j in near) or \
+        _opens_headlines(texts, rules, i)
+
+
+def _opens_headlines(texts: list[str], rules: list[str | None], i: int) -> bool:
+    """The two lines after ``i`` are headlines no rule took: ``i`` opens an unlabelled list of
+    other stories' headlines (a story that ends on a question is followed by its page's footer,
+    which the rules take, or by a list under a "Related" header, which they take too)."""
+    nxt = range(i + 1, i + 3)
+    return i + 2 < len(texts) and all(rules[j] is None and _furniture(texts[j]) and headline_shaped(texts[j])
+                                      for j in nxt)
 
 
 def _headline_question(t: str) -> bool:
@@ -197,6 +208,12 @@ def clean(text: str, *, site: str | None = None, site_model: SiteModel | None = 
             # (link lists, sign-offs) are more often the article's own.
             _page_edges(texts, r)
         _keep_dateline(texts, r)
+    if stable:
+        # The site's lines never make a page keep what the rules alone took: a line whose
+        # neighbours the site's lines took no longer stands in its list for the page-edge rules.
+        for i, r in enumerate(stable[0]):
+            if r is not None and rules[i] is None:
+                rules[i] = r
     if site and "site" not in meta:
         meta["site"] = site
     body, removed = _sort_out(paras, dropped, rules, notes)
