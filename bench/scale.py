@@ -4,7 +4,7 @@ and (``--cluster``) the insert+query rate on one Redis and on Redis Clusters of 
     .venv/bin/python bench/scale.py            # 10k, 100k
     .venv/bin/python bench/scale.py --full     # 10k, 100k, 1M  (~1.2 GB of Redis memory)
     .venv/bin/python bench/scale.py --full --masters 3   # the same on a 3-master cluster of its own
-    .venv/bin/python bench/scale.py --cluster [--docs 40000] [--clients 2]
+    .venv/bin/python bench/scale.py --cluster [--docs 40000] [--clients 2] [--rounds 2] [--no-replicas]
 
 Runs a private redis-server (port 0, unix socket in a temp dir) so that INFO used_memory measures
 this index alone; ``--redis-url`` uses an existing server instead (keys under a unique prefix,
@@ -13,8 +13,14 @@ deleted at the end). Documents are synthetic fingerprints: random signatures, of
 several ids exist as in a real corpus. The index is loaded up to each size by
 ``--loaders`` processes (insert_many, 1,000 documents a call); then ``insert_and_query`` latency
 (lone calls, one at a time, three round trips each) for 2,000 new documents, 30% of them copies,
-measured in the client, per round trip, and (INFO latencystats, one Redis) in the server; memory =
-(used_memory - used_memory of the empty server) / documents. On a cluster the probes alternate
+measured in the client, per round trip, and on every master (stats reset before the probes with
+CONFIG RESETSTAT): EVALSHA p50/p99/p99.9 from INFO latencystats, calls and usec_per_call from
+INFO commandstats, and the redis-server processes' CPU per probe, beside the load average before
+and after the probes. The machine is shared: its load moves the client's p99 (time spent waiting
+for a core), not the servers' own, so the server figures tell whether the index itself stays
+flat as it grows. Memory = (used_memory - used_memory of the empty server) / documents.
+``--cluster`` runs its setups ``--rounds`` times in turn and gives the rate ratios per round
+(setups of one round run back to back, under about the same load). On a cluster the probes alternate
 between ``main``'s script runner and this tree's (``_runners``), so the two share the load.
 """
 
@@ -90,20 +96,49 @@ class Gen:
         return out
 
 
-def _server_percentiles(client) -> str:
-    """Server-side duration of the probes' EVALSHA calls (Redis >= 7 latency tracking)."""
+def masters(client) -> list:
+    """One plain client per master (the server itself when not a cluster)."""
     if hasattr(client, "get_primaries"):
-        return "n/a (cluster)"
-    try:
-        stats = client.info("latencystats")
-    except redis.exceptions.ResponseError:
-        return "n/a"
-    v = stats.get("latency_percentiles_usec_evalsha")
-    if not v:
-        return "n/a"
-    if isinstance(v, str):
-        v = dict(kv.split("=") for kv in v.split(","))
-    return " ".join(f"{k}={float(x) / 1000:.2f}" for k, x in v.items())
+        return [client.get_redis_connection(n) for n in client.get_primaries()]
+    return [client]
+
+
+def server_cpu(node) -> float:
+    """CPU seconds (user + sys) the redis-server process has used so far."""
+    info = node.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def reset_server_stats(nodes) -> list[float]:
+    """CONFIG RESETSTAT on every master (command, latency and error stats); returns their CPU."""
+    for node in nodes:
+        node.config_resetstat()
+    return [server_cpu(node) for node in nodes]
+
+
+def server_side(nodes, cpu_before: list[float], probes: int) -> str:
+    """What the servers saw of the probes' EVALSHA calls since ``reset_server_stats``: per
+    master the latency percentiles (INFO latencystats, Redis >= 7, ms), the calls and their
+    mean (INFO commandstats usec_per_call); and the redis-server processes' CPU per probe. A
+    server's own time excludes the network and the wait for a core before the command is read,
+    which is what a loaded machine adds to the client's figure."""
+    out, calls, usec = [], 0, 0.0
+    for node in nodes:
+        stat = node.info("commandstats").get("cmdstat_evalsha", {})
+        calls += int(stat.get("calls", 0))
+        usec += float(stat.get("usec", 0))
+        try:
+            pct = node.info("latencystats").get("latency_percentiles_usec_evalsha") or {}
+        except redis.exceptions.ResponseError:
+            pct = {}
+        if isinstance(pct, str):
+            pct = dict(kv.split("=") for kv in pct.split(","))
+        pcts = "/".join(f"{float(v) / 1000:.2f}" for v in pct.values()) or "n/a"
+        out.append(f"{pcts} ({int(stat.get('calls', 0))} calls, {float(stat.get('usec_per_call', 0)):.0f} us/call)")
+    cpu = sum(server_cpu(n) for n in nodes) - sum(cpu_before)
+    return (f"server EVALSHA p50/p99/p99.9 ms per master: {'; '.join(out)}; "
+            f"{calls / probes:.1f} calls, {usec / probes:.0f} us in them and {cpu / probes * 1e6:.0f} us of "
+            f"redis-server CPU per probe")
 
 
 def used_memory(client) -> int:
@@ -128,6 +163,9 @@ def main(argv=None) -> None:
     ap.add_argument("--docs", type=int, default=40_000, help="--cluster: documents loaded per setup")
     ap.add_argument("--clients", type=int, default=2, help="--cluster: client processes inserting at once")
     ap.add_argument("--batch", type=int, default=16, help="--cluster: documents per insert_many (CORPUS_BATCH_SIZE)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="--cluster: run the setups this many times in turn (A B C A B C), ratios per round")
+    ap.add_argument("--no-replicas", action="store_true", help="--cluster: leave out the setup with replicas")
     a = ap.parse_args(argv)
     if a.cluster or a.single:
         return cluster_main(a)
@@ -166,7 +204,7 @@ def main(argv=None) -> None:
         next_id = 0
         head = "".join(f" {'p50 ' + n:>10} {'p99 ' + n:>10}" for n, _ in runners)
         print(f"{'docs':>9} {'bytes/doc':>9}{head} {'max ms':>7} {'cand/probe':>10} {'load docs/s':>11} {'load avg':>8}"
-              "   stages p50/p99 ms: records, buckets, candidates; server-side EVALSHA (INFO latencystats, ms)")
+              "   stages p50/p99 ms: records, buckets, candidates")
         for size in sizes:
             t0 = time.perf_counter()
             loaded = size - next_id
@@ -180,10 +218,9 @@ def main(argv=None) -> None:
             probes = gen.batch(a.probes)
             for times in stages.values():
                 times.clear()
-            try:
-                client.config_resetstat()
-            except (redis.exceptions.ResponseError, redis.exceptions.RedisClusterException):
-                pass
+            nodes = masters(client)
+            load_before = os.getloadavg()
+            cpu_before = reset_server_stats(nodes)
             before = _cluster_counters(client) if cluster is not None else None
             for k, fp in enumerate(probes):  # the runners alternate, probe by probe (A B A B)
                 name, runner = runners[k % len(runners)]
@@ -195,13 +232,16 @@ def main(argv=None) -> None:
                 cands += len(res)
                 next_id += 1
             lsh_module.run = runners[-1][1]
-            server = _server_percentiles(client)
+            server = server_side(nodes, cpu_before, a.probes)
+            load_after = os.getloadavg()
             cols = "".join(f" {np.percentile(np.array(v) * 1000, 50):>10.2f} {np.percentile(np.array(v) * 1000, 99):>10.2f}"
                            for v in lat.values())
             worst = max(max(v) for v in lat.values()) * 1000
             split = ", ".join(f"{np.percentile(v, 50) * 1000:.2f}/{np.percentile(v, 99) * 1000:.2f}" for v in stages.values())
             print(f"{size:>9} {per_doc:>9.0f}{cols} {worst:>7.2f} {cands / a.probes:>10.2f} {loaded / t_load:>11.0f} "
-                  f"{os.getloadavg()[0]:>8.2f}   {split}; {server}", flush=True)
+                  f"{load_after[0]:>8.2f}   {split}", flush=True)
+            print(f"{'':>9} load average (1/5/15 min) {'/'.join(f'{x:.2f}' for x in load_before)} before the probes, "
+                  f"{'/'.join(f'{x:.2f}' for x in load_after)} after; {server}", flush=True)
             print(f"{'':>9} {_tail(lat, cpu)}" + (f"; {_cluster_diff(before, _cluster_counters(client))}" if cluster else ""),
                   flush=True)
         st = ix.stats()
@@ -370,8 +410,7 @@ def _load(args) -> tuple[float, int]:
         ix = old_index_class()(client, prefix)
     elif kind in ("single", "single3"):
         client = redis.Redis(unix_socket_path=target)
-        ix = LshIndex(client, prefix)
-        ix.one_trip = kind == "single"  # single3: the three round trips of a cluster's path
+        ix = LshIndex(client, prefix, one_trip=kind == "single")  # single3: a cluster's three round trips
     else:
         from workers.runtime import connect_index
 
@@ -390,11 +429,6 @@ def _load(args) -> tuple[float, int]:
     return time.perf_counter() - t0, cands, cpu
 
 
-def _cpu(client) -> float:
-    info = client.info("cpu")
-    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
-
-
 def cluster_main(a) -> None:
     import multiprocessing
 
@@ -408,14 +442,19 @@ def cluster_main(a) -> None:
     print(f"{'setup':<28} {'docs/s':>8} {'bytes/doc':>9} {'server CPU us/doc':>17} {'client CPU us/doc':>17}"
           "  per master: keys, MB")
     rows: dict = {}
+    server_us: dict = {}
     setups = [("old layout, one Redis", "old", None, 0), ("one Redis", "single", None, 0),
               ("cluster, 1 master", "cluster", 1, 0), ("cluster, 2 masters", "cluster", 2, 0),
               ("cluster, 3 masters", "cluster", 3, 0),
               ("cluster, 3 masters + replicas", "cluster", 3, 1)]  # every write waits for its replica
+    if a.no_replicas:
+        setups = [s for s in setups if not s[3]]
     if a.single:  # one Redis, one round trip per batch against three, A B A B
         setups = [("one Redis, 3 round trips", "single3", None, 0), ("one Redis", "single", None, 0)] * 2
     ctx = multiprocessing.get_context("fork")
-    for name, kind, masters, replicas in setups:
+    for round_no, (name, kind, masters, replicas) in ((r, s) for r in range(a.rounds) for s in setups):
+        if name == setups[0][0]:
+            print(f"round {round_no + 1}: load average {'/'.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
         if kind == "old" and old_index_class() is None:
             continue
         server = cluster = None
@@ -436,29 +475,33 @@ def cluster_main(a) -> None:
 
                 LshIndex(connect_index(target) if cluster else nodes[0], prefix).ensure_params(dedup.params())
             mem0 = [used_memory(c) for c in nodes]
-            cpu0 = [_cpu(c) for c in nodes]
+            cpu0 = [server_cpu(c) for c in nodes]
             t0 = time.perf_counter()
             with ctx.Pool(a.clients) as pool:
                 results = pool.map(_load, [(kind, target, prefix, w, a.clients, a.docs, a.copy_ratio, a.batch)
                                            for w in range(a.clients)])
             wall = time.perf_counter() - t0
             mem = [used_memory(c) - m for c, m in zip(nodes, mem0)]
-            cpu = [_cpu(c) - c0 for c, c0 in zip(nodes, cpu0)]
+            cpu = [server_cpu(c) - c0 for c, c0 in zip(nodes, cpu0)]
             per_master = ", ".join(f"{c.dbsize()}, {m / 2**20:.0f}" for c, m in zip(nodes, mem))
             rate = a.docs / max(t for t, _, _ in results)
             rows.setdefault(name, []).append(rate)
+            server_us.setdefault(name, []).append(sum(cpu) / a.docs * 1e6)
             client_cpu = sum(c for _, _, c in results) / a.docs * 1e6
             print(f"{name:<28} {rate:>8.0f} {sum(mem) / a.docs:>9.0f} {sum(cpu) / a.docs * 1e6:>17.0f} "
-                  f"{client_cpu:>17.0f}  {per_master}", flush=True)
+                  f"{client_cpu:>17.0f}  {per_master}; load {os.getloadavg()[0]:.2f}", flush=True)
         finally:
             if cluster:
                 cluster.stop()
             if server:
                 server.stop()
-    rates = {k: sum(v) / len(v) for k, v in rows.items()}
-    base = rates.get("one Redis")
-    if base:
-        print("ratios to one Redis: " + ", ".join(f"{k} {v / base:.2f}x" for k, v in rates.items()))
+    print(f"mean over {a.rounds} round(s): " + ", ".join(
+        f"{k} {np.mean(v):.0f} docs/s, {np.mean(server_us[k]):.0f} us server CPU/doc" for k, v in rows.items()))
+    for base in ("one Redis", "cluster, 1 master"):
+        if base in rows and len(rows) > 1:  # a ratio per round (the setups of one round ran minutes apart), then the median
+            ratios = {k: [x / b for x, b in zip(v, rows[base])] for k, v in rows.items() if k != base}
+            print(f"rate ratios to {base} (median of rounds; each round): " + ", ".join(
+                f"{k} {np.median(r):.2f}x ({' '.join(f'{x:.2f}' for x in r)})" for k, r in ratios.items()))
 
 
 class PrivateRedisServer:

@@ -301,8 +301,7 @@ def test_one_round_trip_on_one_redis_finds_what_the_three_step_path_finds(redis_
     records, as the three-step path a cluster takes, across record-shard allocations (every
     512 ids), near copies inside a batch and of earlier batches, and a replaced fingerprint."""
     rng = np.random.default_rng(17)
-    one, three = (LshIndex(redis_client, f"test-{uuid.uuid4().hex}:") for _ in range(2))
-    three.one_trip = False
+    one, three = (LshIndex(redis_client, f"test-{uuid.uuid4().hex}:", one_trip=trip) for trip in (True, False))
     try:
         for ix in (one, three):
             ix.ensure_params(dedup.params())

@@ -119,13 +119,13 @@ def _h(band_key: bytes) -> int:
 
 
 class LshIndex:
-    #: One round trip per batch on one Redis (``_insert_one_trip``); off only for the side-by-side
-    #: in ``bench/scale.py --single``.
-    one_trip = True
-
-    def __init__(self, client, prefix: str):
+    def __init__(self, client, prefix: str, *, one_trip: bool = True):
+        """``one_trip``: a batch in one round trip on one Redis (``_insert_one_trip``); False
+        takes the three-step path a cluster takes, for the side-by-side in
+        ``bench/scale.py --single``."""
         self.r = client
         self.prefix = prefix
+        self.one_trip = one_trip
         self._record = Script("record.lua")
         self._unrecord = Script("unrecord.lua")
         self._insert = Script("insert.lua")
