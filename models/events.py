@@ -46,7 +46,19 @@ def pending_mark(session: Session) -> int | None:
 def events_assigned(session: Session, mark: int | None) -> bool:
     """Whether no outbox row up to ``mark`` is left: one read by primary key, however many
     articles were pending (what ``corpus ingest --wait`` asks before it returns)."""
-    return mark is None or session.scalar(select(EventOutbox.id).where(EventOutbox.id <= mark).limit(1)) is None
+    return mark is None or session.scalar(select(EventOutbox.id).where(EventOutbox.id <= mark,
+                                                                       EventOutbox.error.is_(None)).limit(1)) is None
+
+
+def event_failures(session: Session, mark: int | None = None) -> tuple[int, str | None]:
+    """Articles whose event assignment failed on its own (``workers.events.drain`` keeps
+    their outbox rows with the reason), up to ``mark`` if given: how many, and the newest
+    reason."""
+    where = [EventOutbox.error.is_not(None)] + ([EventOutbox.id <= mark] if mark is not None else [])
+    count = session.scalar(select(func.count(func.distinct(EventOutbox.article_id))).where(*where)) or 0
+    reason = session.scalar(select(EventOutbox.error).where(*where).order_by(EventOutbox.id.desc()).limit(1)) \
+        if count else None
+    return int(count), reason
 
 
 def event_count(session: Session) -> dict[str, int]:

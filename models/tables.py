@@ -195,10 +195,13 @@ class EventOutbox(Base):
     """An article whose event is still to be assigned: written by the link transaction (so
     no settled article is ever without one or the other), handled and deleted by the events
     drain (``workers.events.drain``). A row per settle, not per article: a drain deletes only
-    the rows it read, so an article settled again meanwhile is assigned again."""
+    the rows it read, so an article settled again meanwhile is assigned again. ``error``: why
+    this article's assignment failed on its own (a fault, kept rather than retried for ever;
+    ``corpus events rebuild`` tries it again)."""
 
     __tablename__ = "event_outbox"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     article_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text)

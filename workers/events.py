@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from models.db import read_scope, session_scope
 from models.tables import Article, Document, Event, EventKey, EventLink, EventMember, EventOutbox, utcnow
+from workers.queue.dead_letters import is_outage
 from workers.steps import events as rule
 
 log = logging.getLogger("corpus.events")
@@ -109,26 +110,70 @@ def drain(engine: Engine, *, older_than_s: float | None = None, rounds: int = DR
     transaction; returns the rows handled. Returns at once when another process drains: it
     reads the outbox again after its commit, so it sees whatever was recorded while it held
     the lock. ``older_than_s``: only if a row has waited that long (the janitor's safety net
-    for a worker that crashed between its link and its drain)."""
+    for a worker that crashed between its link and its drain).
+
+    A batch that fails for a reason that does not pass (a fault in one article, not the store
+    away: ``is_outage``) is split until the failing articles are alone (``_isolate``): the
+    others get their events, and each failing article's row keeps its reason, out of every
+    later drain's way, rather than fail them all for ever."""
     if older_than_s is not None:
         cutoff = utcnow() - timedelta(seconds=older_than_s)
         with read_scope(engine) as session:  # without taking SQLite's write lock when all is well
-            if session.scalar(select(EventOutbox.id).where(EventOutbox.created_at < cutoff).limit(1)) is None:
+            if session.scalar(select(EventOutbox.id).where(EventOutbox.created_at < cutoff,
+                                                           EventOutbox.error.is_(None)).limit(1)) is None:
                 return 0
     handled = 0
     for _ in range(rounds):
-        with session_scope(engine) as session:
-            if not lock_events(session, wait=False):
-                return handled
-            rows = session.execute(
-                select(EventOutbox.id, EventOutbox.article_id).order_by(EventOutbox.id).limit(DRAIN_BATCH)).all()
-            if not rows:
-                return handled
-            assign(session, {r.article_id for r in rows})
-            for ids in _chunks([r.id for r in rows]):
-                session.execute(delete(_outbox).where(_outbox.c.id.in_(ids)))
-            handled += len(rows)
+        rows = None
+        try:
+            with session_scope(engine) as session:
+                if not lock_events(session, wait=False):
+                    return handled
+                rows = session.execute(select(EventOutbox.id, EventOutbox.article_id).where(EventOutbox.error.is_(None))
+                                       .order_by(EventOutbox.id).limit(DRAIN_BATCH)).all()
+                if not rows:
+                    return handled
+                _assign_rows(session, rows)
+        except Exception as exc:
+            if rows is None or is_outage(exc):
+                raise
+            log.exception("event assignment failed for a batch of %d article(s); finding the failing ones", len(rows))
+            _isolate(engine, rows)
+        handled += len(rows)
     return handled
+
+
+def _assign_rows(session: Session, rows) -> None:
+    """Assign the articles of these outbox rows and delete the rows, in one transaction."""
+    assign(session, {r.article_id for r in rows})
+    for ids in _chunks([r.id for r in rows]):
+        session.execute(delete(_outbox).where(_outbox.c.id.in_(ids)))
+
+
+def _isolate(engine: Engine, rows) -> None:
+    """Assign these rows' articles in halves, each in its own transaction, down to single
+    articles: a few failing articles among thousands cost a few dozen transactions. A single
+    article that still fails keeps its rows, with the reason (``corpus status`` counts them,
+    ``corpus events rebuild`` tries them again)."""
+    parts = [sorted({r.article_id for r in rows})]
+    while parts:
+        part = parts.pop()
+        members = set(part)
+        own = [r for r in rows if r.article_id in members]
+        try:
+            with session_scope(engine) as session:
+                lock_events(session)
+                _assign_rows(session, own)
+        except Exception as exc:
+            if is_outage(exc):
+                raise
+            if len(part) > 1:
+                parts += [part[len(part) // 2:], part[:len(part) // 2]]
+                continue
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:1000]
+            log.error("article %d: no event assigned (%s); its outbox row keeps the reason", part[0], reason)
+            with session_scope(engine) as session:
+                session.execute(update(_outbox).where(_outbox.c.id.in_([r.id for r in own])).values(error=reason))
 
 
 def assign(session: Session, article_ids: Iterable[int]) -> set[int]:
@@ -413,7 +458,9 @@ def _settle_events(session: Session, judge: _Judge, components: rule.Components,
         merged[old] = heir
     linked = {x for pair in judge.links for x in pair}
     alone = {i for i in placed if i not in linked and i not in broken and by_root.get(i) == [i]
-             and i not in merged}  # most articles: a new event of one, known without a query
+             and i not in merged}  # most articles: a new event of one
+    for ids in _chunks(sorted(alone)):  # unless its id names an event merged away before (it left that one)
+        alone -= set(session.scalars(select(_events.c.id).where(_events.c.id.in_(ids))))
     if alone:
         now = utcnow()
         session.execute(insert(_events), [

@@ -23,7 +23,7 @@ from ingest.formats import Columns
 from ingest.cli.console import FAILURES, OK, err, fail, out, progress, services
 from ingest.intake import Intake
 from models.db import chunked, read_scope
-from models.events import events_assigned, pending_mark
+from models.events import event_failures, events_assigned, pending_mark
 from models.tables import CANONICAL, DUPLICATE, LINKED, Document
 from workers.keys import QUEUE, broker_namespace
 from workers.queue.counters import settled_total
@@ -320,6 +320,10 @@ def wait_for_events(rt, deadline: float | None) -> bool:
     while True:
         with read_scope(rt.engine) as session:
             if events_assigned(session, mark):
+                failed, reason = event_failures(session, mark)
+                if failed:
+                    err.print(f"[yellow]warning:[/] {failed} article(s) could not be given an event ({escape(reason or '')}); "
+                              "`corpus events rebuild` tries them again", highlight=False)
                 return True
         if deadline is not None and time.monotonic() > deadline:
             return False

@@ -11,12 +11,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ingest.cli.console import OK, fail, out, services
-from models.db import lock_clusters, read_scope, session_scope
-from models.events import event_detail, list_events
-from models.tables import Article, EventMember
+from models.db import read_scope, session_scope
+from models.events import event_detail, event_failures, events_assigned, list_events, pending_mark
+from models.tables import Article, EventMember, EventOutbox
 
 events_app = typer.Typer(no_args_is_help=False, invoke_without_command=True)
 
@@ -126,27 +126,42 @@ def rebuild(
     batch: Annotated[int, typer.Option(min=1, help="Articles per transaction.")] = 500,
 ) -> None:
     """Assign events to every live article that has none (a store from before events, or
-    after the event rule's version changed). Safe to run while workers run: it takes the
-    cluster lock per batch. Example:
+    after the event rule's version changed), and try again the articles whose assignment
+    failed (``corpus status`` counts them). Safe to run while workers run: it goes through
+    their event outbox, a batch at a time. Example:
 
       corpus events rebuild
     """
-    from workers.events import assign
+    from workers.events import drain, record_pending
     from workers.steps import events as rule
 
     with services() as rt:
+        with session_scope(rt.engine) as session:  # the failed ones back into the outbox's queue
+            retried, _ = event_failures(session)
+            session.execute(update(EventOutbox).where(EventOutbox.error.is_not(None)).values(error=None))
         done, last = 0, 0
-        while True:
+        while True:  # through the outbox, as the workers do: a failing article is set aside with its reason
             with session_scope(rt.engine) as session:
-                lock_clusters(session)
                 ids = list(session.scalars(
                     select(Article.id).outerjoin(EventMember, EventMember.article_id == Article.id)
                     .where(Article.merged_into_id.is_(None), Article.canonical_document_id.is_not(None),
                            or_(EventMember.article_id.is_(None), EventMember.version != rule.VERSION),
                            Article.id > last).order_by(Article.id).limit(batch)))
-                if not ids:
-                    break
-                assign(session, ids)
-                done += len(ids)
-                last = ids[-1]
-        out.print(f"assigned events to {done} article(s)", highlight=False)
+                record_pending(session, ids)
+                mark = pending_mark(session)
+            while True:
+                drain(rt.engine)
+                with read_scope(rt.engine) as session:
+                    if events_assigned(session, mark):
+                        break
+                time.sleep(0.2)  # another process drains: its commit comes
+            if not ids:
+                break
+            done += len(ids)
+            last = ids[-1]
+        with read_scope(rt.engine) as session:
+            failed, reason = event_failures(session)
+        out.print(f"judged the events of {done} article(s)"
+                  + (f"; retried {retried} that had failed" if retried else ""), highlight=False)
+        if failed:
+            raise fail(f"{failed} article(s) still could not be given an event: {reason}", code=1)

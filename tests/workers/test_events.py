@@ -12,7 +12,7 @@ from ingest.formats.records import to_document
 from models.db import read_scope, session_scope
 from models.documents import NewDocument, record
 from models.events import event_detail, list_events
-from models.tables import Article, Event, EventLink, EventMember
+from models.tables import Article, Document, Event, EventLink, EventMember
 from tests.conftest import SEEDS
 from tests.support import stories
 from workers import pipeline
@@ -179,3 +179,75 @@ def test_events_follow_a_promoted_canonical_and_merged_articles(rt):
         assert [len(g) for g in after.values()] == [1]
         assert member.document_id == live[0].canonical_document_id == ids["full"]
     assert sum(len(g) for g in before.values()) >= 1
+
+
+def test_an_article_that_leaves_a_merged_event_gets_its_own_back(rt):
+    """Its own event once merged into another (its id now names a merged event), an article
+    judged again that links to nothing is an event of one again, under its own id: the
+    merged event's row is revived, not inserted a second time (which failed every drain
+    after it, and `ingest --wait` waited for ever)."""
+    from workers import events
+
+    dam, rescue, both = bridge_records()
+    ingest(rt, [dam, rescue])
+    ingest(rt, [both])
+    (survivor, members), = check(rt).items()
+    with read_scope(rt.engine) as session:  # the article whose own event merged into the survivor's
+        leaving, = session.scalars(select(Event.id).where(Event.merged_into_id == survivor))
+    assert leaving in members
+    unrelated = stories.events("A")[0]["stories"][0]
+    with session_scope(rt.engine) as session:
+        document = session.get(Document, session.get(Article, leaving).canonical_document_id)
+        document.title, document.text = unrelated["headline"], "\n\n".join(unrelated["paragraphs"])
+        session.get(EventMember, leaving).version = rule.VERSION - 1  # judged by an older rule: again
+    with session_scope(rt.engine) as session:
+        events.assign(session, [leaving])
+    groups = check(rt)
+    assert groups[leaving] == {leaving} and leaving not in groups[survivor]
+    with read_scope(rt.engine) as session:
+        revived = session.get(Event, leaving)
+        assert revived.merged_into_id is None and revived.size == 1
+
+
+def test_a_failing_article_does_not_hold_up_the_others_events(rt, corpus):
+    """One article whose assignment fails for a reason that does not pass (here its
+    canonical document is gone from the store) among others pending: the others get their
+    events; its row keeps the reason, out of later drains' way; `ingest --wait` would return;
+    `corpus status` names the problem and `corpus events rebuild` tries it again."""
+    import json
+
+    from sqlalchemy import delete, insert
+
+    from models.events import event_failures, events_assigned, pending_mark
+    from models.tables import EventKey, EventOutbox
+    from workers import events
+
+    by_id = {e["event_id"]: e for e in stories.events("A")}
+    ids = ingest(rt, [stories.story_record(by_id[e]["stories"][0]) for e in ("A03", "A04", "A11", "A12")])
+    with session_scope(rt.engine) as session:  # a store whose events are all still to assign
+        articles = sorted(session.scalars(select(Article.id)))
+        for table in (EventLink, EventKey, EventMember, Event):
+            session.execute(delete(table))
+        broken = session.get(Article, articles[1])
+        broken.canonical_document_id = max(ids) + 1000  # no such document
+        session.execute(insert(EventOutbox), [{"article_id": a} for a in articles])
+        mark = pending_mark(session)
+    assert events.drain(rt.engine) == len(articles)
+    with read_scope(rt.engine) as session:
+        members = dict(session.execute(select(EventMember.article_id, EventMember.event_id)).all())
+        failed, reason = event_failures(session)
+        assert events_assigned(session, mark)
+    assert set(members) == set(articles) - {broken.id}
+    assert failed == 1 and reason.startswith("KeyError")
+    assert events.drain(rt.engine) == 0  # kept out of later drains
+
+    status = json.loads(corpus.run("status", "--json").stdout)
+    assert status["events"]["failed"] == 1 and any("event" in p for p in status["problems"])
+    still = corpus.run("events", "rebuild")
+    assert still.returncode == 1 and "still could not be given an event" in still.stderr
+    with session_scope(rt.engine) as session:  # mended: the article has its document back
+        session.get(Article, broken.id).canonical_document_id = ids[1]
+    mended = corpus.run("events", "rebuild")
+    assert mended.returncode == 0, mended.stderr
+    assert "retried 1" in mended.stdout
+    assert check(rt)

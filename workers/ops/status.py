@@ -33,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.articles import counts, duplicates_by_kind, live_article_count
+from models.events import event_failures
 from models.db import StoreUnavailable, mask_url, read_scope, redact
 from models.meta import get_meta
 from models.tables import CANONICAL, DUPLICATE, LINKED, Document
@@ -145,6 +146,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         duplicates = duplicates_by_kind(session)
         articles = live_article_count(session)
         store_mark = get_meta(session, generation.STORE_KEY)
+        events_failed, events_reason = event_failures(session)
     documents["pending"] = max(0, documents["total"] - documents["canonical"] - documents["duplicate"] - documents["failed"])
     report = {
         "queues": queues,
@@ -153,6 +155,7 @@ def _collect(runtime, *, now: float | None, sample: bool) -> dict:
         "documents": documents,
         "duplicates": duplicates,
         "articles": articles,
+        "events": {"failed": events_failed, "reason": events_reason},
         "inbox": inbox,
         "store": store_location(settings),
         "index": {**index_state(runtime.bare_index, client, settings.namespace, store_mark, documents), **index},
@@ -217,6 +220,10 @@ def assess(report: dict) -> tuple[str, list[str]]:
                         "rebuilds it from the store (or run `corpus reindex`)")
     elif state == "rebuilding":
         problems.append("the duplicate index is being rebuilt from the store: workers wait until it is whole")
+    failed_events = (report.get("events") or {}).get("failed", 0)
+    if failed_events:
+        problems.append(f"{failed_events} article(s) could not be given an event ({report['events']['reason']}): "
+                        "`corpus events rebuild` tries them again")
     stale = report["workers"].get("stale") or []
     if stale:
         ages = ", ".join(f"{w.get('host', '?')}:{w.get('pid', '?')} {w['age_s']:.0f}s ago" for w in stale[:5])
