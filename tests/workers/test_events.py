@@ -251,3 +251,32 @@ def test_a_failing_article_does_not_hold_up_the_others_events(rt, corpus):
     assert mended.returncode == 0, mended.stderr
     assert "retried 1" in mended.stdout
     assert check(rt)
+
+
+def test_stored_features_are_those_of_the_canonical_as_stored(rt):
+    """Workers compute an article's event features before its link, outside every lock
+    (``workers.events.features_ahead``), and the drain takes them: what it stores must be
+    what the rule says of the canonical document as stored, copies and all."""
+    from workers.events import article_time
+
+    event = next(e for e in stories.events("A") if e["event_id"] == "A16")
+    records = [stories.story_record(s) for s in event["stories"]]
+    copies = [stories.story_record(s, site="syndicator.example") for s in event["stories"][:2]]
+    for copy in copies:
+        copy["url"] = copy["url"].replace("https://syndicator.example/", "https://syndicator.example/wire/")
+    with session_scope(rt.engine) as session:
+        ids = [i for i, _ in record(session, [to_document(r, source=r["url"]) for r in records + copies])]
+    for start in range(0, len(ids), 3):  # batches, as the queue sends them
+        pipeline.process(rt, ids[start:start + 3])
+    check(rt)
+    with read_scope(rt.engine) as session:
+        rows = session.execute(select(EventMember, Article, Document)
+                               .join(Article, Article.id == EventMember.article_id)
+                               .join(Document, Document.id == Article.canonical_document_id)).all()
+        assert len(rows) == len(records)
+        for member, article, canonical in rows:
+            expected = rule.features(canonical.title, canonical.text, at=article_time(canonical.meta, article.created_at),
+                                     site=canonical.site).hashed()
+            assert member.document_id == canonical.id
+            assert (member.keys, member.total, member.at, member.site) == (
+                expected.keys, expected.total, expected.at, expected.site)
