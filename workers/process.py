@@ -68,10 +68,6 @@ def main(argv: list[str] | None = None) -> int:
         broker = dramatiq.get_broker()
         broker.emit_after("process_boot")
         worker = dramatiq.Worker(broker, worker_threads=args.threads)
-        # One message in hand per thread, not dramatiq's two: a message is a batch of documents
-        # (CORPUS_BATCH_SIZE), enough work to hide the next fetch, and one held back here waits
-        # while another process may be idle (the tail of every run).
-        worker.queue_prefetch = args.threads
         worker.start()
     except ImportError:
         log.exception("Failed to import module.")
