@@ -21,9 +21,30 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shared() -> Path:
+    """``../shared`` beside this checkout, or beside the main checkout when this one is a git
+    worktree elsewhere: a revision checked out for an A B comparison must read the same
+    benchmark data, or it measures another corpus (``bench/corpus.py`` without its real bodies
+    is seeds only, one event)."""
+    here = ROOT.parent / "shared"
+    if here.exists():
+        return here
+    try:
+        common = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                                capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return here
+    beside = Path(common).parent.parent / "shared" if common else here
+    return beside if beside.exists() else here
+
+
+#: ``../shared`` (seeds and public benchmark data): read, never copied into the checkout.
+SHARED = _shared()
 #: The article-extraction benchmark (181 real pages under html/<id>.html.gz): next to the checkout,
 #: never copied into it. Override with --bench-dir or CORPUS_EXTRACTION_BENCH.
-EXTRACTION_BENCH = Path(os.environ.get("CORPUS_EXTRACTION_BENCH") or ROOT.parent / "shared" / "benchmarks" / "article-extraction")
+EXTRACTION_BENCH = Path(os.environ.get("CORPUS_EXTRACTION_BENCH") or SHARED / "benchmarks" / "article-extraction")
 
 VERSIONED = ("trafilatura", "datasketch", "dramatiq", "numpy", "SQLAlchemy", "redis", "lxml")
 
