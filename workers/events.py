@@ -34,7 +34,6 @@ import heapq
 import logging
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, bindparam, delete, func, insert, or_, select, text, update
@@ -106,14 +105,12 @@ def lock_events(session: Session, *, wait: bool = True) -> bool:
     return bool(session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK_KEY}))
 
 
-def drain(engine: Engine, *, older_than_s: float | None = None, rounds: int = DRAIN_ROUNDS,
-          ahead: dict[int, Ahead] | None = None) -> int:
+def drain(engine: Engine, *, older_than_s: float | None = None, rounds: int = DRAIN_ROUNDS) -> int:
     """Assign the events of the pending articles (``event_outbox``), ``DRAIN_BATCH`` rows a
     transaction; returns the rows handled. Returns at once when another process drains: it
     reads the outbox again after its commit, so it sees whatever was recorded while it held
     the lock. ``older_than_s``: only if a row has waited that long (the janitor's safety net
-    for a worker that crashed between its link and its drain). ``ahead``: features the caller
-    computed before its link (``features_ahead``).
+    for a worker that crashed between its link and its drain).
 
     A batch that fails for a reason that does not pass (a fault in one article, not the store
     away: ``is_outage``) is split until the failing articles are alone (``_isolate``): the
@@ -136,24 +133,24 @@ def drain(engine: Engine, *, older_than_s: float | None = None, rounds: int = DR
                                        .order_by(EventOutbox.id).limit(DRAIN_BATCH)).all()
                 if not rows:
                     return handled
-                _assign_rows(session, rows, ahead)
+                _assign_rows(session, rows)
         except Exception as exc:
             if rows is None or is_outage(exc):
                 raise
             log.exception("event assignment failed for a batch of %d article(s); finding the failing ones", len(rows))
-            _isolate(engine, rows, ahead)
+            _isolate(engine, rows)
         handled += len(rows)
     return handled
 
 
-def _assign_rows(session: Session, rows, ahead: dict[int, Ahead] | None = None) -> None:
+def _assign_rows(session: Session, rows) -> None:
     """Assign the articles of these outbox rows and delete the rows, in one transaction."""
-    assign(session, {r.article_id for r in rows}, ahead=ahead)
+    assign(session, {r.article_id for r in rows})
     for ids in _chunks([r.id for r in rows]):
         session.execute(delete(_outbox).where(_outbox.c.id.in_(ids)))
 
 
-def _isolate(engine: Engine, rows, ahead: dict[int, Ahead] | None) -> None:
+def _isolate(engine: Engine, rows) -> None:
     """Assign these rows' articles in halves, each in its own transaction, down to single
     articles: a few failing articles among thousands cost a few dozen transactions. A single
     article that still fails keeps its rows, with the reason (``corpus status`` counts them,
@@ -166,7 +163,7 @@ def _isolate(engine: Engine, rows, ahead: dict[int, Ahead] | None) -> None:
         try:
             with session_scope(engine) as session:
                 lock_events(session)
-                _assign_rows(session, own, ahead)
+                _assign_rows(session, own)
         except Exception as exc:
             if is_outage(exc):
                 raise
@@ -179,7 +176,7 @@ def _isolate(engine: Engine, rows, ahead: dict[int, Ahead] | None) -> None:
                 session.execute(update(_outbox).where(_outbox.c.id.in_([r.id for r in own])).values(error=reason))
 
 
-def assign(session: Session, article_ids: Iterable[int], *, ahead: dict[int, Ahead] | None = None) -> set[int]:
+def assign(session: Session, article_ids: Iterable[int]) -> set[int]:
     """Give each of these articles (new, changed or absorbed) its event; returns the ids of
     the events that changed. Idempotent: an article whose canonical was already judged is
     left as it is. Takes the events lock (``lock_events``) for its transaction."""
@@ -216,7 +213,7 @@ def assign(session: Session, article_ids: Iterable[int], *, ahead: dict[int, Ahe
     for i in leaving:
         staying.pop(i, None)
     _forget(session, leaving)
-    placed = _place(session, {i: live[i] for i in sorted(stale + new)}, ahead)
+    placed = _place(session, {i: live[i] for i in sorted(stale + new)})
     judge = _Judge(session, placed)
     components = rule.Components([*staying, *placed])
     _rejoin(session, judge, components, staying)
@@ -233,54 +230,20 @@ def _forget(session: Session, article_ids: list[int]) -> None:
         session.execute(delete(EventMember).where(EventMember.article_id.in_(ids)))
 
 
-@dataclass(frozen=True)
-class Ahead:
-    """An event's features computed before the link by the worker that cleaned the document,
-    outside every lock (``features_ahead``), for the drain to take when the document is its
-    article's canonical and still has this text and title: the drain runs one at a time (on
-    SQLite, under the store's write lock), so what it need not compute, no worker waits for."""
-
-    text_hash: str
-    title: str | None
-    features: rule.Features  # hashed, ``at`` left for the drain (it may be the article's arrival)
-
-
-def features_ahead(documents: Iterable[tuple[int, str, str | None, str | None, str | None]]) -> dict[int, Ahead]:
-    """``Ahead`` of each (document id, text hash, title, text, site); exact copies share one."""
-    computed: dict[tuple, Ahead] = {}
-    found = {}
-    for doc_id, text_hash, title, text, site in documents:
-        same = (text_hash, title, site)
-        if same not in computed:
-            computed[same] = Ahead(text_hash, title, rule.features(title, text, at=0.0, site=site).hashed())
-        found[doc_id] = computed[same]
-    return found
-
-
-def _place(session: Session, articles: dict, ahead: dict[int, Ahead] | None = None) -> dict[int, rule.Features]:
-    """Compute (or take from ``ahead``) and store the features of these live articles (each
-    first in an event of its own); returns them hashed, as stored."""
+def _place(session: Session, articles: dict) -> dict[int, rule.Features]:
+    """Compute and store the features of these live articles (each first in an event of its
+    own); returns them hashed, as stored."""
     if not articles:
         return {}
-    ahead = ahead or {}
     documents = {d.id: d for ids in _chunks(sorted(a.canonical_document_id for a in articles.values()))
-                 for d in session.execute(select(Document.id, Document.title, Document.site, Document.meta,
-                                                 Document.text_hash).where(Document.id.in_(ids)))}
-    known = {doc_id: ahead[doc_id].features for doc_id, d in documents.items()
-             if doc_id in ahead and ahead[doc_id].text_hash == d.text_hash and ahead[doc_id].title == d.title
-             and ahead[doc_id].features.site == d.site}
-    texts = {}
-    for ids in _chunks(sorted(set(documents) - set(known))):
-        texts.update(session.execute(select(Document.id, Document.text).where(Document.id.in_(ids))).all())
+                 for d in session.execute(select(Document.id, Document.title, Document.text, Document.site,
+                                                 Document.meta).where(Document.id.in_(ids)))}
     placed: dict[int, rule.Features] = {}
     members, keys = [], []
     for article_id, article in articles.items():
         canonical = documents[article.canonical_document_id]
         at = article_time(canonical.meta, article.created_at)
-        if canonical.id in known:
-            features = replace(known[canonical.id], at=float(at))
-        else:
-            features = rule.features(canonical.title, texts[canonical.id], at=at, site=canonical.site).hashed()
+        features = rule.features(canonical.title, canonical.text, at=at, site=canonical.site).hashed()
         placed[article_id] = features
         members.append({"article_id": article_id, "event_id": article_id, "document_id": canonical.id,
                         "version": rule.VERSION, "at": features.at, "site": features.site,

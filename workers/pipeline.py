@@ -88,14 +88,10 @@ def process(runtime, document_ids: list[int]) -> Outcome:
     with outcome.stage("index"):
         to_link = _match(runtime, batch, stored, outcome, rows)
     if to_link:
-        with outcome.stage("events"):  # the drain runs one at a time: what it need not compute, none waits for
-            linking = {doc_id for doc_id, _ in to_link}
-            ahead = events.features_ahead((r["doc_id"], r["v_text_hash"], r["v_title"], r["v_text"], r["v_site"])
-                                          for r in _as_stored(rows, stored) if r["doc_id"] in linking)
         with outcome.stage("link"):
             _link(runtime, to_link, outcome)
         with outcome.stage("events"):
-            drain_events(runtime, ahead)
+            drain_events(runtime)
     outgrown = runtime.site_stream.take_outgrown()
     if outgrown:
         with outcome.stage("reclean"):
@@ -121,12 +117,12 @@ def reclean_outgrown(runtime, sites: list[str]) -> None:
             log.info("site %s: lines changed materially, %d document(s) sent back for cleaning", site, len(ids))
 
 
-def drain_events(runtime, ahead: dict | None = None) -> int:
+def drain_events(runtime) -> int:
     """Assign the events of every pending article (this batch's and any other's), outside
     the cluster lock (``workers.events.drain``). A failure here never fails the batch: its
     articles are settled and stay in the outbox, for the next drain or the janitor's."""
     try:
-        return events.drain(runtime.engine, ahead=ahead)
+        return events.drain(runtime.engine)
     except SQLAlchemyError as exc:  # the store away for a moment: the outbox keeps them
         log.warning("event assignment deferred: %s", exc)
         return 0
@@ -294,7 +290,10 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome, rows: list[dict] = (
     # run in id order, so a later document of the batch sees the earlier ones as candidates.
     candidates = runtime.index.insert_many(indexed) if indexed else []
     to_link = []
-    texts = {row["doc_id"]: row["v_text"] for row in _as_stored(rows, stored)}
+    stored_fingerprints = {doc_id: fp for doc_id, _, fp in stored}
+    texts = {row["doc_id"]: row["v_text"] for row in rows
+             if row["doc_id"] in stored_fingerprints
+             and bytes(stored_fingerprints[row["doc_id"]] or b"") == row["v_fingerprint"]}
     verified = verify(runtime, indexed, candidates, texts) if indexed else []
     for (doc_id, fingerprint), matches in zip(indexed, verified):
         original_id = exact_copies.get(doc_id)
@@ -304,14 +303,6 @@ def _match(runtime, batch: Batch, stored, outcome: Outcome, rows: list[dict] = (
     if to_link:  # Redis emptied or the index rebuilt while we inserted: the matches may be missing
         require_index(runtime, ids, seen)
     return to_link
-
-
-def _as_stored(rows: list[dict], stored) -> list[dict]:
-    """The rows this batch cleaned whose fingerprint is the one stored (a concurrent
-    redelivery that wrote first may have stored another)."""
-    fingerprints = {doc_id: fp for doc_id, _, fp in stored}
-    return [row for row in rows
-            if row["doc_id"] in fingerprints and bytes(fingerprints[row["doc_id"]] or b"") == row["v_fingerprint"]]
 
 
 def _link(runtime, to_link: list[tuple[int, list[Edge]]], outcome: Outcome) -> None:

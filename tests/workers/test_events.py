@@ -254,9 +254,8 @@ def test_a_failing_article_does_not_hold_up_the_others_events(rt, corpus):
 
 
 def test_stored_features_are_those_of_the_canonical_as_stored(rt):
-    """Workers compute an article's event features before its link, outside every lock
-    (``workers.events.features_ahead``), and the drain takes them: what it stores must be
-    what the rule says of the canonical document as stored, copies and all."""
+    """What the drain stores of each article is what the rule says of its canonical document
+    as stored, batches, copies and all (``corpus events show`` explains from it)."""
     from workers.events import article_time
 
     event = next(e for e in stories.events("A") if e["event_id"] == "A16")
