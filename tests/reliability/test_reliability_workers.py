@@ -26,7 +26,10 @@ def test_a_sigkilled_workers_messages_are_delivered_again_within_the_deadline(sq
     assert env.run("ingest", str(tmp_path / "in")).returncode == 0
     victim = fleet.start(env)  # 2 threads: fetches the 4 messages at once, works on 2
     victim_id, in_flight = caught_holding(env, client, 4)
-    assert ledger(env)["unsettled"] == 4, "the documents must still be in the worker's hands"
+    # A document is settled a moment before its message is acknowledged (its batch's events
+    # drain and counters come between), so one of the four may be settled already; the two
+    # being cleaned (seconds each) are not.
+    assert ledger(env)["unsettled"] >= 2, "the documents must still be in the worker's hands"
 
     fleet.kill(victim)
     killed_at = time.monotonic()
